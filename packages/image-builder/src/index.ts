@@ -1,1 +1,2 @@
-export const packageName = '@confidential/image-builder';
+export * from './lib/dockerfile.js';
+export * from './lib/engine.js';
