@@ -1,0 +1,21 @@
+// One way to turn zod issues into sentences that name the source, the field path and what was expected.
+import type { z } from 'zod';
+
+/** `stages[1].instructions[0].from` style path. */
+export function issuePath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
+    .join('');
+}
+
+/** "<source> <path>: <message>" per issue, one per line. */
+export function formatIssues(source: string, error: z.ZodError): string {
+  return error.issues.map((issue) => `${source} ${issuePath(issue.path) || '(root)'}: ${issue.message}`).join('\n');
+}
+
+/** Parses with a schema; throws an Error whose message lists every issue with its path. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new Error(formatIssues(source, result.error), { cause: result.error });
+  return result.data;
+}
