@@ -1,1 +1,2 @@
-export const packageName = '@confidential/golang-patcher';
+export * from './lib/versions.js';
+export * from './lib/tags.js';
