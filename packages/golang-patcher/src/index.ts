@@ -1,2 +1,3 @@
 export * from './lib/versions.js';
 export * from './lib/tags.js';
+export * from './lib/registry-tags.js';
