@@ -1,3 +1,4 @@
 export * from './lib/versions.js';
 export * from './lib/tags.js';
 export * from './lib/registry-tags.js';
+export * from './lib/image-model.js';
