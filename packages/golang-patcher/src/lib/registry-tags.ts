@@ -55,7 +55,7 @@ export async function listTags(ref: string, fetchImpl: typeof fetch = fetch): Pr
     return tags;
   } catch (err) {
     const why = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    throw new Error(`Could not list the tags of ${ref} at ${registry}: ${why}. Check the network or give the tags with --tagsFile.`, {
+    throw new Error(`Could not list the tags of ${ref} at ${registry}: ${why}. Check that the registry answers (for the upstream list, --upstreamTagsFile works offline).`, {
       cause: err,
     });
   }

@@ -19,3 +19,12 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, sou
   if (!result.success) throw new Error(formatIssues(source, result.error), { cause: result.error });
   return result.data;
 }
+
+/** Validates executor options; a bad option gives one sentence naming it and what was expected. */
+export function optionsOrThrow<S extends z.ZodType>(schema: S, raw: unknown, executor: string): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name = issue ? issuePath(issue.path) || '(options)' : '(options)';
+  throw new Error(`${executor}: option "${name}" is invalid: ${issue?.message ?? 'unexpected value'}.`, { cause: result.error });
+}

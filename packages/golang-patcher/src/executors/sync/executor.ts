@@ -1,0 +1,30 @@
+// golang-patcher:sync — plans the daily job. It runs on a schedule (upstream changes are invisible to git), not
+// through `nx affected`; the plan is written to a file and printed, one line per image.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { listTags } from '../../lib/registry-tags.js';
+import { planSync } from '../../lib/tags.js';
+import { optionsOrThrow } from '@confidential/image-builder';
+import { SyncOptions } from './options.js';
+
+export default async function syncExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
+  const options = optionsOrThrow(SyncOptions, raw, 'golang-patcher:sync');
+  const root = context.root;
+  const upstreamTags = options.upstreamTagsFile
+    ? readFileSync(resolve(root, options.upstreamTagsFile), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)
+    : await listTags(options.upstream);
+  const existingTags = await listTags(options.target);
+  const patchesRoot = join(root, 'packages/golang-patcher/patches');
+  const patchedMinors = (existsSync(patchesRoot) ? readdirSync(patchesRoot, { withFileTypes: true }) : [])
+    .filter((e) => e.isDirectory() && /^go\d+\.\d+$/.test(e.name))
+    .map((e) => e.name.slice(2));
+  const plan = planSync({ upstreamTags, existingTags, today: options.today ?? new Date().toISOString().slice(0, 10), patchedMinors });
+  for (const b of plan.build) console.log(`build ${options.upstream}:${b.from} → ${options.target}:{${b.tags.join(',')}} (${b.libc})`);
+  for (const s of plan.skip) console.log(`skip  ${s.tag}: ${s.reason}`);
+  const out = resolve(root, options.output);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(plan, null, 2)}\n`);
+  console.log(`${plan.build.length} to build, ${plan.skip.length} skipped; plan written to ${options.output}`);
+  return { success: true };
+}

@@ -1,0 +1,7 @@
+export interface SyncExecutorSchema {
+  upstream?: string;
+  target: string;
+  upstreamTagsFile?: string;
+  today?: string;
+  output?: string;
+}
