@@ -1,1 +1,36 @@
+// @confidential/cas-policy — the SCONE session policy: schema, load with positions, lint, measurement binding,
+// deterministic rendering, upload (scone CLI / sim service) and the sim policy service itself.
 export const packageName = '@confidential/cas-policy';
+
+export { formatIssue, issuePath, optionsOrThrow, PolicyError, type PolicyIssue, type Severity } from './lib/errors.js';
+export {
+  AccessPolicy,
+  Attestation,
+  Environment,
+  ExportTarget,
+  Image,
+  ImageVolume,
+  InjectionFile,
+  LocalName,
+  Mrenclave,
+  Secret,
+  SecretKind,
+  Security,
+  Service,
+  Session,
+  SessionName,
+  SessionVersion,
+  Tolerate,
+  Volume,
+} from './lib/schema.js';
+export { CommandSyntaxError, splitCommand } from './lib/argv.js';
+export { loadSessionFile, loadSessionText, parseYamlWith, positionOf, type LoadedSession, type LoadedYaml } from './lib/load.js';
+export { LINT_RULES, lintOrThrow, lintSession, type LintCode, type LintOptions } from './lib/lint.js';
+export { Measurement, loadMeasurementFile, loadMeasurementText } from './lib/measurement.js';
+export { bindMeasurement, renderSession, type BindOptions } from './lib/bind.js';
+export { renderBoundFiles, type RenderFilesOptions, type RenderFilesResult } from './lib/render.js';
+export { SconeUploadOptions, sconeUploadCommand, uploadSessionScone } from './lib/upload/scone.js';
+export { getSessionSim, healthSim, launchSim, SimServiceError, uploadSessionSim, type UploadResult } from './lib/upload/sim.js';
+export { launchConfig, parseLaunch, percentEncode, renderLaunch, type LaunchConfig } from './lib/service/launch.js';
+export { SessionStore, sessionHash, storeFileName, type PutResult, type StoredSession } from './lib/service/store.js';
+export { startPolicyService, type PolicyService, type PolicyServiceOptions } from './lib/service/server.js';

@@ -1,0 +1,8 @@
+export interface RenderExecutorSchema {
+  session: string;
+  measurement: string;
+  service?: string;
+  output: string;
+  strict?: boolean;
+  backend?: 'sim' | 'scone';
+}

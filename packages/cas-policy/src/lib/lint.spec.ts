@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatIssue, PolicyError } from './errors.js';
+import { lintOrThrow, lintSession } from './lint.js';
+import { loadSessionText } from './load.js';
+
+const original = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'session.yml'), 'utf8');
+const M = 'f'.repeat(64);
+
+describe('lintSession', () => {
+  it('warns about the original session: attestation off, SCONE_LOG, no mrenclaves', () => {
+    expect(lintSession(loadSessionText(original)).map(formatIssue)).toEqual([
+      'session.yml:6:11 warning CP001 security.attestation.mode: attestation is disabled: any program can obtain this policy (testing only)',
+      'session.yml:9:5 warning CP007 services[0]: service "binaryfs" has no mrenclaves; bind a measurement (cas-policy bind)',
+      "session.yml:12:7 warning CP004 services[0].environment.SCONE_LOG: SCONE_LOG is read by the SCONE runtime; set in the policy it collides with the container's setting",
+    ]);
+  });
+
+  it('finds debug mode, plain-text secrets, ignored advisories and undefined images', () => {
+    const text = [
+      'name: app',
+      'version: "0.3"',
+      'security:',
+      '  attestation:',
+      '    tolerate: [hyperthreading, debug-mode]',
+      '    ignore_advisories: "*"',
+      'services:',
+      '  - name: s',
+      '    image_name: missing',
+      `    mrenclaves: [${M}]`,
+      'secrets:',
+      '  - name: password',
+      '    kind: ascii',
+      '    value: hunter2',
+      '',
+    ].join('\n');
+    const issues = lintSession(loadSessionText(text));
+    expect(issues.map((i) => `${i.code} ${i.line}:${i.col} ${i.path}`)).toEqual([
+      'CP002 5:32 security.attestation.tolerate[1]',
+      'CP005 6:24 security.attestation.ignore_advisories',
+      'CP006 9:17 services[0].image_name',
+      'CP003 14:12 secrets[0].value',
+    ]);
+    expect(issues.every((i) => i.severity === 'warning')).toBe(true);
+    // the message names the secret but never its value
+    expect(issues.find((i) => i.code === 'CP003')?.message).not.toContain('hunter2');
+  });
+
+  it('is silent for a clean session', () => {
+    const text = `name: app\nversion: "0.3"\nservices:\n  - name: s\n    mrenclaves: [${M}]\n    command: app\n    environment:\n      HOME: /root\n`;
+    expect(lintSession(loadSessionText(text))).toEqual([]);
+  });
+
+  it('strict turns findings into errors; ignore skips codes', () => {
+    const loaded = loadSessionText(original);
+    expect(lintSession(loaded, { strict: true }).every((i) => i.severity === 'error')).toBe(true);
+    expect(() => lintOrThrow(loaded, { strict: true })).toThrow(PolicyError);
+    expect(() => lintOrThrow(loaded, { strict: true })).toThrow(/^session\.yml:6:11 error CP001 security\.attestation\.mode: /);
+    expect(lintOrThrow(loaded)).toHaveLength(3);
+    expect(lintSession(loaded, { ignore: ['CP001', 'CP004', 'CP007'], strict: true })).toEqual([]);
+  });
+});

@@ -1,0 +1,76 @@
+// Lint: things that are valid session language but weaken the policy. Each finding has a code; `strict` makes
+// them errors.
+import { formatIssue, PolicyError, type PolicyIssue } from './errors.js';
+import { issuePath } from './errors.js';
+import { positionOf, type LoadedSession } from './load.js';
+
+export const LINT_RULES = {
+  CP001: 'attestation disabled (security.attestation.mode: none)',
+  CP002: 'debug enclaves allowed (security.attestation.tolerate: debug-mode)',
+  CP003: 'secret with a plain-text value in the policy',
+  CP004: 'environment name in the SCONE_* namespace (collides with the runtime configuration)',
+  CP005: 'all security advisories ignored (ignore_advisories: "*")',
+  CP006: 'service image_name not defined in images',
+  CP007: 'service without mrenclaves (no enclave can attest as it)',
+} as const;
+export type LintCode = keyof typeof LINT_RULES;
+
+export interface LintOptions {
+  /** Findings become errors. */
+  strict?: boolean;
+  /** Codes to skip, e.g. ['CP001'] for a session that is meant for testing. */
+  ignore?: readonly LintCode[];
+}
+
+export function lintSession(loaded: LoadedSession, options: LintOptions = {}): PolicyIssue[] {
+  const { session } = loaded;
+  const found: PolicyIssue[] = [];
+  const add = (code: LintCode, path: (string | number)[], message: string, at: 'key' | 'value' = 'value') => {
+    if (options.ignore?.includes(code)) return;
+    found.push({
+      file: loaded.file,
+      ...positionOf(loaded, path, at),
+      path: issuePath(path),
+      message,
+      severity: options.strict ? 'error' : 'warning',
+      code,
+    });
+  };
+  const attestation = session.security?.attestation;
+  if (attestation?.mode === 'none') {
+    add('CP001', ['security', 'attestation', 'mode'], 'attestation is disabled: any program can obtain this policy (testing only)');
+  }
+  attestation?.tolerate?.forEach((t, i) => {
+    if (t === 'debug-mode') add('CP002', ['security', 'attestation', 'tolerate', i], 'debug-mode enclaves are accepted: their memory can be read by the host');
+  });
+  if (attestation?.ignore_advisories === '*') {
+    add('CP005', ['security', 'attestation', 'ignore_advisories'], 'every security advisory is ignored; list the ones you accept');
+  }
+  session.secrets?.forEach((secret, i) => {
+    if (secret.value !== undefined) add('CP003', ['secrets', i, 'value'], `secret "${secret.name}" has its value in plain text; let CAS generate it or import it`);
+  });
+  const images = new Set(session.images?.map((image) => image.name));
+  session.services?.forEach((service, i) => {
+    for (const name of Object.keys(service.environment ?? {})) {
+      if (name.startsWith('SCONE_')) {
+        add('CP004', ['services', i, 'environment', name], `${name} is read by the SCONE runtime; set in the policy it collides with the container's setting`, 'key');
+      }
+    }
+    if (service.image_name !== undefined && !images.has(service.image_name)) {
+      add('CP006', ['services', i, 'image_name'], `image "${service.image_name}" is not defined in images`);
+    }
+    if (!service.mrenclaves || service.mrenclaves.length === 0) {
+      add('CP007', ['services', i], `service "${service.name}" has no mrenclaves; bind a measurement (cas-policy bind)`);
+    }
+  });
+  return found.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** Lints and throws a PolicyError when strict and anything was found; returns the warnings otherwise. */
+export function lintOrThrow(loaded: LoadedSession, options: LintOptions = {}): PolicyIssue[] {
+  const issues = lintSession(loaded, options);
+  if (options.strict && issues.length > 0) throw new PolicyError(issues);
+  return issues;
+}
+
+export { formatIssue };

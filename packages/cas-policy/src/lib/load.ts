@@ -1,0 +1,150 @@
+// YAML → zod with positions: every issue names the file, line:col of the node and the field path,
+// e.g. `session.yml:7:5 services[0].command: expected string`.
+import { readFileSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { issuePath, PolicyError, type PolicyIssue } from './errors.js';
+import { Session } from './schema.js';
+
+export interface LoadedYaml<T> {
+  /** The name used in messages (as given, e.g. `session.yml` or `apps/caddy/session.yml`). */
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  value: T;
+}
+
+export interface LoadedSession extends LoadedYaml<Session> {
+  session: Session;
+}
+
+interface Located {
+  /** The key scalar of the last pair on the path, when the path ends in a map key. */
+  key?: Node;
+  value?: Node;
+  /** The deepest node that exists along the path (for missing keys: the map that lacks it). */
+  nearest: Node | undefined;
+}
+
+function locate(doc: Document.Parsed, path: readonly PropertyKey[]): Located {
+  let node: unknown = doc.contents;
+  let key: Node | undefined;
+  let nearest = (doc.contents ?? undefined) as Node | undefined;
+  for (const segment of path) {
+    key = undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(segment));
+      if (!pair) return { nearest };
+      key = pair.key as Node;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      if (node === undefined) return { nearest };
+    } else {
+      return { nearest };
+    }
+    if (node && typeof node === 'object' && 'range' in node) nearest = node as Node;
+    else if (key) nearest = key;
+  }
+  return { key, value: (node ?? undefined) as Node | undefined, nearest };
+}
+
+function position(lc: LineCounter, node: Node | undefined): { line: number; col: number } {
+  const offset = node?.range?.[0];
+  if (offset === undefined) return { line: 1, col: 1 };
+  return lc.linePos(offset);
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let v = data;
+  for (const segment of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[segment];
+  }
+  return v;
+}
+
+const TYPE_NAMES: Record<string, string> = { record: 'map', object: 'map', array: 'list' };
+
+/** Turns zod issues into positioned policy issues (one per unknown key). */
+export function zodIssues(
+  error: z.ZodError,
+  data: unknown,
+  doc: Document.Parsed,
+  lc: LineCounter,
+  file: string,
+): PolicyIssue[] {
+  const out: PolicyIssue[] = [];
+  const push = (path: readonly PropertyKey[], message: string, at: 'key' | 'value') => {
+    const found = locate(doc, path);
+    const node = at === 'key' ? (found.key ?? found.nearest) : (found.value ?? found.nearest);
+    out.push({ file, ...position(lc, node), path: issuePath(path) || '(root)', message, severity: 'error' });
+  };
+  for (const issue of error.issues) {
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        for (const key of issue.keys) push([...issue.path, key], 'unknown key', 'key');
+        break;
+      case 'invalid_type': {
+        const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
+        const value = valueAt(data, issue.path);
+        const last = issue.path[issue.path.length - 1];
+        if (value === undefined) push(issue.path, `missing, expected ${expected}`, 'value');
+        else if (issue.path.length === 1 && last === 'version' && typeof value === 'number') {
+          push(issue.path, `expected string (quote it: version: "${String(value)}")`, 'value');
+        } else push(issue.path, `expected ${expected}`, 'value');
+        break;
+      }
+      case 'invalid_value':
+        push(issue.path, issue.message.replace(/^Invalid (option|input): /, ''), 'value');
+        break;
+      case 'invalid_key':
+        push(issue.path, issue.issues[0]?.message ?? issue.message, 'key');
+        break;
+      default:
+        push(issue.path, issue.message, 'value');
+    }
+  }
+  return out;
+}
+
+/** Parses YAML (JSON is YAML too) keeping positions, then validates with the schema. Throws PolicyError. */
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): LoadedYaml<z.output<S>> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const syntax = [...doc.errors].map((e): PolicyIssue => ({
+    file,
+    ...lineCounter.linePos(e.pos[0]),
+    path: '(yaml)',
+    message: e.message.split('\n')[0] ?? e.message,
+    severity: 'error',
+  }));
+  if (syntax.length > 0) throw new PolicyError(syntax, { cause: doc.errors[0] });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new PolicyError([{ file, line: 1, col: 1, path: '(yaml)', message: (error as Error).message, severity: 'error' }], { cause: error });
+  }
+  const result = schema.safeParse(data);
+  if (!result.success) throw new PolicyError(zodIssues(result.error, data, doc, lineCounter, file), { cause: result.error });
+  return { file, text, doc, lineCounter, value: result.data };
+}
+
+/** A session from its YAML text; `file` is the name used in messages. Throws PolicyError with every issue. */
+export function loadSessionText(text: string, file = 'session.yml'): LoadedSession {
+  const loaded = parseYamlWith(Session, text, file);
+  return { ...loaded, session: loaded.value };
+}
+
+/** A session from a file; messages use `displayName` (default: the path as given). */
+export function loadSessionFile(path: string, displayName = path): LoadedSession {
+  return loadSessionText(readFileSync(path, 'utf8'), displayName);
+}
+
+/** line:col of the node at a path (the key when `at` is 'key'); 1:1 when the path does not exist. */
+export function positionOf(loaded: LoadedYaml<unknown>, path: readonly PropertyKey[], at: 'key' | 'value' = 'value'): { line: number; col: number } {
+  const found = locate(loaded.doc, path);
+  return position(loaded.lineCounter, at === 'key' ? (found.key ?? found.nearest) : (found.value ?? found.nearest));
+}

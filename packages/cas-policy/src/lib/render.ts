@@ -1,0 +1,59 @@
+// File-level binding used by the CLI and the `cas-policy:render` executor: load + validate the session, load +
+// validate measurement.json, bind, render, re-validate the result, lint (strict → errors), write.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { bindMeasurement, renderSession } from './bind.js';
+import { PolicyError, type PolicyIssue } from './errors.js';
+import { lintOrThrow } from './lint.js';
+import { loadSessionFile, loadSessionText, positionOf } from './load.js';
+import { loadMeasurementText, type Measurement } from './measurement.js';
+
+export interface RenderFilesOptions {
+  /** session.yml path. */
+  session: string;
+  /** measurement.json path (signer:sign output). */
+  measurement: string;
+  /** Service to bind; default: the first. */
+  service?: string;
+  /** Where to write the bound session; omitted: not written. */
+  output?: string;
+  strict?: boolean;
+  /** Expected backend of the measurement; a measurement of the other backend is refused. */
+  backend?: 'sim' | 'scone';
+  /** Keep measurements already in the service's mrenclaves. */
+  append?: boolean;
+}
+
+export interface RenderFilesResult {
+  text: string;
+  service: string;
+  measurement: Measurement;
+  warnings: PolicyIssue[];
+}
+
+export function renderBoundFiles(options: RenderFilesOptions): RenderFilesResult {
+  const loaded = loadSessionFile(options.session);
+  const m = loadMeasurementText(readFileSync(options.measurement, 'utf8'), options.measurement);
+  if (options.backend && m.value.backend !== options.backend) {
+    throw new PolicyError([
+      {
+        file: options.measurement,
+        ...positionOf(m, ['backend']),
+        path: 'backend',
+        message: `expected "${options.backend}" (the measurement was made for the ${m.value.backend} backend)`,
+        severity: 'error',
+      },
+    ]);
+  }
+  const bound = bindMeasurement(loaded, m.value.measurement, { service: options.service, append: options.append });
+  const text = renderSession(bound);
+  const output = options.output ?? options.session;
+  const reloaded = loadSessionText(text, output);
+  const warnings = lintOrThrow(reloaded, { strict: options.strict });
+  if (options.output) {
+    mkdirSync(dirname(options.output), { recursive: true });
+    writeFileSync(options.output, text);
+  }
+  const service = options.service ?? (bound.services?.[0]?.name as string);
+  return { text, service, measurement: m.value, warnings };
+}

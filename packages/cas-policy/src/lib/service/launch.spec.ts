@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { launchConfig, parseLaunch, percentEncode, renderLaunch } from './launch.js';
+
+describe('launch format', () => {
+  it('renders the original service: argv from the command, env in policy order, pwd default /', () => {
+    const text = renderLaunch(
+      launchConfig({ name: 'binaryfs', command: 'caddy file-server --domain localhost', environment: { SCONE_LOG: 'error', HOME: '/root' } }),
+    );
+    expect(text).toBe(
+      ['confidential-launch v1', 'arg caddy', 'arg file-server', 'arg --domain', 'arg localhost', 'env SCONE_LOG=error', 'env HOME=/root', 'pwd /', 'end', ''].join('\n'),
+    );
+  });
+
+  it('percent-encodes %, space and control bytes only', () => {
+    expect(percentEncode('a b%c\td\ne\x7f')).toBe('a%20b%25c%09d%0Ae%7F');
+    expect(percentEncode('ünï/=:')).toBe('ünï/=:');
+  });
+
+  it('parses what it renders', () => {
+    const config = { argv: ['sh', '-c', 'echo "a b"\n100%'], env: [['MSG', 'x y=z']] as [string, string][], pwd: '/srv/my app' };
+    const text = renderLaunch(config);
+    expect(text).toContain('arg echo%20"a%20b"%0A100%25');
+    expect(parseLaunch(text)).toEqual(config);
+  });
+
+  it('refuses answers that are not in the format', () => {
+    expect(() => parseLaunch('hello\n')).toThrow(/confidential-launch v1/);
+    expect(() => parseLaunch('confidential-launch v1\narg x\n')).toThrow(/missing "end"/);
+  });
+});

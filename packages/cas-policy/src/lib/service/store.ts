@@ -1,0 +1,120 @@
+// Persistent session store: one JSON file per session in a directory. Writes go to a temporary file first;
+// a create links it into place (link fails with EEXIST when the name exists, so of concurrent creates — in this
+// process or another — exactly one wins, like open(…, 'wx'), and a reader never sees a half-written file);
+// an update renames it over the old file (atomic on POSIX file systems). Operations on one name are also
+// serialised in-process so that the predecessor check and the write cannot interleave.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, link, readFile, rename, unlink, writeFile, open } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface StoredSession {
+  name: string;
+  /** sha256 (hex) of the session text as uploaded. */
+  hash: string;
+  /** The session YAML text as uploaded. */
+  session: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type PutResult =
+  | { status: 'created'; record: StoredSession }
+  | { status: 'updated'; record: StoredSession }
+  | { status: 'conflict'; message: string; current?: string };
+
+export function sessionHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** A file name for a session name: percent-encoding of everything but [A-Za-z0-9_-]. */
+export function storeFileName(name: string): string {
+  return `${name.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}.json`;
+}
+
+export class SessionStore {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private ready: Promise<void> | undefined;
+
+  constructor(readonly dir: string) {}
+
+  private init(): Promise<void> {
+    this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
+    return this.ready;
+  }
+
+  private async serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(name) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(name, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(name) === tail) this.locks.delete(name);
+    }
+  }
+
+  async get(name: string): Promise<StoredSession | undefined> {
+    await this.init();
+    try {
+      return JSON.parse(await readFile(join(this.dir, storeFileName(name)), 'utf8')) as StoredSession;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  private async writeTemp(record: StoredSession): Promise<string> {
+    const tmp = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+    const handle = await open(tmp, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return tmp;
+  }
+
+  /**
+   * Creates the session, or updates it when `predecessor` is the current hash. A create whose name exists, an
+   * update with a wrong or missing predecessor and an update of a session that does not exist are conflicts.
+   */
+  async put(name: string, text: string, predecessor: string | undefined): Promise<PutResult> {
+    await this.init();
+    return this.serial(name, async () => {
+      const now = new Date().toISOString();
+      const hash = sessionHash(text);
+      const file = join(this.dir, storeFileName(name));
+      const current = await this.get(name);
+      if (!current) {
+        if (predecessor !== undefined) return { status: 'conflict', message: `session "${name}" does not exist; remove predecessor to create it` };
+        const record: StoredSession = { name, hash, session: text, createdAt: now, updatedAt: now };
+        const tmp = await this.writeTemp(record);
+        try {
+          await link(tmp, file);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          const winner = await this.get(name);
+          return { status: 'conflict', message: `session "${name}" exists; to update it, set predecessor to its current hash`, current: winner?.hash };
+        } finally {
+          await unlink(tmp).catch(() => undefined);
+        }
+        return { status: 'created', record };
+      }
+      if (predecessor !== current.hash) {
+        const why = predecessor === undefined ? 'set predecessor to its current hash' : 'predecessor is not its current hash';
+        return { status: 'conflict', message: `session "${name}" exists; to update it, ${why}`, current: current.hash };
+      }
+      const record: StoredSession = { name, hash, session: text, createdAt: current.createdAt, updatedAt: now };
+      const tmp = await this.writeTemp(record);
+      try {
+        await rename(tmp, file);
+      } catch (error) {
+        await unlink(tmp).catch(() => undefined);
+        throw error;
+      }
+      return { status: 'updated', record };
+    });
+  }
+}

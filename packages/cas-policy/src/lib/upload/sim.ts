@@ -1,0 +1,67 @@
+// HTTP client for the sim policy service (contract in CONTRIBUTING.md). Uses the global fetch of Node ≥ 20.
+import { z } from 'zod';
+import { parseLaunch, type LaunchConfig } from '../service/launch.js';
+
+export const UploadAnswer = z.object({ name: z.string(), hash: z.string() });
+export type UploadAnswer = z.infer<typeof UploadAnswer>;
+const StoredAnswer = z.object({ name: z.string(), hash: z.string(), session: z.string() });
+const ErrorAnswer = z.object({ error: z.string().optional(), errors: z.array(z.string()).optional() });
+
+export class SimServiceError extends Error {
+  override readonly name = 'SimServiceError';
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function base(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+async function failure(res: Response, what: string): Promise<SimServiceError> {
+  const text = await res.text();
+  let detail = text.trim();
+  try {
+    const body = ErrorAnswer.parse(JSON.parse(text));
+    detail = body.errors?.join('\n') ?? body.error ?? detail;
+  } catch {
+    // plain-text answers (403/404) are the detail as they are
+  }
+  return new SimServiceError(res.status, `${what} failed with HTTP ${res.status}: ${detail}`);
+}
+
+export interface UploadResult extends UploadAnswer {
+  created: boolean;
+}
+
+/** POST /v1/sessions: 201 created, 200 updated; anything else throws SimServiceError with the service's words. */
+export async function uploadSessionSim(url: string, sessionText: string): Promise<UploadResult> {
+  const res = await fetch(`${base(url)}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: sessionText });
+  if (res.status !== 201 && res.status !== 200) throw await failure(res, `upload to ${base(url)}`);
+  return { ...UploadAnswer.parse(await res.json()), created: res.status === 201 };
+}
+
+/** GET /v1/sessions/<name>; undefined when the service has no such session. */
+export async function getSessionSim(url: string, name: string): Promise<z.infer<typeof StoredAnswer> | undefined> {
+  const res = await fetch(`${base(url)}/v1/sessions/${name.split('/').map(encodeURIComponent).join('/')}`);
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) throw await failure(res, `get session ${name}`);
+  return StoredAnswer.parse(await res.json());
+}
+
+/** GET /v1/launch/<session>/<service>?measurement=…, parsed. Refusals (403/404) throw SimServiceError. */
+export async function launchSim(url: string, configId: string, measurement: string): Promise<LaunchConfig> {
+  const path = configId.split('/').map(encodeURIComponent).join('/');
+  const res = await fetch(`${base(url)}/v1/launch/${path}?measurement=${encodeURIComponent(measurement)}`);
+  if (res.status !== 200) throw await failure(res, `launch ${configId}`);
+  return parseLaunch(await res.text());
+}
+
+export async function healthSim(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${base(url)}/health`);
+    return res.status === 200 && ((await res.json()) as { status?: string }).status === 'ok';
+  } catch {
+    return false;
+  }
+}
