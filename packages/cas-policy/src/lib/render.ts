@@ -1,7 +1,7 @@
 // File-level binding used by the CLI and the `cas-policy:render` executor: load + validate the session, load +
 // validate measurement.json, bind, render, re-validate the result, lint (strict → errors), write.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { bindMeasurement, renderSession } from './bind.js';
 import { PolicyError, type PolicyIssue } from './errors.js';
 import { lintOrThrow } from './lint.js';
@@ -22,6 +22,8 @@ export interface RenderFilesOptions {
   backend?: 'sim' | 'scone';
   /** Keep measurements already in the service's mrenclaves. */
   append?: boolean;
+  /** Folder the paths are relative to (default: the process's); messages name the paths as given. */
+  cwd?: string;
 }
 
 export interface RenderFilesResult {
@@ -32,8 +34,9 @@ export interface RenderFilesResult {
 }
 
 export function renderBoundFiles(options: RenderFilesOptions): RenderFilesResult {
-  const loaded = loadSessionFile(options.session);
-  const m = loadMeasurementText(readFileSync(options.measurement, 'utf8'), options.measurement);
+  const at = (path: string) => resolve(options.cwd ?? '.', path);
+  const loaded = loadSessionFile(at(options.session), options.session);
+  const m = loadMeasurementText(readFileSync(at(options.measurement), 'utf8'), options.measurement);
   if (options.backend && m.value.backend !== options.backend) {
     throw new PolicyError([
       {
@@ -51,8 +54,8 @@ export function renderBoundFiles(options: RenderFilesOptions): RenderFilesResult
   const reloaded = loadSessionText(text, output);
   const warnings = lintOrThrow(reloaded, { strict: options.strict });
   if (options.output) {
-    mkdirSync(dirname(options.output), { recursive: true });
-    writeFileSync(options.output, text);
+    mkdirSync(dirname(at(options.output)), { recursive: true });
+    writeFileSync(at(options.output), text);
   }
   const service = options.service ?? (bound.services?.[0]?.name as string);
   return { text, service, measurement: m.value, warnings };

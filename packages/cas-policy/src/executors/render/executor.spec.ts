@@ -40,7 +40,7 @@ describe('cas-policy:render', () => {
   it('writes the bound session file (paths relative to the workspace root)', async () => {
     dir = mkdtempSync(join(tmpdir(), 'cas-policy-render-'));
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const output = join(dir, 'session.yml');
     const result = await renderExecutor(
       { session: relative(root, join(fixtures, 'session.yml')), measurement: relative(root, join(fixtures, 'measurement.json')), output },
@@ -48,6 +48,19 @@ describe('cas-policy:render', () => {
     );
     expect(result).toEqual({ success: true });
     expect(readFileSync(output, 'utf8')).toBe(readFileSync(join(fixtures, 'session.bound.yml'), 'utf8'));
+    // lint warnings name the output as given in the options, with the line in the bound file
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      `${output}:6:11 warning CP001 security.attestation.mode: attestation is disabled: any program can obtain this policy (testing only)`,
+      `${output}:14:7 warning CP004 services[0].environment.SCONE_LOG: SCONE_LOG is read by the SCONE runtime; set in the policy it collides with the container's setting`,
+    ]);
+  });
+
+  it('resolves relative paths against the workspace root and names them as given', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cas-policy-render-'));
+    const ctx = { root: dir } as Parameters<typeof renderExecutor>[1];
+    await expect(renderExecutor({ session: 'apps/caddy/session.yml', measurement: 'm.json', output: 'o.yml' }, ctx)).rejects.toThrow(
+      /ENOENT.*apps\/caddy\/session\.yml/,
+    );
   });
 
   it('fails with file:line:col when the measurement belongs to the other backend', async () => {

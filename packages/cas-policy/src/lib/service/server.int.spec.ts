@@ -147,6 +147,14 @@ describe('sim policy service', () => {
     expect(lines.join('\n')).not.toContain('s3cr3t');
   });
 
+  it('serves namespaced sessions (ns/name) and stores them in one file each', async () => {
+    const namespaced = bound.replace('name: caddy', 'name: team~x/caddy');
+    expect((await uploadSessionSim(service.url, namespaced)).name).toBe('team~x/caddy');
+    expect((await getSessionSim(service.url, 'team~x/caddy'))?.session).toBe(namespaced);
+    expect((await launchSim(service.url, 'team~x/caddy/binaryfs', M)).argv[0]).toBe('caddy');
+    expect(readdirSync(store)).toEqual(['team%7Ex%2Fcaddy.json']);
+  });
+
   it('refuses wrong methods and unknown routes', async () => {
     expect((await fetch(`${service.url}/v1/sessions`)).status).toBe(405);
     expect((await fetch(`${service.url}/health`, { method: 'POST' })).status).toBe(405);
