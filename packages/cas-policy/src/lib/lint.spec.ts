@@ -12,7 +12,7 @@ describe('lintSession', () => {
   it('warns about the original session: attestation off, SCONE_LOG, no mrenclaves', () => {
     expect(lintSession(loadSessionText(original)).map(formatIssue)).toEqual([
       'session.yml:6:11 warning CP001 security.attestation.mode: attestation is disabled: any program can obtain this policy (testing only)',
-      'session.yml:9:5 warning CP007 services[0]: service "binaryfs" has no mrenclaves; bind a measurement (cas-policy bind)',
+      'session.yml:9:5 warning CP007 services[0]: service "binaryfs" has no mrenclaves; bind a measurement (cas-policy bind) — with attestation on, CAS refuses it',
       "session.yml:12:7 warning CP004 services[0].environment.SCONE_LOG: SCONE_LOG is read by the SCONE runtime; set in the policy it collides with the container's setting",
     ]);
   });

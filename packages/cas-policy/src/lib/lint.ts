@@ -6,12 +6,12 @@ import { positionOf, type LoadedSession } from './load.js';
 
 export const LINT_RULES = {
   CP001: 'attestation disabled (security.attestation.mode: none)',
-  CP002: 'debug enclaves allowed (security.attestation.tolerate: debug-mode)',
-  CP003: 'secret with a plain-text value in the policy',
+  CP002: 'debug enclaves allowed (security.attestation.tolerate: debug-mode / debug)',
+  CP003: 'secret in plain text in the policy (secret value, service access token, AAD application secret)',
   CP004: 'environment name in the SCONE_* namespace (collides with the runtime configuration)',
   CP005: 'all security advisories ignored (ignore_advisories: "*")',
   CP006: 'service image_name not defined in images',
-  CP007: 'service without mrenclaves (no enclave can attest as it)',
+  CP007: 'service without mrenclaves or attestation (no enclave can attest as it)',
 } as const;
 export type LintCode = keyof typeof LINT_RULES;
 
@@ -36,18 +36,29 @@ export function lintSession(loaded: LoadedSession, options: LintOptions = {}): P
       code,
     });
   };
-  const attestation = session.security?.attestation;
+  const security = typeof session.security === 'object' ? session.security : undefined;
+  const attestation = typeof security?.attestation === 'object' ? security.attestation : undefined;
   if (attestation?.mode === 'none') {
     add('CP001', ['security', 'attestation', 'mode'], 'attestation is disabled: any program can obtain this policy (testing only)');
   }
   attestation?.tolerate?.forEach((t, i) => {
-    if (t === 'debug-mode') add('CP002', ['security', 'attestation', 'tolerate', i], 'debug-mode enclaves are accepted: their memory can be read by the host');
+    if (t === 'debug-mode' || t === 'debug') {
+      add('CP002', ['security', 'attestation', 'tolerate', i], `${t} enclaves are accepted: their memory can be read by the host`);
+    }
   });
   if (attestation?.ignore_advisories === '*') {
     add('CP005', ['security', 'attestation', 'ignore_advisories'], 'every security advisory is ignored; list the ones you accept');
   }
+  if (security?.service_access_token !== undefined) {
+    add('CP003', ['security', 'service_access_token'], 'the service access token is in plain text; import it from another session');
+  }
   session.secrets?.forEach((secret, i) => {
-    if (secret.value !== undefined) add('CP003', ['secrets', i, 'value'], `secret "${secret.name}" has its value in plain text; let CAS generate it or import it`);
+    if (secret.value !== undefined && secret.kind !== 'config-fragment') {
+      add('CP003', ['secrets', i, 'value'], `secret "${secret.name}" has its value in plain text; let CAS generate it or import it`);
+    }
+    if (secret.application_secret !== undefined) {
+      add('CP003', ['secrets', i, 'application_secret'], `secret "${secret.name}" has its AAD application secret in plain text`);
+    }
   });
   const images = new Set(session.images?.map((image) => image.name));
   session.services?.forEach((service, i) => {
@@ -59,8 +70,8 @@ export function lintSession(loaded: LoadedSession, options: LintOptions = {}): P
     if (service.image_name !== undefined && !images.has(service.image_name)) {
       add('CP006', ['services', i, 'image_name'], `image "${service.image_name}" is not defined in images`);
     }
-    if (!service.mrenclaves || service.mrenclaves.length === 0) {
-      add('CP007', ['services', i], `service "${service.name}" has no mrenclaves; bind a measurement (cas-policy bind)`);
+    if ((service.mrenclaves ?? []).length === 0 && service.attestation === undefined) {
+      add('CP007', ['services', i], `service "${service.name}" has no mrenclaves; bind a measurement (cas-policy bind) — with attestation on, CAS refuses it`);
     }
   });
   return found.sort((a, b) => a.line - b.line || a.col - b.col);

@@ -32,13 +32,28 @@ describe('loadSessionText', () => {
   });
 
   it('wrong type: points at the value', () => {
-    const text = `${header}services:\n  - name: binaryfs\n    environment:\n      HOME: /root\n    command: 42\n`;
-    expect(errorsOf(text)).toEqual(['session.yml:8:14 services[0].command: expected string']);
+    const text = `${header}services:\n  - name: binaryfs\n    environment:\n      HOME: /root\n    pwd: 42\n`;
+    expect(errorsOf(text)).toEqual(['session.yml:8:10 services[0].pwd: expected string']);
+    const command = `${header}services:\n  - name: binaryfs\n    environment:\n      HOME: 7\n    command: 42\n`;
+    expect(errorsOf(command)).toEqual([
+      'session.yml:7:13 services[0].environment.HOME: expected string',
+      'session.yml:8:14 services[0].command: expected string or list of strings',
+    ]);
+  });
+
+  it('inside a union, the branch that matches the type gives the precise issue', () => {
+    const text = `${header}services:\n  - name: binaryfs\n    command: [caddy, 5]\n    attestation:\n      - mrenclave: abc\n      - signer: {mrsigner: x, isvprodid: 1, isvsvn: 1, extra: 2}\n`;
+    expect(errorsOf(text)).toEqual([
+      'session.yml:6:22 services[0].command[1]: expected string',
+      'session.yml:8:20 services[0].attestation[0].mrenclave: expected an MRENCLAVE or a list of them',
+      'session.yml:9:28 services[0].attestation[1].signer.mrsigner: expected 64 hex characters or $$SCONE::name$$',
+      'session.yml:9:56 services[0].attestation[1].signer.extra: unknown key',
+    ]);
   });
 
   it('formats the message as file:line:col path: message', () => {
-    const text = `${header}services:\n  - name: binaryfs\n    command: [caddy]\n`;
-    expect(() => loadSessionText(text, 'apps/caddy/session.yml')).toThrow(/^apps\/caddy\/session\.yml:6:14 services\[0\]\.command: expected string$/);
+    const text = `${header}services:\n  - name: binaryfs\n    pwd: [/]\n`;
+    expect(() => loadSessionText(text, 'apps/caddy/session.yml')).toThrow(/^apps\/caddy\/session\.yml:6:10 services\[0\]\.pwd: expected string$/);
   });
 
   it('unknown key: points at the key, one issue per key', () => {
@@ -122,13 +137,13 @@ describe('loadMeasurementText', () => {
       throw new Error('expected an error');
     })();
     expect(error.issues.map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`)).toEqual([
-      '3:14 backend: expected one of "sim"|"scone"',
       '1:1 measurement: missing, expected string',
       '1:1 binary: missing, expected map',
       '1:1 extensions: missing, expected list',
       '1:1 options: missing, expected map',
       '1:1 signature: missing, expected string',
       '1:1 publicKey: missing, expected string',
+      '3:14 backend: expected one of "sim"|"scone"',
     ]);
   });
 });

@@ -81,31 +81,42 @@ export function zodIssues(
     const node = at === 'key' ? (found.key ?? found.nearest) : (found.value ?? found.nearest);
     out.push({ file, ...position(lc, node), path: issuePath(path) || '(root)', message, severity: 'error' });
   };
-  for (const issue of error.issues) {
+  const visit = (issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]) => {
+    const path = [...prefix, ...issue.path];
     switch (issue.code) {
       case 'unrecognized_keys':
-        for (const key of issue.keys) push([...issue.path, key], 'unknown key', 'key');
+        for (const key of issue.keys) push([...path, key], 'unknown key', 'key');
         break;
       case 'invalid_type': {
         const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
-        const value = valueAt(data, issue.path);
-        const last = issue.path[issue.path.length - 1];
-        if (value === undefined) push(issue.path, `missing, expected ${expected}`, 'value');
-        else if (issue.path.length === 1 && last === 'version' && typeof value === 'number') {
-          push(issue.path, `expected string (quote it: version: "${String(value)}")`, 'value');
-        } else push(issue.path, `expected ${expected}`, 'value');
+        const value = valueAt(data, path);
+        if (value === undefined) push(path, `missing, expected ${expected}`, 'value');
+        else if (path.length === 1 && path[0] === 'version' && typeof value === 'number') {
+          push(path, `expected string (quote it: version: "${String(value)}")`, 'value');
+        } else push(path, `expected ${expected}`, 'value');
+        break;
+      }
+      case 'invalid_union': {
+        // The branches that accepted the value's type (their issues are below the value, or about its keys):
+        // when exactly one did, its issues are the precise ones; otherwise the union's own message.
+        const typed = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_union' || i.code === 'invalid_format')));
+        if (typed.length >= 1 && typed[0]) for (const inner of typed[0]) visit(inner, path);
+        else push(path, issue.message === 'Invalid input' ? 'unexpected value' : issue.message, 'value');
         break;
       }
       case 'invalid_value':
-        push(issue.path, issue.message.replace(/^Invalid (option|input): /, ''), 'value');
+        push(path, issue.message.replace(/^Invalid (option|input): /, ''), 'value');
         break;
       case 'invalid_key':
-        push(issue.path, issue.issues[0]?.message ?? issue.message, 'key');
+        push(path, issue.issues[0]?.message ?? issue.message, 'key');
         break;
       default:
-        push(issue.path, issue.message, 'value');
+        push(path, issue.message, 'value');
     }
-  }
+  };
+  for (const issue of error.issues) visit(issue, []);
+  // document order (stable for issues at one position)
+  out.sort((a, b) => a.line - b.line || a.col - b.col);
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Mrenclave, Secret, Session, SessionName } from './schema.js';
+import { Mrenclave, Secret, serviceArgv, serviceMeasurements, Session, SessionName } from './schema.js';
 
 const M = 'a'.repeat(64);
 
@@ -23,6 +23,7 @@ services:
     mrenclaves: ["${M}", "${'C'.repeat(64)}"]
     command: /usr/local/bin/node /app/server.js
     pwd: /
+    platforms: [${'9a'.repeat(32)}, $$SCONE::platform_2$$]
     environment:
       GREETING: hello
       KEY: "$$SCONE::SERVER_CERT:privatekey$$"
@@ -63,11 +64,95 @@ secrets:
   - name: password
     kind: ascii
     size: 16
-    export: "*"
+    export:
+      session: other
+  - name: token
+    kind: binary
+    value: DEADBEEF
+    export:
+      - session: other
+        session_hash: ${'f'.repeat(64)}
+      - namespace: relying_party
+  - name: fragment
+    kind: config-fragment
+    value:
+      - ${M}
   - name: imported
     import:
       session: other
       secret: token
+  - name: from_akv
+    import_akv:
+      vault: myvault.vault.azure.net
+      token: $$SCONE::aad$$
+  - name: aad
+    kind: aad-token
+    tenant_id: e6c9c526
+    client_id: 3f6a210e
+    application_secret: dGmbyTBE
+  - name: pgp
+    kind: pgp-key
+`;
+
+// v0.3.7+ forms: service attestation variants, list commands, access governance, MAA, singleton enclaves.
+const newer = `
+name: company/project/app
+version: "0.3.10"
+access_policy:
+  read: NONE
+  update:
+    require-at-least-1:
+      - signer: owner-key
+      - require-all:
+          - signer: voter1
+          - CREATOR
+  create_sessions: [NONE]
+security:
+  singleton_enclaves: true
+  attestation:
+    mode: maa
+    url: https://sharedweu.weu.attest.azure.net
+    tolerate: [debug, maa-managed-tcb]
+services:
+  - name: loadbalancer
+    command: ["mysql", "-e", "show databases;"]
+    attestation:
+      - mrenclave:
+          - ${M}
+          - $$SCONE::mrenclave_list$$
+        signer:
+          mrsigner: ${'1b'.repeat(32)}
+          isvprodid: 6
+      - signer:
+          mrsigner: ${'2c'.repeat(32)}
+          isvprodid: 213
+          isvsvn_min: 13
+      - $$SCONE::attestation_config_part$$
+  - name: simple
+    attestation:
+      mrenclave: ${'3d'.repeat(32)}
+    fspf_update_policy: no_rollback_protection
+images:
+  - name: proxy
+    volumes:
+      - name: db
+        path: /media/db
+        update_policy: ephemeral
+    injection_files:
+      - /etc/nginx/nginx.conf
+      - path: /etc/mysql/my.cnf
+        permission: 0o100
+        content: |
+          [client]
+          password=$$SCONE::mysqlpass$$
+volumes:
+  - name: db
+    export:
+      - to:
+          session: web_server
+          session_hash: ${'4e'.repeat(32)}
+        update_policy: ephemeral
+        volume_alias: output
 `;
 
 describe('Session schema', () => {
@@ -75,7 +160,29 @@ describe('Session schema', () => {
     const result = Session.safeParse(parse(full));
     expect(result.error?.issues).toBeUndefined();
     expect(result.data?.services?.[0]?.mrenclaves).toHaveLength(2);
-    expect(result.data?.secrets?.map((s) => s.name)).toEqual(['CA_KEY', 'CA_CERT', 'SERVER_CERT', 'password', 'imported']);
+    expect(result.data?.secrets?.map((s) => s.name)).toEqual(['CA_KEY', 'CA_CERT', 'SERVER_CERT', 'password', 'token', 'fragment', 'imported', 'from_akv', 'aad', 'pgp']);
+  });
+
+  it('accepts the newer 0.3.x forms the docs show', () => {
+    const result = Session.safeParse(parse(newer));
+    expect(result.error?.issues).toBeUndefined();
+    const [lb, simple] = result.data?.services ?? [];
+    expect(lb?.command).toEqual(['mysql', '-e', 'show databases;']);
+    expect(serviceArgv(lb!)).toEqual(['mysql', '-e', 'show databases;']);
+    // only signer-free variants with literal measurements let the sim service hand out the configuration
+    expect(serviceMeasurements(lb!)).toEqual([]);
+    expect(serviceMeasurements(simple!)).toEqual(['3d'.repeat(32)]);
+    expect(serviceMeasurements({ name: 's', mrenclaves: ['A'.repeat(64)], attestation: [{ mrenclave: ['b'.repeat(64)] }] })).toEqual(['a'.repeat(64), 'b'.repeat(64)]);
+  });
+
+  it('checks signer ranges, structured values and import exclusivity', () => {
+    const signer = { mrsigner: '1'.repeat(64), isvprodid: 1, isvsvn: 2, isvsvn_min: 1 };
+    expect(Session.safeParse({ name: 'n', version: '0.3', services: [{ name: 's', attestation: { signer } }] }).success).toBe(false);
+    expect(Session.safeParse({ name: 'n', version: '0.3', secrets: [{ name: 's', kind: 'ascii', value: ['x'] }] }).error?.issues[0]?.message).toBe(
+      'expected string (only config-fragment values are structured)',
+    );
+    const both = { name: 's', import: { session: 'a', secret: 'b' }, import_akv: { vault: 'v' } };
+    expect(Session.safeParse({ name: 'n', version: '0.3', secrets: [both] }).error?.issues[0]?.message).toBe('import and import_akv are mutually exclusive');
   });
 
   it('outputs keys in the canonical order whatever the input order', () => {
@@ -124,5 +231,7 @@ describe('Session schema', () => {
     expect(Session.safeParse({ name: 'n', version: '0.3', services: [{ name: 's', pwd: 'relative' }] }).success).toBe(false);
     expect(Session.safeParse({ name: 'n', version: '0.3', services: [{ name: 's', environment: { 'A=B': 'x' } }] }).success).toBe(false);
     expect(Session.safeParse({ name: 'n', version: '0.3', services: [{ name: 's', environment: { PORT: 8080 } }] }).success).toBe(false);
+    expect(Session.safeParse({ name: 'n', version: '0.3', predecessor: 'abc' }).success).toBe(false);
+    expect(Session.safeParse({ name: 'n', version: '0.3', services: [{ name: 's', command: [] }] }).success).toBe(false);
   });
 });

@@ -1,18 +1,26 @@
-// The SCONE session language (v0.3), as documented at sconedocs.github.io/CAS_session_lang_0_3 and shown in its
-// examples. Objects are strict: a key the language does not know is an error at its path. The key order of each
-// shape is the canonical order used when rendering (see bind.ts), so keep it stable.
+// The SCONE session language (v0.3 up to 0.3.11), as documented at sconedocs.github.io/CAS_session_lang_0_3 and
+// shown in its examples. Objects are strict: a key the language does not know is an error at its path. The key
+// order of each shape is the canonical order used when rendering (see bind.ts), so keep it stable.
 //
-// Where the docs are unsure or only show examples, we accept what they show and say so beside the field.
+// Where the docs are unsure, only show an example, or contradict themselves, we accept what they show and say so
+// beside the field. Fields added by a minor version (v0.3.5 …) are accepted under any 0.3 version: CAS checks
+// that; we only check the structure.
 import { z } from 'zod';
 import { CommandSyntaxError, splitCommand } from './argv.js';
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
+/** `$$SCONE::name$$` (optionally with a format suffix and encoding): the docs allow these in many places (v0.3.10). */
+const SCONE_VAR = /^\$\$SCONE::[^$]+\$\$$/;
 
-/** An enclave measurement (MRENCLAVE, or the sim backend's measurement): 64 hex characters. */
+/** An enclave measurement (MRENCLAVE, or the sim backend's measurement): 32 bytes, hex-encoded. */
 export const Mrenclave = z.string().regex(HEX64, 'expected 64 hex characters (an MRENCLAVE)');
 export type Mrenclave = z.infer<typeof Mrenclave>;
 
-/** Session names: the docs allow a namespace prefix (`ns/name`, older convention `ns~name`). */
+const SconeVariable = z.string().regex(SCONE_VAR, 'expected a $$SCONE::name$$ reference');
+const MrenclaveOrVariable = z.union([Mrenclave, SconeVariable], { error: 'expected 64 hex characters (an MRENCLAVE) or $$SCONE::name$$' });
+const Hex32Bytes = z.string().regex(HEX64, 'expected 64 hex characters (32 bytes)');
+
+/** docs: session names match [A-Za-z0-9_\-.~]{1,128}; since v0.3.5 namespaces are written `company/project/name`. */
 export const SessionName = z
   .string()
   .min(1, 'expected a non-empty name')
@@ -20,152 +28,265 @@ export const SessionName = z
   .regex(/^[A-Za-z0-9_.~-]+(\/[A-Za-z0-9_.~-]+)*$/, 'expected letters, digits, "_", "-", ".", "~", with "/" between namespace parts')
   .refine((n) => !n.split('/').some((p) => p === '.' || p === '..'), 'expected no "." or ".." parts');
 
-/** Names of services, images, volumes and secrets: referenced as `session/service`, so no "/". */
+/** Names of services (same character set as session names, no "/": config ids are `<session>/<service>`). */
 export const LocalName = z
   .string()
   .min(1, 'expected a non-empty name')
-  .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "-" or "."');
+  .max(128, 'expected at most 128 characters')
+  .regex(/^[A-Za-z0-9_.~-]+$/, 'expected letters, digits, "_", "-", "." or "~"');
 
-/** Version is a string: `version: 0.3` (a YAML number) is refused; 0.3 and its patch levels (0.3.11) are accepted. */
+/** Version is a string: `version: 0.3` (a YAML number) is refused; "0.3" and "0.3.N" are accepted. */
 export const SessionVersion = z.string().regex(/^0\.3(\.\d+)?$/, 'expected "0.3" (this schema covers session language 0.3)');
 
-/** `read`/`update` entries: CREATOR, ANY, NONE, a certificate (PEM) or a key hash — the docs list these forms. */
-export const AccessPolicy = z.strictObject({
-  read: z.array(z.string().min(1)).optional(),
-  update: z.array(z.string().min(1)).optional(),
-  // docs (0.3.x): who may create sessions in this session's namespace; shown like read/update.
-  create_sessions: z.array(z.string().min(1)).optional(),
-});
+/** A reference to another session (docs: "Referencing Other Sessions"). */
+const SconeIdShape = {
+  session: z.string().min(1).optional(),
+  // v0.3.6: export towards every session nested in a namespace.
+  namespace: z.string().min(1).optional(),
+  session_hash: Hex32Bytes.optional(),
+  cas_url: z.string().min(1).optional(),
+  cas_key: z.string().min(1).optional(),
+  cas_software_key: z.string().min(1).optional(),
+};
+export const SconeId = z.strictObject(SconeIdShape);
+export type SconeId = z.infer<typeof SconeId>;
+
+/** Export entry: a SCONE id, or (volumes, v0.3.2) `{to: <id>, update_policy, volume_alias}`. */
+export const ExportTarget = z
+  .strictObject({
+    ...SconeIdShape,
+    to: SconeId.optional(),
+    update_policy: z.enum(['ephemeral', 'rollback_protected', 'no_rollback_protection']).optional(),
+    // v0.3.10
+    volume_alias: z.string().min(1).optional(),
+  })
+  .refine((e) => e.session !== undefined || e.namespace !== undefined || e.to !== undefined, 'expected session, namespace or to');
+export type ExportTarget = z.infer<typeof ExportTarget>;
+/** docs show `export: {session: x}` as well as a list of such entries. */
+const Exports = z.union([ExportTarget, z.array(ExportTarget)], { error: 'expected an export entry {session: …} or a list of them' });
+
+// ---- access_policy -------------------------------------------------------------------------------------------
+
+/** CREATOR, ANY, NONE, a certificate (PEM), a certificate key hash, $$SCONE::x$$ or (v0.3.10) {signer: <PEM>}. */
+export type AccessEntry = string | { signer: string } | { [rule: string]: AccessEntry[] };
+const Governance: z.ZodType<{ [rule: string]: AccessEntry[] }> = z.lazy(() =>
+  z
+    .record(z.string().regex(/^require-(all|at-least-\d+)$/, 'expected require-all or require-at-least-N'), z.array(AccessEntry))
+    .refine((r) => Object.keys(r).length === 1, 'expected exactly one require-all / require-at-least-N rule'),
+);
+const AccessEntry: z.ZodType<AccessEntry> = z.lazy(() =>
+  z.union([z.string().min(1), z.strictObject({ signer: z.string().min(1) }), Governance], {
+    error: 'expected CREATOR, ANY, NONE, a certificate, a key hash, {signer: …} or a governance rule',
+  }),
+);
+/** A list of entries, a single keyword / $$SCONE::x$$, or (v0.3.10) a governance rule. */
+const AccessRules = z.union([z.string().min(1), z.array(AccessEntry), Governance], { error: 'expected a list of entries' });
+
+export const AccessPolicy = z.union(
+  [
+    z.strictObject({
+      read: AccessRules.optional(),
+      update: AccessRules.optional(),
+      // v0.3.5: who may create sessions in this session's namespace (default: as update).
+      create_sessions: AccessRules.optional(),
+    }),
+    SconeVariable,
+  ],
+  { error: 'expected {read, update, create_sessions} or $$SCONE::name$$' },
+);
 export type AccessPolicy = z.infer<typeof AccessPolicy>;
 
-/** Tolerated platform weaknesses as listed in the docs; an unlisted value is an error (tell us if SCONE adds one). */
+// ---- security ------------------------------------------------------------------------------------------------
+
+/** Tolerated platform weaknesses as listed in the docs (the MAA example also shows `debug` and `maa-managed-tcb`). */
 export const Tolerate = z.enum([
   'debug-mode',
   'hyperthreading',
-  'outdated-tcb',
   'insecure-igpu',
   'software-hardening-needed',
+  'aepic-leak',
   'insecure-configuration',
+  'outdated-tcb',
+  'maa-managed-tcb',
+  // docs, MAA example only: `tolerate: [debug, maa-managed-tcb]`; unsure whether it differs from debug-mode.
+  'debug',
 ]);
 export type Tolerate = z.infer<typeof Tolerate>;
 
 export const Attestation = z.strictObject({
-  // docs: `hardware` (default) or `none` (testing only; the original caddy session uses it). Later docs add
-  // `maa` (Microsoft Azure Attestation); accepted as shown, unsure which CAS versions know it.
+  // docs: `hardware` (default), `none` (testing only; the original caddy session uses it), `maa` (v0.3.7).
   mode: z.enum(['hardware', 'none', 'maa']).optional(),
   tolerate: z.array(Tolerate).optional(),
   // docs show both `"*"` and a list of advisory ids (INTEL-SA-00xyz).
-  ignore_advisories: z
-    .union([z.literal('*'), z.array(z.string().min(1))], { error: 'expected "*" or a list of advisory ids' })
-    .optional(),
+  ignore_advisories: z.union([z.literal('*'), z.array(z.string().min(1))], { error: 'expected "*" or a list of advisory ids' }).optional(),
   trusted_scone_qe_pubkeys: z.array(z.string().min(1)).optional(),
+  // v0.3.8 (experimental): base32 TOTP secret or $$SCONE::x$$.
+  one_time_password_shared_secret: z.string().min(1).optional(),
+  // MAA (v0.3.7)
+  url: z.string().min(1).optional(),
+  certificates: z.array(z.string().min(1)).optional(),
+  min_rsa_signing_key_size: z.number().int().positive().optional(),
 });
 export type Attestation = z.infer<typeof Attestation>;
 
-export const Security = z.strictObject({ attestation: Attestation.optional() });
+export const Security = z.union(
+  [
+    z.strictObject({
+      // v0.3.10: the attestation section may be a $$SCONE::x$$ config fragment.
+      attestation: z.union([Attestation, SconeVariable], { error: 'expected a map or $$SCONE::name$$' }).optional(),
+      // v0.3.9
+      singleton_enclaves: z.boolean().optional(),
+      // v0.3.9: a shared secret in plain text (lint CP003).
+      service_access_token: z.string().min(1).optional(),
+    }),
+    SconeVariable,
+  ],
+  { error: 'expected a map or $$SCONE::name$$' },
+);
 export type Security = z.infer<typeof Security>;
 
-/** Environment names end up as `NAME=value`: no "=" and no NUL. Values are strings (quote numbers). */
+// ---- services ------------------------------------------------------------------------------------------------
+
+/** Environment names end up as `NAME=value`: no "=" and no NUL (docs: C strings). Values are strings (quote numbers). */
 export const Environment = z.record(
   z.string().regex(/^[^=\0]+$/, 'expected an environment name without "=" or NUL'),
-  z.string(),
+  z.string().regex(/^[^\0]*$/, 'expected no NUL byte'),
 );
 export type Environment = z.infer<typeof Environment>;
+
+/** v0.3.7 signer-based attestation. */
+export const SignerAttestation = z
+  .strictObject({
+    mrsigner: z.union([Hex32Bytes, SconeVariable], { error: 'expected 64 hex characters or $$SCONE::name$$' }),
+    isvprodid: z.number().int().nonnegative(),
+    isvsvn: z.number().int().nonnegative().optional(),
+    isvsvn_min: z.number().int().nonnegative().optional(),
+    isvsvn_max: z.number().int().nonnegative().optional(),
+  })
+  .refine((s) => s.isvsvn === undefined || (s.isvsvn_min === undefined && s.isvsvn_max === undefined), 'expected isvsvn or a range (isvsvn_min/isvsvn_max), not both');
+
+/** One attestation variant: mrenclave (one or a list) and/or signer — or a $$SCONE::x$$ config fragment. */
+export const AttestationVariant = z.union(
+  [
+    z
+      .strictObject({
+        mrenclave: z.union([MrenclaveOrVariable, z.array(MrenclaveOrVariable)], { error: 'expected an MRENCLAVE or a list of them' }).optional(),
+        signer: SignerAttestation.optional(),
+      })
+      .refine((v) => v.mrenclave !== undefined || v.signer !== undefined, 'expected mrenclave and/or signer'),
+    SconeVariable,
+  ],
+  { error: 'expected {mrenclave, signer} or $$SCONE::name$$' },
+);
+export type AttestationVariant = z.infer<typeof AttestationVariant>;
 
 export const Service = z.strictObject({
   name: LocalName,
   image_name: z.string().min(1).optional(),
+  // docs: "deprecated" in favour of attestation.mrenclave but still accepted in 0.3; the original session and our
+  // contract (sim service) use it, and `bind` writes it.
   mrenclaves: z.array(Mrenclave).optional(),
-  // docs (microcode page): permitted platform ids of the service; shown as a list of strings.
-  platforms: z.array(z.string().min(1)).optional(),
-  command: z.string().optional(),
+  // v0.3.7: one variant or a list of independent variants.
+  attestation: z.union([AttestationVariant, z.array(AttestationVariant)], { error: 'expected an attestation variant or a list of them' }).optional(),
+  platforms: z.array(z.union([Hex32Bytes, SconeVariable], { error: 'expected 64 hex characters (a platform key) or $$SCONE::name$$' })).optional(),
+  // a string split like a shell would, or (v0.3.5) a list of arguments.
+  command: z.union([z.string(), z.array(z.string())], { error: 'expected string or list of strings' }).optional(),
   pwd: z.string().startsWith('/', 'expected an absolute path').optional(),
   environment: Environment.optional(),
   fspf_path: z.string().min(1).optional(),
+  // 32 hex bytes or (v0.3.5) $$SCONE::x$$
   fspf_key: z.string().min(1).optional(),
   fspf_tag: z.string().min(1).optional(),
+  // v0.3.11
+  fspf_update_policy: z.enum(['rollback_protected_reinitializable', 'no_rollback_protection']).optional(),
+  // v0.3.10
+  one_time_password_shared_secret: z.string().min(1).optional(),
 });
 export type Service = z.infer<typeof Service>;
 
-export const ImageVolume = z.strictObject({ name: LocalName, path: z.string().startsWith('/', 'expected an absolute path') });
+// ---- images, volumes -----------------------------------------------------------------------------------------
+
+export const ImageVolume = z.strictObject({
+  name: z.string().min(1),
+  path: z.string().startsWith('/', 'expected an absolute path'),
+  update_policy: z.enum(['rollback_protected', 'ephemeral', 'no_rollback_protection']).optional(),
+});
 export type ImageVolume = z.infer<typeof ImageVolume>;
 
-export const InjectionFile = z.strictObject({
-  path: z.string().startsWith('/', 'expected an absolute path'),
-  content: z.string(),
-});
+/** A path (the file's content comes from the file system) or {path, content, permission}. */
+export const InjectionFile = z.union(
+  [
+    z.string().startsWith('/', 'expected an absolute path'),
+    z.strictObject({
+      path: z.string().startsWith('/', 'expected an absolute path'),
+      content: z.string().optional(),
+      // docs show `permission: 0o100` (a YAML 1.2 octal integer); a string is accepted as well.
+      permission: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional(),
+    }),
+  ],
+  { error: 'expected a path or {path, content}' },
+);
 export type InjectionFile = z.infer<typeof InjectionFile>;
 
 export const Image = z.strictObject({
-  name: LocalName,
+  name: z.string().min(1),
   volumes: z.array(ImageVolume).optional(),
   injection_files: z.array(InjectionFile).optional(),
 });
 export type Image = z.infer<typeof Image>;
 
-/** Export target of a secret or volume: another session (0.3: optionally on another CAS, pinned by hash/key). */
-export const ExportTarget = z.strictObject({
-  session: z.string().min(1),
-  session_hash: z.string().min(1).optional(),
-  session_key: z.string().min(1).optional(),
-  cas_url: z.string().min(1).optional(),
-  cas_key: z.string().min(1).optional(),
-});
-export type ExportTarget = z.infer<typeof ExportTarget>;
-
 export const Volume = z.strictObject({
-  name: LocalName,
-  fspf_tag: z.string().min(1).optional(),
+  name: z.string().min(1),
   fspf_key: z.string().min(1).optional(),
-  export: z.array(ExportTarget).optional(),
-  import: z.strictObject({ session: z.string().min(1), volume: LocalName }).optional(),
+  fspf_tag: z.string().min(1).optional(),
+  export: Exports.optional(),
+  import: z.strictObject({ ...SconeIdShape, volume: z.string().min(1) }).optional(),
 });
 export type Volume = z.infer<typeof Volume>;
 
-/** Secret kinds from the docs; `service-provided` means the value comes from the service at run time. */
-export const SecretKind = z.enum([
-  'ascii',
-  'binary',
-  'service-provided',
-  'private-key',
-  'public-key',
-  'x509',
-  'x509-ca',
-  'aes-gcm-128-key',
-  'aes-gcm-256-key',
-  'aad-token',
-]);
+// ---- secrets -------------------------------------------------------------------------------------------------
+
+/** Secret kinds from the docs (0.3.x). */
+export const SecretKind = z.enum(['ascii', 'binary', 'private-key', 'x509', 'x509-ca', 'aad-token', 'config-fragment', 'pgp-key']);
 export type SecretKind = z.infer<typeof SecretKind>;
 
+const OneOrMany = z.union([z.string().min(1), z.array(z.string().min(1))], { error: 'expected a string or a list of strings' });
+
 export const Secret = z.strictObject({
-  name: LocalName,
-  // required unless the secret is imported (the docs' import examples carry no kind).
+  name: z.string().min(1),
+  // required unless the secret is imported (import / import_akv: "kind is optional and will be inferred").
   kind: SecretKind.optional(),
-  // docs: x509 keys: `key_type: P-384` etc.; shown as a string.
-  key_type: z.string().min(1).optional(),
   size: z.number().int().positive().optional(),
-  // an explicit value: plain text in the policy (lint CP003).
-  value: z.string().optional(),
-  private_key: LocalName.optional(),
-  issuer: LocalName.optional(),
+  // an explicit value: plain text in the policy (lint CP003). config-fragment values are structured.
+  value: z.unknown().optional(),
+  key_type: z.enum(['P-256', 'P-384', 'Ed25519', 'RSA-2048', 'RSA-3072']).optional(),
+  migrate: z.boolean().optional(),
+  // x509: name of a private-key secret; aad-token: a PEM private key.
+  private_key: z.string().min(1).optional(),
+  issuer: z.string().min(1).optional(),
   common_name: z.string().min(1).optional(),
   endpoint: z.enum(['server', 'client']).optional(),
-  dns: z.array(z.string().min(1)).optional(),
-  // docs show durations like `3560d`.
+  dns: OneOrMany.optional(),
+  // v0.3.10: "dns:<name>" / "ip:<address>"
+  san: OneOrMany.optional(),
+  // docs show durations like `3560d`, `1 year`, `90 days`.
   valid_for: z.string().min(1).optional(),
-  migrate: z.boolean().optional(),
-  // docs show `export` both as a list of sessions and as `"*"` (any session); accepted as shown.
-  export: z.union([z.literal('*'), z.array(ExportTarget)], { error: 'expected "*" or a list of {session: …}' }).optional(),
+  export: Exports.optional(),
   export_public: z.boolean().optional(),
-  import: z.strictObject({ session: z.string().min(1), secret: LocalName }).optional(),
+  import: z.strictObject({ ...SconeIdShape, secret: z.string().min(1) }).optional(),
+  // v0.3.7
+  import_akv: z.strictObject({ vault: z.string().min(1), secret_name: z.string().min(1).optional(), token: z.string().min(1).optional() }).optional(),
+  // aad-token (v0.3.7)
+  tenant_id: z.string().min(1).optional(),
+  client_id: z.string().min(1).optional(),
+  application_secret: z.string().min(1).optional(),
+  certificate_thumbprint: z.string().min(1).optional(),
 });
 export type Secret = z.infer<typeof Secret>;
 
-function duplicates(
-  items: readonly { name: string }[] | undefined,
-  section: string,
-  ctx: z.RefinementCtx,
-): void {
+// ---- session -------------------------------------------------------------------------------------------------
+
+function duplicates(items: readonly { name: string }[] | undefined, section: string, ctx: z.RefinementCtx): void {
   const seen = new Map<string, number>();
   items?.forEach((item, i) => {
     const first = seen.get(item.name);
@@ -178,14 +299,17 @@ export const Session = z
   .strictObject({
     name: SessionName,
     version: SessionVersion,
-    // the hash of the session this one replaces (required by CAS for updates).
-    predecessor: z.string().min(1).optional(),
+    // docs: "has to be 32 hex encoded bytes"; not permitted when creating a session.
+    predecessor: Hex32Bytes.optional(),
     access_policy: AccessPolicy.optional(),
     security: Security.optional(),
     services: z.array(Service).optional(),
     images: z.array(Image).optional(),
     volumes: z.array(Volume).optional(),
     secrets: z.array(Secret).optional(),
+    // v0.3.10 secret backends: `store_in: !akv {token, vault}` / `store_in: !cas` use YAML tags; the structure
+    // beyond store_in is not checked here (unsure how tags survive other YAML tooling).
+    secret_config: z.strictObject({ store_in: z.unknown() }).optional(),
   })
   .superRefine((session, ctx) => {
     duplicates(session.services, 'services', ctx);
@@ -193,20 +317,52 @@ export const Session = z
     duplicates(session.volumes, 'volumes', ctx);
     duplicates(session.secrets, 'secrets', ctx);
     session.services?.forEach((service, i) => {
+      const path = ['services', i, 'command'];
+      if (Array.isArray(service.command)) {
+        if (service.command.length === 0) ctx.addIssue({ code: 'custom', path, message: 'expected a program name, got an empty list' });
+        service.command.forEach((arg, j) => {
+          if (arg.includes('\0')) ctx.addIssue({ code: 'custom', path: [...path, j], message: 'expected no NUL byte' });
+        });
+        return;
+      }
       if (service.command === undefined) return;
       try {
-        if (splitCommand(service.command).length === 0) {
-          ctx.addIssue({ code: 'custom', path: ['services', i, 'command'], message: 'expected a program name, got an empty command' });
-        }
+        if (splitCommand(service.command).length === 0) ctx.addIssue({ code: 'custom', path, message: 'expected a program name, got an empty command' });
       } catch (error) {
         if (!(error instanceof CommandSyntaxError)) throw error;
-        ctx.addIssue({ code: 'custom', path: ['services', i, 'command'], message: `cannot split into arguments: ${error.message}` });
+        ctx.addIssue({ code: 'custom', path, message: `cannot split into arguments: ${error.message}` });
       }
     });
     session.secrets?.forEach((secret, i) => {
-      if (secret.kind === undefined && secret.import === undefined) {
+      if (secret.kind === undefined && secret.import === undefined && secret.import_akv === undefined) {
         ctx.addIssue({ code: 'custom', path: ['secrets', i, 'kind'], message: 'expected a kind (required unless the secret is imported)' });
+      }
+      if (secret.import !== undefined && secret.import_akv !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['secrets', i, 'import_akv'], message: 'import and import_akv are mutually exclusive' });
+      }
+      if (secret.value !== undefined && secret.kind !== 'config-fragment' && typeof secret.value !== 'string') {
+        ctx.addIssue({ code: 'custom', path: ['secrets', i, 'value'], message: 'expected string (only config-fragment values are structured)' });
       }
     });
   });
 export type Session = z.infer<typeof Session>;
+
+/** The argv of a service: the list as given, or the command string split into words. */
+export function serviceArgv(service: Service): string[] {
+  if (service.command === undefined) return [];
+  return Array.isArray(service.command) ? [...service.command] : splitCommand(service.command);
+}
+
+/**
+ * Measurements that can obtain the service's configuration without a signer: `mrenclaves` plus the mrenclave lists
+ * of attestation variants that have no signer factor ($$SCONE::x$$ references are not resolved).
+ */
+export function serviceMeasurements(service: Service): string[] {
+  const out = new Set((service.mrenclaves ?? []).map((m) => m.toLowerCase()));
+  const variants = service.attestation === undefined ? [] : Array.isArray(service.attestation) ? service.attestation : [service.attestation];
+  for (const v of variants) {
+    if (typeof v === 'string' || v.signer !== undefined || v.mrenclave === undefined) continue;
+    for (const m of Array.isArray(v.mrenclave) ? v.mrenclave : [v.mrenclave]) if (HEX64.test(m)) out.add(m.toLowerCase());
+  }
+  return [...out];
+}

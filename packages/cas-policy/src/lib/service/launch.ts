@@ -1,8 +1,7 @@
 // The launch answer of the sim policy service, parsed by the C runtime (CONTRIBUTING.md):
 //   confidential-launch v1 / arg <word>… / env NAME=value… / pwd <dir> / end
 // Values are percent-encoded: "%", control bytes (0x00–0x1f, 0x7f) and space become %XX (uppercase hex).
-import { splitCommand } from '../argv.js';
-import type { Service } from '../schema.js';
+import { serviceArgv, type Service } from '../schema.js';
 
 export function percentEncode(value: string): string {
   let out = '';
@@ -19,10 +18,10 @@ export interface LaunchConfig {
   pwd: string;
 }
 
-/** argv from the command (shell-like words), environment in policy order, pwd (default "/"). */
+/** argv from the command (a list, or shell-like words of a string), environment in policy order, pwd (default "/"). */
 export function launchConfig(service: Service): LaunchConfig {
   return {
-    argv: service.command === undefined ? [] : splitCommand(service.command),
+    argv: serviceArgv(service),
     env: Object.entries(service.environment ?? {}),
     pwd: service.pwd ?? '/',
   };

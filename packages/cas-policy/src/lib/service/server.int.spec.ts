@@ -155,6 +155,32 @@ describe('sim policy service', () => {
     expect(readdirSync(store)).toEqual(['team%7Ex%2Fcaddy.json']);
   });
 
+  it('launch honours list commands and attestation.mrenclave variants without a signer factor', async () => {
+    const text = [
+      'name: modern',
+      'version: "0.3.10"',
+      'services:',
+      '  - name: plain',
+      '    command: ["sh", "-c", "echo a b"]',
+      '    pwd: /srv/my app',
+      '    attestation:',
+      `      mrenclave: ${M}`,
+      '  - name: signed',
+      '    command: caddy run',
+      '    attestation:',
+      `      mrenclave: [${M}]`,
+      '      signer:',
+      `        mrsigner: ${'ab'.repeat(32)}`,
+      '        isvprodid: 1',
+      '',
+    ].join('\n');
+    await uploadSessionSim(service.url, text);
+    const launch = await fetch(`${service.url}/v1/launch/modern/plain?measurement=${M}`);
+    expect(await launch.text()).toBe('confidential-launch v1\narg sh\narg -c\narg echo%20a%20b\npwd /srv/my%20app\nend\n');
+    // the sim backend cannot check a signer factor, so such a variant never matches
+    expect((await fetch(`${service.url}/v1/launch/modern/signed?measurement=${M}`)).status).toBe(403);
+  });
+
   it('refuses wrong methods and unknown routes', async () => {
     expect((await fetch(`${service.url}/v1/sessions`)).status).toBe(405);
     expect((await fetch(`${service.url}/health`, { method: 'POST' })).status).toBe(405);

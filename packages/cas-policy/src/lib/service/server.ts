@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { formatIssue, PolicyError } from '../errors.js';
 import { loadSessionText } from '../load.js';
+import { serviceMeasurements } from '../schema.js';
 import { launchConfig, renderLaunch } from './launch.js';
 import { SessionStore } from './store.js';
 
@@ -107,7 +108,7 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
       if (!record) throw new HttpError(404, `no session "${sessionName}"`);
       const service = loadSessionText(record.session, `${sessionName}.yml`).session.services?.find((s) => s.name === serviceName);
       if (!service) throw new HttpError(404, `no service "${serviceName}" in session "${sessionName}"`);
-      const allowed = (service.mrenclaves ?? []).some((m) => m.toLowerCase() === measurement.toLowerCase());
+      const allowed = serviceMeasurements(service).includes(measurement.toLowerCase());
       if (!allowed) return send(res, 403, `measurement ${measurement.toLowerCase()} not allowed for ${sessionName}/${serviceName}\n`, 'text/plain');
       return send(res, 200, renderLaunch(launchConfig(service)), 'text/plain');
     }
