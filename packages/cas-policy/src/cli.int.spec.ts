@@ -61,12 +61,23 @@ describe('cas-policy CLI', () => {
 
     const second = await serve(store);
     try {
+      expect((await execa('node', [cli, 'health', '--url', second.url])).stdout).toBe('ok');
+      const got = await execa('node', [cli, 'get', 'caddy', '--url', second.url]);
+      expect(got.stdout).toBe(readFileSync(bound, 'utf8').trimEnd());
+      expect(got.stderr).toBe(`# caddy ${hash}`);
+      const launch = await execa('node', [cli, 'launch', 'caddy/binaryfs', '--measurement', M, '--url', second.url]);
+      expect(JSON.parse(launch.stdout)).toEqual({ argv: ['caddy', 'file-server', '--domain', 'localhost'], env: ['SCONE_LOG', 'HOME'], pwd: '/' });
+      const refused = await execa('node', [cli, 'launch', 'caddy/binaryfs', '--measurement', '0'.repeat(64), '--url', second.url], { reject: false });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain(`HTTP 403: measurement ${'0'.repeat(64)} not allowed for caddy/binaryfs`);
       expect(second.url).not.toBe('');
       expect(await getSessionSim(second.url, 'caddy')).toEqual({ name: 'caddy', hash, session: readFileSync(bound, 'utf8') });
       expect((await launchSim(second.url, 'caddy/binaryfs', M)).argv).toEqual(['caddy', 'file-server', '--domain', 'localhost']);
     } finally {
       expect(await stop(second.proc)).toBe(0);
     }
+    const down = await execa('node', [cli, 'health', '--url', second.url], { reject: false });
+    expect(down.exitCode).toBe(1);
   });
 
   it('lint warns, --strict fails with exit code 1', async () => {

@@ -8,14 +8,17 @@ import { renderBoundFiles } from './lib/render.js';
 import { startPolicyService } from './lib/service/server.js';
 import { uploadSessionScone } from './lib/upload/scone.js';
 import { sconeUploadCommand } from './lib/upload/scone.js';
-import { uploadSessionSim } from './lib/upload/sim.js';
+import { getSessionSim, healthSim, launchSim, uploadSessionSim } from './lib/upload/sim.js';
 
 const USAGE = `usage:
   cas-policy serve [--port 8081] [--host 127.0.0.1] --store DIR
   cas-policy lint FILE [--strict]
   cas-policy bind FILE --measurement measurement.json [--service NAME] [-o OUT] [--strict] [--backend sim|scone]
   cas-policy upload FILE --backend sim --url http://127.0.0.1:8081
-  cas-policy upload FILE --backend scone [--cas cas] [--image IMG] [--network NET] [--cli-state DIR] [--dry-run]`;
+  cas-policy upload FILE --backend scone [--cas cas] [--image IMG] [--network NET] [--cli-state DIR] [--dry-run]
+  cas-policy health [--url http://127.0.0.1:8081]                  # exit 0 when the sim service answers ok
+  cas-policy get NAME [--url URL]                                   # the stored session YAML
+  cas-policy launch SESSION/SERVICE --measurement HEX [--url URL]   # the launch answer (argv, env names, pwd)`;
 
 class UsageError extends Error {}
 
@@ -119,6 +122,32 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       throw new UsageError('--backend: expected sim or scone');
+    }
+    case 'health': {
+      const { values } = parse(rest, { url: { type: 'string', default: 'http://127.0.0.1:8081' } });
+      const ok = await healthSim(values.url as string);
+      console.log(ok ? 'ok' : `no healthy policy service at ${String(values.url)}`);
+      return ok ? 0 : 1;
+    }
+    case 'get': {
+      const { values, positionals } = parse(rest, { url: { type: 'string', default: 'http://127.0.0.1:8081' } });
+      const name = one(positionals, 'session name');
+      const stored = await getSessionSim(values.url as string, name);
+      if (!stored) {
+        console.error(`cas-policy: no session "${name}" at ${String(values.url)}`);
+        return 1;
+      }
+      console.error(`# ${stored.name} ${stored.hash}`);
+      process.stdout.write(stored.session);
+      return 0;
+    }
+    case 'launch': {
+      const { values, positionals } = parse(rest, { url: { type: 'string', default: 'http://127.0.0.1:8081' }, measurement: { type: 'string' } });
+      if (!values.measurement) throw new UsageError('--measurement HEX is required');
+      const config = await launchSim(values.url as string, one(positionals, 'config id (session/service)'), values.measurement as string);
+      // environment values can be secrets: names only
+      console.log(JSON.stringify({ argv: config.argv, env: config.env.map(([name]) => name), pwd: config.pwd }));
+      return 0;
     }
     case undefined:
     case '-h':

@@ -6,6 +6,7 @@ export { formatIssue, issuePath, optionsOrThrow, PolicyError, type PolicyIssue, 
 export {
   AccessPolicy,
   Attestation,
+  AttestationVariant,
   Environment,
   ExportTarget,
   Image,
@@ -13,24 +14,29 @@ export {
   InjectionFile,
   LocalName,
   Mrenclave,
+  SconeId,
   Secret,
   SecretKind,
   Security,
   Service,
+  serviceArgv,
+  serviceMeasurements,
   Session,
   SessionName,
   SessionVersion,
+  SignerAttestation,
   Tolerate,
   Volume,
+  type AccessEntry,
 } from './lib/schema.js';
 export { CommandSyntaxError, splitCommand } from './lib/argv.js';
-export { loadSessionFile, loadSessionText, parseYamlWith, positionOf, type LoadedSession, type LoadedYaml } from './lib/load.js';
-export { LINT_RULES, lintOrThrow, lintSession, type LintCode, type LintOptions } from './lib/lint.js';
+export { loadSessionFile, loadSessionText, parseYamlWith, positionOf, zodIssues, type LoadedSession, type LoadedYaml } from './lib/load.js';
+export { LINT_RULES, lintOrThrow, lintSession, secretReferences, type LintCode, type LintOptions } from './lib/lint.js';
 export { Measurement, loadMeasurementFile, loadMeasurementText } from './lib/measurement.js';
 export { bindMeasurement, renderSession, type BindOptions } from './lib/bind.js';
 export { renderBoundFiles, type RenderFilesOptions, type RenderFilesResult } from './lib/render.js';
 export { SconeUploadOptions, sconeUploadCommand, uploadSessionScone } from './lib/upload/scone.js';
-export { getSessionSim, healthSim, launchSim, SimServiceError, uploadSessionSim, type UploadResult } from './lib/upload/sim.js';
+export { getSessionSim, healthSim, launchSim, SimServiceError, UploadAnswer, uploadSessionSim, type UploadResult } from './lib/upload/sim.js';
 export { launchConfig, parseLaunch, percentEncode, renderLaunch, type LaunchConfig } from './lib/service/launch.js';
 export { SessionStore, sessionHash, storeFileName, type PutResult, type StoredSession } from './lib/service/store.js';
 export { startPolicyService, type PolicyService, type PolicyServiceOptions } from './lib/service/server.js';

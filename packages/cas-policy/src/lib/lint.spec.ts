@@ -47,6 +47,37 @@ describe('lintSession', () => {
     expect(issues.find((i) => i.code === 'CP003')?.message).not.toContain('hunter2');
   });
 
+  it('finds placeholders that name no secret (CP008)', () => {
+    const text = [
+      'name: app',
+      'version: "0.3"',
+      'services:',
+      '  - name: s',
+      `    mrenclaves: [${M}]`,
+      '    command: app --password $$SCONE::db_password$$ --cert $$SCONE::tls.crt$$',
+      '    environment:',
+      '      KEY: "$$SCONE::api_key:hex$$"',
+      '      OK: "$$SCONE::known|escape(json)$$"',
+      'images:',
+      '  - name: i',
+      '    injection_files:',
+      '      - path: /etc/app.conf',
+      '        content: "secret=$$SCONE::nowhere$$"',
+      'secrets:',
+      '  - name: known',
+      '    kind: ascii',
+      '  - name: tls',
+      '    kind: x509',
+      '    private_key: known',
+      '',
+    ].join('\n');
+    expect(lintSession(loadSessionText(text)).map((i) => `${i.code} ${i.line}:${i.col} ${i.path}: ${i.message}`)).toEqual([
+      'CP008 6:14 services[0].command: $$SCONE::db_password$$ names no secret of this session (define or import it under secrets)',
+      'CP008 8:12 services[0].environment.KEY: $$SCONE::api_key$$ names no secret of this session (define or import it under secrets)',
+      'CP008 14:18 images[0].injection_files[0].content: $$SCONE::nowhere$$ names no secret of this session (define or import it under secrets)',
+    ]);
+  });
+
   it('is silent for a clean session', () => {
     const text = `name: app\nversion: "0.3"\nservices:\n  - name: s\n    mrenclaves: [${M}]\n    command: app\n    environment:\n      HOME: /root\n`;
     expect(lintSession(loadSessionText(text))).toEqual([]);

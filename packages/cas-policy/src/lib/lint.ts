@@ -12,7 +12,15 @@ export const LINT_RULES = {
   CP005: 'all security advisories ignored (ignore_advisories: "*")',
   CP006: 'service image_name not defined in images',
   CP007: 'service without mrenclaves or attestation (no enclave can attest as it)',
+  CP008: '$$SCONE::name$$ placeholder naming a secret that the session does not define',
 } as const;
+
+/** Secret names referenced by `$$SCONE::name[:format][|encoding]$$` placeholders in a string. */
+export function secretReferences(text: string): string[] {
+  const names: string[] = [];
+  for (const match of text.matchAll(/\$\$SCONE::([^$:|]+)[^$]*\$\$/g)) names.push(match[1] as string);
+  return names;
+}
 export type LintCode = keyof typeof LINT_RULES;
 
 export interface LintOptions {
@@ -74,6 +82,25 @@ export function lintSession(loaded: LoadedSession, options: LintOptions = {}): P
       add('CP007', ['services', i], `service "${service.name}" has no mrenclaves; bind a measurement (cas-policy bind) — with attestation on, CAS refuses it`);
     }
   });
+  // CP008: placeholders in commands, environment values and injection files must name a defined secret
+  // (legacy `name.crt` / `name.key` / `name.chain` / `name.hex` suffixes are accepted).
+  const secrets = new Set(session.secrets?.map((secret) => secret.name));
+  const known = (name: string) => secrets.has(name) || secrets.has(name.replace(/\.(crt|key|chain|hex)$/, ''));
+  const check = (text: string, path: (string | number)[]) => {
+    for (const name of secretReferences(text)) {
+      if (!known(name)) add('CP008', path, `$$SCONE::${name}$$ names no secret of this session (define or import it under secrets)`);
+    }
+  };
+  session.services?.forEach((service, i) => {
+    const args = service.command === undefined ? [] : Array.isArray(service.command) ? service.command : [service.command];
+    args.forEach((arg, j) => check(arg, Array.isArray(service.command) ? ['services', i, 'command', j] : ['services', i, 'command']));
+    for (const [name, value] of Object.entries(service.environment ?? {})) check(value, ['services', i, 'environment', name]);
+  });
+  session.images?.forEach((image, i) =>
+    image.injection_files?.forEach((file, j) => {
+      if (typeof file === 'object' && file.content !== undefined) check(file.content, ['images', i, 'injection_files', j, 'content']);
+    }),
+  );
   return found.sort((a, b) => a.line - b.line || a.col - b.col);
 }
 

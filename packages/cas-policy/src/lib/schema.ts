@@ -164,6 +164,7 @@ export const SignerAttestation = z
     isvsvn_max: z.number().int().nonnegative().optional(),
   })
   .refine((s) => s.isvsvn === undefined || (s.isvsvn_min === undefined && s.isvsvn_max === undefined), 'expected isvsvn or a range (isvsvn_min/isvsvn_max), not both');
+export type SignerAttestation = z.infer<typeof SignerAttestation>;
 
 /** One attestation variant: mrenclave (one or a list) and/or signer — or a $$SCONE::x$$ config fragment. */
 export const AttestationVariant = z.union(
