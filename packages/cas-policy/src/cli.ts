@@ -6,8 +6,7 @@ import { lintSession } from './lib/lint.js';
 import { loadSessionFile } from './lib/load.js';
 import { renderBoundFiles } from './lib/render.js';
 import { startPolicyService } from './lib/service/server.js';
-import { uploadSessionScone } from './lib/upload/scone.js';
-import { sconeUploadCommand } from './lib/upload/scone.js';
+import { sconeUploadCommand, uploadSessionScone } from './lib/upload/scone.js';
 import { getSessionSim, healthSim, launchSim, uploadSessionSim } from './lib/upload/sim.js';
 
 const USAGE = `usage:

@@ -1,7 +1,6 @@
 // Lint: things that are valid session language but weaken the policy. Each finding has a code; `strict` makes
 // them errors.
-import { formatIssue, PolicyError, type PolicyIssue } from './errors.js';
-import { issuePath } from './errors.js';
+import { issuePath, PolicyError, type PolicyIssue } from './errors.js';
 import { positionOf, type LoadedSession } from './load.js';
 
 export const LINT_RULES = {
@@ -110,5 +109,3 @@ export function lintOrThrow(loaded: LoadedSession, options: LintOptions = {}): P
   if (options.strict && issues.length > 0) throw new PolicyError(issues);
   return issues;
 }
-
-export { formatIssue };

@@ -76,6 +76,20 @@ export class SessionStore {
     return tmp;
   }
 
+  /** Makes a link/rename durable (best effort: some file systems refuse to fsync a directory). */
+  private async syncDir(): Promise<void> {
+    try {
+      const handle = await open(this.dir, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      // durability of the directory entry is best effort
+    }
+  }
+
   /**
    * Creates the session, or updates it when `predecessor` is the current hash. A create whose name exists, an
    * update with a wrong or missing predecessor and an update of a session that does not exist are conflicts.
@@ -100,6 +114,7 @@ export class SessionStore {
         } finally {
           await unlink(tmp).catch(() => undefined);
         }
+        await this.syncDir();
         return { status: 'created', record };
       }
       if (predecessor !== current.hash) {
@@ -114,6 +129,7 @@ export class SessionStore {
         await unlink(tmp).catch(() => undefined);
         throw error;
       }
+      await this.syncDir();
       return { status: 'updated', record };
     });
   }
