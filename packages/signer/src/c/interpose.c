@@ -1,0 +1,643 @@
+/* binaryfs runtime: libc-level interposer serving the embedded files of __binaryfs_header read-only.
+ * Named libc file functions and the generic syscall(number, ...) are both intercepted: the patched Go runtime
+ * issues its system calls through either. Embedded regular files are served from sealed memfds (one per file,
+ * created on first open, reopened per open through /proc/self/fd so each open has its own offset); read, pread,
+ * lseek, mmap and sendfile then work natively on them. Directories are emulated (getdents64). Everything that is
+ * not embedded, and every path under a host path, goes to the real libc function (dlsym RTLD_NEXT). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "bfs.h"
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 1u
+#define MFD_ALLOW_SEALING 2u
+#endif
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS 1033
+#define F_SEAL_SEAL 1
+#define F_SEAL_SHRINK 2
+#define F_SEAL_GROW 4
+#define F_SEAL_WRITE 8
+#endif
+
+#ifndef STATX_TYPE /* musl 1.2.3 has no statx: the kernel ABI */
+struct statx_timestamp { int64_t tv_sec; uint32_t tv_nsec; int32_t __reserved; };
+struct statx {
+  uint32_t stx_mask, stx_blksize; uint64_t stx_attributes; uint32_t stx_nlink, stx_uid, stx_gid; uint16_t stx_mode;
+  uint16_t __spare0[1]; uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+  struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+  uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor; uint64_t __spare2[14];
+};
+#define STATX_BASIC_STATS 0x7ffU
+#endif
+
+#define H (&__binaryfs_header)
+#define PASS ((long)LONG_MIN)
+#define BFS_DEV 0xbf5
+#define FDTAB 65536
+
+/* ---- the real functions ---- */
+static void *resolve_sym(const char *name, int required) {
+  void *p = dlsym(RTLD_NEXT, name);
+  if (!p && required) {
+    static const char msg[] = "binaryfs: cannot resolve a libc function with dlsym(RTLD_NEXT)\n";
+    long (*w)(long, ...) = (long (*)(long, ...))dlsym(RTLD_DEFAULT, "syscall");
+    if (w) w(SYS_write, 2, msg, sizeof msg - 1);
+    _exit(127);
+  }
+  return p;
+}
+static void *real_get(void **slot, const char *name) {
+  void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+  if (!p) { p = resolve_sym(name, 1); __atomic_store_n(slot, p, __ATOMIC_RELEASE); }
+  return p;
+}
+#define REAL(fn) ((__typeof__(real_##fn))real_get((void **)&real_##fn, #fn))
+static long (*real_syscall)(long, ...);
+static int (*real_openat)(int, const char *, int, ...);
+static int (*real_open)(const char *, int, ...);
+static int (*real_creat)(const char *, mode_t);
+static ssize_t (*real_read)(int, void *, size_t);
+static ssize_t (*real_write)(int, const void *, size_t);
+static ssize_t (*real_pread)(int, void *, size_t, off_t);
+static int (*real_close)(int);
+static int (*real_dup)(int);
+static int (*real_dup2)(int, int);
+static int (*real_dup3)(int, int, int);
+static int (*real_stat)(const char *, struct stat *);
+static int (*real_lstat)(const char *, struct stat *);
+static int (*real_fstat)(int, struct stat *);
+static int (*real_fstatat)(int, const char *, struct stat *, int);
+static ssize_t (*real_readlink)(const char *, char *, size_t);
+static ssize_t (*real_readlinkat)(int, const char *, char *, size_t);
+static int (*real_access)(const char *, int);
+static int (*real_faccessat)(int, const char *, int, int);
+static int (*real_unlink)(const char *);
+static int (*real_unlinkat)(int, const char *, int);
+static int (*real_rmdir)(const char *);
+static int (*real_rename)(const char *, const char *);
+static int (*real_renameat)(int, const char *, int, const char *);
+static int (*real_mkdir)(const char *, mode_t);
+static int (*real_mkdirat)(int, const char *, mode_t);
+static int (*real_truncate)(const char *, off_t);
+static int (*real_chmod)(const char *, mode_t);
+static int (*real_fchmodat)(int, const char *, mode_t, int);
+static char *(*real_getcwd)(char *, size_t);
+
+int bfs_real_open(const char *path, int flags, int mode) { return REAL(openat)(AT_FDCWD, path, flags, mode); }
+ssize_t bfs_real_read(int fd, void *buf, size_t n) { return REAL(read)(fd, buf, n); }
+ssize_t bfs_real_write(int fd, const void *buf, size_t n) { return REAL(write)(fd, buf, n); }
+int bfs_real_close(int fd) { return REAL(close)(fd); }
+
+static long sys(long n, long a, long b, long c, long d, long e, long f) { return REAL(syscall)(n, a, b, c, d, e, f); }
+static long fail(int err) { errno = err; return -1; }
+
+/* ---- fd table: fd -> entry index + 1 ---- */
+static int32_t fdtab[FDTAB];
+static int tracked(int fd) { return fd >= 0 && fd < FDTAB ? __atomic_load_n(&fdtab[fd], __ATOMIC_ACQUIRE) - 1 : -1; }
+static void track(int fd, int idx) { if (fd >= 0 && fd < FDTAB) __atomic_store_n(&fdtab[fd], idx + 1, __ATOMIC_RELEASE); }
+static void untrack(int fd) { if (fd >= 0 && fd < FDTAB) __atomic_store_n(&fdtab[fd], 0, __ATOMIC_RELEASE); }
+
+/* ---- lookup ---- */
+static const struct bfs_entry *E(int i) { return &H->entries[i]; }
+static int is_dir(int i) { return S_ISDIR(E(i)->mode); }
+static int is_lnk(int i) { return S_ISLNK(E(i)->mode); }
+
+static int find(const char *p, size_t n) {
+  long lo = 0, hi = (long)H->n_entries - 1;
+  while (lo <= hi) {
+    long mid = (lo + hi) / 2;
+    const struct bfs_entry *e = E((int)mid);
+    size_t m = e->path_len < n ? e->path_len : n;
+    int c = memcmp(e->path, p, m);
+    if (c == 0) c = e->path_len < n ? -1 : e->path_len > n ? 1 : 0;
+    if (c == 0) return (int)mid;
+    if (c < 0) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
+}
+
+static int under_host_path(const char *p, size_t n) {
+  for (uint64_t i = 0; i < H->n_host_paths; i++) {
+    const struct bfs_string *h = &H->host_paths[i];
+    if (h->len == 1 && h->s[0] == '/') return 1;
+    if (n >= h->len && memcmp(p, h->s, h->len) == 0 && (n == h->len || p[h->len] == '/')) return 1;
+  }
+  return 0;
+}
+
+enum { R_PASS, R_PASS_RESOLVED, R_EMBEDDED, R_ERROR };
+struct res {
+  int kind;
+  int idx;            /* R_EMBEDDED */
+  int err;            /* R_ERROR */
+  int parent_owned;   /* the path does not exist but its parent is an embedded directory an include glob matched */
+  char path[BFS_PATH_MAX];
+};
+
+static int base_of(int dirfd, char *base, size_t n) {
+  if (dirfd == AT_FDCWD) return REAL(getcwd)(base, n) ? 0 : -1;
+  int idx = tracked(dirfd);
+  if (idx >= 0) {
+    if (!is_dir(idx)) { errno = ENOTDIR; return -2; }
+    if (E(idx)->path_len + 1 > n) return -1;
+    memcpy(base, E(idx)->path, E(idx)->path_len + 1);
+    return 0;
+  }
+  char proc[40] = "/proc/self/fd/";
+  char digits[16]; int k = 0; unsigned v = (unsigned)dirfd;
+  do { digits[k++] = (char)('0' + v % 10); v /= 10; } while (v && k < 15);
+  size_t l = strlen(proc);
+  while (k) proc[l++] = digits[--k];
+  proc[l] = '\0';
+  ssize_t r = REAL(readlink)(proc, base, n - 1);
+  if (r <= 0 || base[0] != '/') return -1;
+  base[r] = '\0';
+  return 0;
+}
+
+/* Resolves (dirfd, path) against the embedded tree component by component, as the kernel would: "." and ".." and a
+ * trailing "/" need a directory, embedded symlinks are substituted where they occur (the last one only with follow),
+ * 40 of them at most. A name missing from the tree hands the path to the host (original path, or the resolved one
+ * when an embedded symlink was followed). */
+static void resolve_path(int dirfd, const char *path, int follow, struct res *r) {
+  r->kind = R_PASS; r->idx = -1; r->err = 0; r->parent_owned = 0;
+  if (!path || H->n_entries == 0) return;
+  if (path[0] == '\0') return; /* AT_EMPTY_PATH and ENOENT handled by the callers / kernel */
+  size_t plen = strlen(path);
+  if (plen >= BFS_PATH_MAX) return; /* the kernel answers ENAMETOOLONG */
+  char pend[BFS_PATH_MAX];
+  memcpy(pend, path, plen + 1);
+  if (path[0] == '/') {
+    strcpy(r->path, "/");
+  } else {
+    int b = base_of(dirfd, r->path, sizeof r->path);
+    if (b == -2) { r->kind = R_ERROR; r->err = ENOTDIR; return; }
+    if (b < 0) return;
+  }
+  size_t len = strlen(r->path);
+  int cur = find(r->path, len);
+  int traversed = 0, links = 0;
+  size_t pi = 0;
+  for (;;) {
+    while (pend[pi] == '/') {
+      pi++;
+      if (pend[pi] == '\0' && cur >= 0 && !is_dir(cur)) { r->kind = R_ERROR; r->err = ENOTDIR; return; } /* "file/" */
+    }
+    if (pend[pi] == '\0') break;
+    size_t s = pi;
+    while (pend[pi] && pend[pi] != '/') pi++;
+    size_t n = pi - s;
+    int last = 1;
+    for (size_t k = pi; pend[k]; k++) if (pend[k] != '/') { last = 0; break; }
+    if (cur >= 0 && !is_dir(cur)) { r->kind = R_ERROR; r->err = ENOTDIR; return; }
+    if (n == 1 && pend[s] == '.') continue;
+    if (n == 2 && pend[s] == '.' && pend[s + 1] == '.') {
+      while (len > 1 && r->path[len - 1] != '/') len--;
+      if (len > 1) len--;
+      r->path[len] = '\0';
+      cur = find(r->path, len);
+      continue;
+    }
+    if (n > 255) { r->kind = R_ERROR; r->err = ENAMETOOLONG; return; }
+    if (len + 1 + n + 1 > sizeof r->path) { r->kind = R_ERROR; r->err = ENAMETOOLONG; return; }
+    int parent = cur;
+    if (len > 1) r->path[len++] = '/';
+    memcpy(r->path + len, pend + s, n);
+    len += n;
+    r->path[len] = '\0';
+    cur = find(r->path, len);
+    if (cur < 0 && parent >= 0) {
+      /* not in the tree: the host decides (and a new name in an explicitly embedded directory is read-only) */
+      r->parent_owned = last && is_dir(parent) && !(E(parent)->flags & BFS_FLAG_IMPLICIT_DIR) && !under_host_path(r->path, len);
+      if (traversed) {
+        size_t rest = strlen(pend + pi);
+        if (len + rest + 1 > sizeof r->path) { r->kind = R_ERROR; r->err = ENAMETOOLONG; return; }
+        memcpy(r->path + len, pend + pi, rest + 1);
+        r->kind = R_PASS_RESOLVED;
+      }
+      return;
+    }
+    if (cur >= 0 && is_lnk(cur) && (!last || follow)) {
+      if (++links > 40) { r->kind = R_ERROR; r->err = ELOOP; return; }
+      const char *target = (const char *)E(cur)->data;
+      size_t tl = E(cur)->size, rest = strlen(pend + pi);
+      if (tl == 0 || tl + rest + 1 > sizeof pend) { r->kind = R_ERROR; r->err = tl ? ENAMETOOLONG : ENOENT; return; }
+      char tmp[BFS_PATH_MAX];
+      memcpy(tmp, target, tl);
+      memcpy(tmp + tl, pend + pi, rest + 1); /* the rest starts with '/' or is empty */
+      memcpy(pend, tmp, tl + rest + 1);
+      pi = 0;
+      /* drop the link's own name; an absolute target restarts at the root */
+      if (target[0] == '/') len = 1;
+      else { while (len > 1 && r->path[len - 1] != '/') len--; if (len > 1) len--; }
+      r->path[len] = '\0';
+      cur = find(r->path, len);
+      traversed = 1;
+      continue;
+    }
+  }
+  if (under_host_path(r->path, len) || cur < 0) { r->kind = traversed ? R_PASS_RESOLVED : R_PASS; return; }
+  if (is_dir(cur) && (E(cur)->flags & BFS_FLAG_IMPLICIT_DIR)) {
+    struct stat st;
+    if (REAL(stat)(r->path, &st) == 0) { r->kind = traversed ? R_PASS_RESOLVED : R_PASS; return; }
+  }
+  r->kind = R_EMBEDDED; r->idx = cur;
+}
+
+/* ---- stat ---- */
+static void fill_stat(int idx, struct stat *st) {
+  const struct bfs_entry *e = E(idx);
+  memset(st, 0, sizeof *st);
+  st->st_dev = BFS_DEV;
+  st->st_ino = (ino_t)idx + 2;
+  st->st_mode = e->mode;
+  st->st_nlink = is_dir(idx) ? 2 + 0 : 1;
+  st->st_size = is_dir(idx) ? 4096 : (off_t)e->size;
+  st->st_blksize = 4096;
+  st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
+  st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec = (time_t)H->mtime;
+}
+
+static void fill_statx(int idx, struct statx *sx) {
+  struct stat st;
+  fill_stat(idx, &st);
+  memset(sx, 0, sizeof *sx);
+  sx->stx_mask = STATX_BASIC_STATS;
+  sx->stx_blksize = (uint32_t)st.st_blksize;
+  sx->stx_nlink = (uint32_t)st.st_nlink;
+  sx->stx_mode = (uint16_t)st.st_mode;
+  sx->stx_ino = st.st_ino;
+  sx->stx_size = (uint64_t)st.st_size;
+  sx->stx_blocks = (uint64_t)st.st_blocks;
+  sx->stx_atime.tv_sec = sx->stx_mtime.tv_sec = sx->stx_ctime.tv_sec = sx->stx_btime.tv_sec = H->mtime;
+  sx->stx_dev_major = 0; sx->stx_dev_minor = BFS_DEV;
+}
+
+/* ---- opening ---- */
+static int memfd_of(int idx) {
+  int cur = __atomic_load_n(&H->memfds[idx], __ATOMIC_ACQUIRE);
+  if (cur > 0) return cur - 1;
+  int fd = (int)sys(SYS_memfd_create, (long)"binaryfs", MFD_CLOEXEC | MFD_ALLOW_SEALING, 0, 0, 0, 0);
+  if (fd < 0) return -1;
+  const unsigned char *p = E(idx)->data;
+  uint64_t left = E(idx)->size;
+  while (left) {
+    ssize_t w = REAL(write)(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) { REAL(close)(fd); return -1; }
+    p += w; left -= (uint64_t)w;
+  }
+  sys(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL, 0, 0, 0);
+  int expected = 0;
+  if (!__atomic_compare_exchange_n(&H->memfds[idx], &expected, fd + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    REAL(close)(fd);
+    return expected - 1;
+  }
+  return fd;
+}
+
+static long open_embedded(int idx, int flags) {
+  int acc = flags & O_ACCMODE;
+  if ((flags & O_CREAT) && (flags & O_EXCL)) return fail(EEXIST);
+  if (acc != O_RDONLY || (flags & O_TRUNC)) return fail(is_dir(idx) && acc != O_RDONLY ? EISDIR : EROFS);
+  if (is_lnk(idx)) return fail(ELOOP); /* O_NOFOLLOW on an embedded symlink */
+  int cloexec = (flags & O_CLOEXEC) ? MFD_CLOEXEC : 0;
+  int fd;
+  if (is_dir(idx)) {
+    fd = (int)sys(SYS_memfd_create, (long)"binaryfs-dir", cloexec, 0, 0, 0, 0);
+  } else {
+    if (flags & O_DIRECTORY) return fail(ENOTDIR);
+    int m = memfd_of(idx);
+    if (m < 0) return -1;
+    char proc[40] = "/proc/self/fd/";
+    char digits[16]; int k = 0; unsigned v = (unsigned)m;
+    do { digits[k++] = (char)('0' + v % 10); v /= 10; } while (v && k < 15);
+    size_t l = strlen(proc);
+    while (k) proc[l++] = digits[--k];
+    proc[l] = '\0';
+    fd = REAL(openat)(AT_FDCWD, proc, O_RDONLY | (flags & (O_CLOEXEC | O_NONBLOCK)));
+  }
+  if (fd < 0) return -1;
+  track(fd, idx);
+  return fd;
+}
+
+static long bfs_openat(int dirfd, const char *path, int flags, mode_t mode) {
+  struct res r;
+  resolve_path(dirfd, path, !(flags & O_NOFOLLOW), &r);
+  switch (r.kind) {
+  case R_ERROR: return fail(r.err);
+  case R_EMBEDDED: return open_embedded(r.idx, flags);
+  case R_PASS_RESOLVED:
+    if (r.parent_owned && (flags & O_CREAT)) return fail(EROFS);
+    return REAL(openat)(AT_FDCWD, r.path, flags, mode);
+  default:
+    if (r.parent_owned && (flags & O_CREAT)) return fail(EROFS);
+    return PASS;
+  }
+}
+
+/* ---- stat family ---- */
+static long bfs_fstatat(int dirfd, const char *path, struct stat *st, int flags) {
+  if (path && path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+    int idx = tracked(dirfd);
+    if (idx < 0) return PASS;
+    fill_stat(idx, st);
+    return 0;
+  }
+  struct res r;
+  resolve_path(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), &r);
+  if (r.kind == R_ERROR) return fail(r.err);
+  if (r.kind == R_EMBEDDED) { fill_stat(r.idx, st); return 0; }
+  if (r.kind == R_PASS_RESOLVED) return REAL(fstatat)(AT_FDCWD, r.path, st, flags & ~AT_EMPTY_PATH);
+  return PASS;
+}
+
+static long bfs_fstat(int fd, struct stat *st) {
+  int idx = tracked(fd);
+  if (idx < 0) return PASS;
+  fill_stat(idx, st);
+  return 0;
+}
+
+static long bfs_statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *sx) {
+  (void)mask;
+  if (path && path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+    int idx = tracked(dirfd);
+    if (idx < 0) return PASS;
+    fill_statx(idx, sx);
+    return 0;
+  }
+  struct res r;
+  resolve_path(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), &r);
+  if (r.kind == R_ERROR) return fail(r.err);
+  if (r.kind == R_EMBEDDED) { fill_statx(r.idx, sx); return 0; }
+  if (r.kind == R_PASS_RESOLVED) return sys(SYS_statx, AT_FDCWD, (long)r.path, flags & ~AT_EMPTY_PATH, mask, (long)sx, 0);
+  return PASS;
+}
+
+/* ---- directories ---- */
+struct dirent64_k { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
+
+static long bfs_getdents64(int fd, void *buf, size_t len) {
+  int idx = tracked(fd);
+  if (idx < 0) return PASS;
+  if (!is_dir(idx)) return fail(ENOTDIR);
+  const struct bfs_entry *d = E(idx);
+  long pos = (long)sys(SYS_lseek, fd, 0, SEEK_CUR, 0, 0, 0);
+  if (pos < 0) return -1;
+  size_t out = 0;
+  long total = 2 + (long)d->n_children;
+  while (pos < total) {
+    const char *name; size_t nl; uint64_t ino; unsigned char type;
+    if (pos == 0) { name = "."; nl = 1; ino = (uint64_t)idx + 2; type = 4; }
+    else if (pos == 1) { name = ".."; nl = 2; ino = d->parent >= 0 ? (uint64_t)d->parent + 2 : (uint64_t)idx + 2; type = 4; }
+    else {
+      int c = (int)H->children[d->first_child + (uint32_t)(pos - 2)];
+      const struct bfs_entry *ce = E(c);
+      const char *slash = ce->path + ce->path_len;
+      while (slash > ce->path && slash[-1] != '/') slash--;
+      name = slash; nl = (size_t)(ce->path + ce->path_len - slash);
+      ino = (uint64_t)c + 2;
+      type = S_ISDIR(ce->mode) ? 4 : S_ISLNK(ce->mode) ? 10 : 8;
+    }
+    size_t rec = (offsetof(struct dirent64_k, d_name) + nl + 1 + 7) & ~(size_t)7;
+    if (out + rec > len) break;
+    struct dirent64_k *de = (struct dirent64_k *)((char *)buf + out);
+    memset(de, 0, rec);
+    de->d_ino = ino; de->d_off = pos + 1; de->d_reclen = (unsigned short)rec; de->d_type = type;
+    memcpy(de->d_name, name, nl);
+    out += rec;
+    pos++;
+  }
+  if (out == 0 && pos < total) return fail(EINVAL);
+  sys(SYS_lseek, fd, pos, SEEK_SET, 0, 0, 0);
+  return (long)out;
+}
+
+static long bfs_read_check(int fd) {
+  int idx = tracked(fd);
+  if (idx >= 0 && is_dir(idx)) return fail(EISDIR);
+  return PASS;
+}
+
+static long bfs_readlinkat(int dirfd, const char *path, char *buf, size_t n) {
+  struct res r;
+  resolve_path(dirfd, path, 0, &r);
+  if (r.kind == R_ERROR) return fail(r.err);
+  if (r.kind == R_PASS_RESOLVED) return REAL(readlinkat)(AT_FDCWD, r.path, buf, n);
+  if (r.kind != R_EMBEDDED) return PASS;
+  if (!is_lnk(r.idx)) return fail(EINVAL);
+  size_t l = E(r.idx)->size < n ? E(r.idx)->size : n;
+  memcpy(buf, E(r.idx)->data, l);
+  return (long)l;
+}
+
+static long bfs_faccessat(int dirfd, const char *path, int mode, int flags) {
+  struct res r;
+  resolve_path(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), &r);
+  if (r.kind == R_ERROR) return fail(r.err);
+  if (r.kind == R_PASS_RESOLVED) return REAL(faccessat)(AT_FDCWD, r.path, mode, flags);
+  if (r.kind != R_EMBEDDED) return PASS;
+  if (mode & W_OK) return fail(EROFS);
+  if ((mode & X_OK) && !(E(r.idx)->mode & 0111)) return fail(EACCES);
+  return 0;
+}
+
+/* A modifying path operation: EROFS on an embedded entry or for a new name in an embedded directory. */
+static long bfs_modify(int dirfd, const char *path, int follow) {
+  struct res r;
+  resolve_path(dirfd, path, follow, &r);
+  if (r.kind == R_ERROR) return fail(r.err);
+  if (r.kind == R_EMBEDDED || r.parent_owned) return fail(EROFS);
+  return PASS;
+}
+
+static void dup_track(int oldfd, long newfd) {
+  if (newfd < 0) return;
+  int idx = tracked(oldfd);
+  if (idx >= 0) track((int)newfd, idx); else untrack((int)newfd);
+}
+
+/* ---- exported wrappers ---- */
+#define VA_MODE(flags) mode_t mode = 0; if ((flags) & (O_CREAT | O_TMPFILE)) { va_list ap; va_start(ap, flags); mode = (mode_t)va_arg(ap, int); va_end(ap); }
+
+int open(const char *path, int flags, ...) {
+  VA_MODE(flags);
+  long r = bfs_openat(AT_FDCWD, path, flags, mode);
+  return r == PASS ? REAL(open)(path, flags, mode) : (int)r;
+}
+int openat(int dirfd, const char *path, int flags, ...) {
+  VA_MODE(flags);
+  long r = bfs_openat(dirfd, path, flags, mode);
+  return r == PASS ? REAL(openat)(dirfd, path, flags, mode) : (int)r;
+}
+int __open_2(const char *path, int flags) { return open(path, flags); }
+int __openat_2(int dirfd, const char *path, int flags) { return openat(dirfd, path, flags); }
+int creat(const char *path, mode_t mode) {
+  long r = bfs_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+  return r == PASS ? REAL(creat)(path, mode) : (int)r;
+}
+ssize_t read(int fd, void *buf, size_t n) {
+  long r = bfs_read_check(fd);
+  return r == PASS ? REAL(read)(fd, buf, n) : r;
+}
+ssize_t pread(int fd, void *buf, size_t n, off_t off) {
+  long r = bfs_read_check(fd);
+  return r == PASS ? REAL(pread)(fd, buf, n, off) : r;
+}
+int close(int fd) { untrack(fd); return REAL(close)(fd); }
+int dup(int fd) { long r = REAL(dup)(fd); dup_track(fd, r); return (int)r; }
+int dup2(int fd, int nfd) { long r = REAL(dup2)(fd, nfd); dup_track(fd, r); return (int)r; }
+int dup3(int fd, int nfd, int fl) { long r = REAL(dup3)(fd, nfd, fl); dup_track(fd, r); return (int)r; }
+int stat(const char *path, struct stat *st) {
+  long r = bfs_fstatat(AT_FDCWD, path, st, 0);
+  return r == PASS ? REAL(stat)(path, st) : (int)r;
+}
+int lstat(const char *path, struct stat *st) {
+  long r = bfs_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+  return r == PASS ? REAL(lstat)(path, st) : (int)r;
+}
+int fstat(int fd, struct stat *st) {
+  long r = bfs_fstat(fd, st);
+  return r == PASS ? REAL(fstat)(fd, st) : (int)r;
+}
+int fstatat(int dirfd, const char *path, struct stat *st, int flags) {
+  long r = bfs_fstatat(dirfd, path, st, flags);
+  return r == PASS ? REAL(fstatat)(dirfd, path, st, flags) : (int)r;
+}
+int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *sx) {
+  long r = bfs_statx(dirfd, path, flags, mask, sx);
+  return r == PASS ? (int)sys(SYS_statx, dirfd, (long)path, flags, mask, (long)sx, 0) : (int)r;
+}
+long bfs_getdents64_export(int fd, void *buf, size_t n) {
+  long r = bfs_getdents64(fd, buf, n);
+  return r == PASS ? sys(SYS_getdents64, fd, (long)buf, (long)n, 0, 0, 0) : r;
+}
+ssize_t readlink(const char *path, char *buf, size_t n) {
+  long r = bfs_readlinkat(AT_FDCWD, path, buf, n);
+  return r == PASS ? REAL(readlink)(path, buf, n) : r;
+}
+ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t n) {
+  long r = bfs_readlinkat(dirfd, path, buf, n);
+  return r == PASS ? REAL(readlinkat)(dirfd, path, buf, n) : r;
+}
+int access(const char *path, int mode) {
+  long r = bfs_faccessat(AT_FDCWD, path, mode, 0);
+  return r == PASS ? REAL(access)(path, mode) : (int)r;
+}
+int faccessat(int dirfd, const char *path, int mode, int flags) {
+  long r = bfs_faccessat(dirfd, path, mode, flags);
+  return r == PASS ? REAL(faccessat)(dirfd, path, mode, flags) : (int)r;
+}
+int unlink(const char *path) { long r = bfs_modify(AT_FDCWD, path, 0); return r == PASS ? REAL(unlink)(path) : (int)r; }
+int unlinkat(int dirfd, const char *path, int fl) {
+  long r = bfs_modify(dirfd, path, 0);
+  return r == PASS ? REAL(unlinkat)(dirfd, path, fl) : (int)r;
+}
+int rmdir(const char *path) { long r = bfs_modify(AT_FDCWD, path, 0); return r == PASS ? REAL(rmdir)(path) : (int)r; }
+int rename(const char *a, const char *b) {
+  long r = bfs_modify(AT_FDCWD, a, 0);
+  if (r == PASS) r = bfs_modify(AT_FDCWD, b, 0);
+  return r == PASS ? REAL(rename)(a, b) : (int)r;
+}
+int renameat(int da, const char *a, int db, const char *b) {
+  long r = bfs_modify(da, a, 0);
+  if (r == PASS) r = bfs_modify(db, b, 0);
+  return r == PASS ? REAL(renameat)(da, a, db, b) : (int)r;
+}
+int renameat2(int da, const char *a, int db, const char *b, unsigned fl) {
+  long r = bfs_modify(da, a, 0);
+  if (r == PASS) r = bfs_modify(db, b, 0);
+  return r == PASS ? (int)sys(SYS_renameat2, da, (long)a, db, (long)b, fl, 0) : (int)r;
+}
+int mkdir(const char *path, mode_t m) { long r = bfs_modify(AT_FDCWD, path, 0); return r == PASS ? REAL(mkdir)(path, m) : (int)r; }
+int mkdirat(int dirfd, const char *path, mode_t m) {
+  long r = bfs_modify(dirfd, path, 0);
+  return r == PASS ? REAL(mkdirat)(dirfd, path, m) : (int)r;
+}
+int truncate(const char *path, off_t len) { long r = bfs_modify(AT_FDCWD, path, 1); return r == PASS ? REAL(truncate)(path, len) : (int)r; }
+int chmod(const char *path, mode_t m) { long r = bfs_modify(AT_FDCWD, path, 1); return r == PASS ? REAL(chmod)(path, m) : (int)r; }
+int fchmodat(int dirfd, const char *path, mode_t m, int fl) {
+  long r = bfs_modify(dirfd, path, !(fl & AT_SYMLINK_NOFOLLOW));
+  return r == PASS ? REAL(fchmodat)(dirfd, path, m, fl) : (int)r;
+}
+
+/* The generic libc entry the patched Go runtime uses: syscall(number, a1..a6) with libc's -1/errno convention. */
+long syscall(long n, ...) {
+  va_list ap;
+  va_start(ap, n);
+  long a = va_arg(ap, long), b = va_arg(ap, long), c = va_arg(ap, long);
+  long d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
+  va_end(ap);
+  long r = PASS;
+  switch (n) {
+  case SYS_open: r = bfs_openat(AT_FDCWD, (const char *)a, (int)b, (mode_t)c); break;
+  case SYS_openat: r = bfs_openat((int)a, (const char *)b, (int)c, (mode_t)d); break;
+  case SYS_creat: r = bfs_openat(AT_FDCWD, (const char *)a, O_CREAT | O_WRONLY | O_TRUNC, (mode_t)b); break;
+  case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: r = bfs_read_check((int)a); break;
+  case SYS_close: untrack((int)a); break;
+  case SYS_dup: r = sys(n, a, b, c, d, e, f); dup_track((int)a, r); return r;
+  case SYS_dup2: case SYS_dup3: r = sys(n, a, b, c, d, e, f); dup_track((int)a, r); return r;
+  case SYS_stat: r = bfs_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b, 0); break;
+  case SYS_lstat: r = bfs_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b, AT_SYMLINK_NOFOLLOW); break;
+  case SYS_fstat: r = bfs_fstat((int)a, (struct stat *)b); break;
+  case SYS_newfstatat: r = bfs_fstatat((int)a, (const char *)b, (struct stat *)c, (int)d); break;
+  case SYS_statx: r = bfs_statx((int)a, (const char *)b, (int)c, (unsigned)d, (struct statx *)e); break;
+  case SYS_getdents64: r = bfs_getdents64((int)a, (void *)b, (size_t)c); break;
+  case SYS_readlink: r = bfs_readlinkat(AT_FDCWD, (const char *)a, (char *)b, (size_t)c); break;
+  case SYS_readlinkat: r = bfs_readlinkat((int)a, (const char *)b, (char *)c, (size_t)d); break;
+  case SYS_access: r = bfs_faccessat(AT_FDCWD, (const char *)a, (int)b, 0); break;
+  case SYS_faccessat: r = bfs_faccessat((int)a, (const char *)b, (int)c, 0); break;
+#ifdef SYS_faccessat2
+  case SYS_faccessat2: r = bfs_faccessat((int)a, (const char *)b, (int)c, (int)d); break;
+#endif
+  case SYS_unlink: case SYS_rmdir: case SYS_mkdir: r = bfs_modify(AT_FDCWD, (const char *)a, 0); break;
+  case SYS_truncate: case SYS_chmod: r = bfs_modify(AT_FDCWD, (const char *)a, 1); break;
+  case SYS_unlinkat: case SYS_mkdirat: r = bfs_modify((int)a, (const char *)b, 0); break;
+  case SYS_fchmodat: r = bfs_modify((int)a, (const char *)b, 1); break;
+  case SYS_rename:
+    r = bfs_modify(AT_FDCWD, (const char *)a, 0);
+    if (r == PASS) r = bfs_modify(AT_FDCWD, (const char *)b, 0);
+    break;
+  case SYS_renameat: case SYS_renameat2:
+    r = bfs_modify((int)a, (const char *)b, 0);
+    if (r == PASS) r = bfs_modify((int)c, (const char *)d, 0);
+    break;
+  default: break;
+  }
+  return r == PASS ? sys(n, a, b, c, d, e, f) : r;
+}
+
+/* LFS names and musl's getdents: the same functions under a second name. */
+#define BFS_ALIAS(alias, target) __asm__(".globl " #alias "\n.type " #alias ",@function\n.set " #alias "," #target "\n");
+BFS_ALIAS(open64, open)
+BFS_ALIAS(openat64, openat)
+BFS_ALIAS(__open64_2, __open_2)
+BFS_ALIAS(__openat64_2, __openat_2)
+BFS_ALIAS(creat64, creat)
+BFS_ALIAS(pread64, pread)
+BFS_ALIAS(stat64, stat)
+BFS_ALIAS(lstat64, lstat)
+BFS_ALIAS(fstat64, fstat)
+BFS_ALIAS(fstatat64, fstatat)
+BFS_ALIAS(getdents64, bfs_getdents64_export)
+#ifndef __GLIBC__
+BFS_ALIAS(getdents, bfs_getdents64_export)
+#endif
+
+/* Referenced by the generated blob so that linking it with libbinary_fs_template.a pulls the runtime in. */
+const char bfs_runtime_anchor[] = "binaryfs-runtime-v1";
+__attribute__((constructor)) static void bfs_init(void) { bfs_start(); }

@@ -1,0 +1,485 @@
+/* binaryfs runtime, sim backend start checks (run from the extension's constructor, before main):
+ *  1. re-measure: SHA-256 of /proc/self/exe and of this extension, compared with the manifest
+ *     (measurement.json); a mismatch names the binary or the extension and exits non-zero;
+ *  2. fetch the launch configuration of SCONE_CONFIG_ID from the policy service (SCONE_CAS_ADDR, default cas:8081)
+ *     presenting the measurement: GET /v1/launch/<session>/<service>?measurement=<hex>; 403 refuses;
+ *  3. re-exec /proc/self/exe with exactly the policy's argv/env (+ the runtime's own variables) when they differ;
+ *  4. print the simulation banner.
+ * Environment read: SCONE_CONFIG_ID, SCONE_CAS_ADDR, CONFIDENTIAL_MANIFEST, CONFIDENTIAL_SIM_CAS_TIMEOUT. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include "bfs.h"
+
+#define MEASUREMENT_TAG "confidential-sim-measurement-v1\n"
+
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void die(const char *fmt, ...) {
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(msg, sizeof msg - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) n = 0;
+  if ((size_t)n > sizeof msg - 2) n = (int)sizeof msg - 2;
+  msg[n++] = '\n';
+  bfs_real_write(2, "confidential-sim: ", 18);
+  bfs_real_write(2, msg, (size_t)n);
+  _exit(78);
+}
+
+/* whole file into a malloc'ed, NUL-terminated buffer */
+static char *slurp(const char *path, size_t *len) {
+  int fd = bfs_real_open(path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) return NULL;
+  size_t cap = 65536, n = 0;
+  char *buf = malloc(cap + 1);
+  for (;;) {
+    if (n == cap) { cap *= 2; char *nb = realloc(buf, cap + 1); if (!nb) { free(buf); bfs_real_close(fd); return NULL; } buf = nb; }
+    ssize_t r = bfs_real_read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) { free(buf); bfs_real_close(fd); return NULL; }
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  bfs_real_close(fd);
+  buf[n] = '\0';
+  if (len) *len = n;
+  return buf;
+}
+
+static int sha256_file(const char *path, unsigned char out[32]) {
+  int fd = bfs_real_open(path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  struct bfs_sha256 c;
+  bfs_sha256_init(&c);
+  static unsigned char buf[1 << 16];
+  for (;;) {
+    ssize_t r = bfs_real_read(fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) { bfs_real_close(fd); return -1; }
+    if (r == 0) break;
+    bfs_sha256_update(&c, buf, (size_t)r);
+  }
+  bfs_real_close(fd);
+  bfs_sha256_final(&c, out);
+  return 0;
+}
+
+/* the file this extension was loaded from, from /proc/self/maps */
+static int own_path(char *out, size_t n) {
+  char *maps = slurp("/proc/self/maps", NULL);
+  if (!maps) return -1;
+  unsigned long me = (unsigned long)(uintptr_t)&bfs_start;
+  int found = -1;
+  for (char *line = maps; line && *line;) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = '\0';
+    unsigned long lo, hi;
+    if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && me >= lo && me < hi) {
+      char *p = strchr(line, '/');
+      if (p && strlen(p) < n) { strcpy(out, p); found = 0; }
+      break;
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  free(maps);
+  return found;
+}
+
+/* ---- a small JSON reader for measurement.json ---- */
+static const char *ws(const char *p) { while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') p++; return p; }
+static const char *skip_string(const char *p) {
+  if (*p != '"') return NULL;
+  for (p++; *p && *p != '"'; p++) if (*p == '\\' && p[1]) p++;
+  return *p == '"' ? p + 1 : NULL;
+}
+static const char *skip_value(const char *p) {
+  p = ws(p);
+  if (*p == '"') return skip_string(p);
+  if (*p == '{' || *p == '[') {
+    char close = *p == '{' ? '}' : ']';
+    p = ws(p + 1);
+    if (*p == close) return p + 1;
+    for (;;) {
+      if (close == '}') { p = skip_string(ws(p)); if (!p) return NULL; p = ws(p); if (*p != ':') return NULL; p++; }
+      p = skip_value(p);
+      if (!p) return NULL;
+      p = ws(p);
+      if (*p == ',') { p++; continue; }
+      if (*p == close) return p + 1;
+      return NULL;
+    }
+  }
+  while (*p && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n') p++;
+  return p;
+}
+/* value of key in the object starting at obj ('{'), or NULL */
+static const char *member(const char *obj, const char *key) {
+  const char *p = ws(obj);
+  if (*p != '{') return NULL;
+  p = ws(p + 1);
+  size_t kl = strlen(key);
+  while (*p == '"') {
+    const char *k = p + 1, *e = skip_string(p);
+    if (!e) return NULL;
+    p = ws(e);
+    if (*p != ':') return NULL;
+    p = ws(p + 1);
+    if ((size_t)(e - 1 - k) == kl && memcmp(k, key, kl) == 0) return p;
+    p = skip_value(p);
+    if (!p) return NULL;
+    p = ws(p);
+    if (*p == ',') p = ws(p + 1);
+  }
+  return NULL;
+}
+/* copies a simple JSON string value (no escapes needed for hex and file names) */
+static int string_value(const char *v, char *out, size_t n) {
+  if (!v || *v != '"') return -1;
+  const char *e = skip_string(v);
+  if (!e || (size_t)(e - v - 2) >= n) return -1;
+  memcpy(out, v + 1, (size_t)(e - v - 2));
+  out[e - v - 2] = '\0';
+  return strchr(out, '\\') ? -1 : 0;
+}
+
+static int unhex(const char *hex, unsigned char out[32]) {
+  if (strlen(hex) != 64) return -1;
+  for (int i = 0; i < 32; i++) {
+    unsigned v = 0;
+    for (int j = 0; j < 2; j++) {
+      char c = hex[2 * i + j];
+      v = v * 16 + (unsigned)(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 99);
+    }
+    if (v > 255) return -1;
+    out[i] = (unsigned char)v;
+  }
+  return 0;
+}
+
+static const char *base_name(const char *p) { const char *s = strrchr(p, '/'); return s ? s + 1 : p; }
+
+/* ---- launch configuration ---- */
+struct strv { char **v; size_t n, cap; };
+static void strv_push(struct strv *s, char *x) {
+  if (s->n + 2 > s->cap) { s->cap = s->cap ? s->cap * 2 : 16; s->v = realloc(s->v, s->cap * sizeof *s->v); if (!s->v) die("out of memory"); }
+  s->v[s->n++] = x;
+  s->v[s->n] = NULL;
+}
+
+static int hexval(char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; }
+static char *pct_decode(const char *s, size_t n) {
+  char *out = malloc(n + 1), *o = out;
+  if (!out) die("out of memory");
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '%') {
+      if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) { free(out); return NULL; }
+      *o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+      i += 2;
+    } else {
+      *o++ = s[i];
+    }
+  }
+  *o = '\0';
+  return out;
+}
+
+struct launch { struct strv args, env; char *pwd; };
+
+static void parse_launch(const char *body, size_t len, struct launch *l, const char *cfg) {
+  memset(l, 0, sizeof *l);
+  const char *p = body, *end = body + len;
+  int line_no = 0, ended = 0;
+  while (p < end && !ended) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *le = nl ? nl : end;
+    size_t n = (size_t)(le - p);
+    if (n && p[n - 1] == '\r') n--;
+    line_no++;
+    if (line_no == 1) {
+      if (n != 22 || memcmp(p, "confidential-launch v1", 22) != 0) die("policy for %s: launch text does not start with \"confidential-launch v1\"", cfg);
+    } else if (n == 3 && memcmp(p, "end", 3) == 0) {
+      ended = 1;
+    } else if (n >= 4 && memcmp(p, "arg ", 4) == 0) {
+      char *v = pct_decode(p + 4, n - 4);
+      if (!v) die("policy for %s: bad percent-encoding on launch line %d", cfg, line_no);
+      strv_push(&l->args, v);
+    } else if (n >= 4 && memcmp(p, "env ", 4) == 0) {
+      char *v = pct_decode(p + 4, n - 4);
+      if (!v || !strchr(v, '=') || v[0] == '=') die("policy for %s: launch line %d: expected env NAME=value", cfg, line_no);
+      strv_push(&l->env, v);
+    } else if (n >= 4 && memcmp(p, "pwd ", 4) == 0) {
+      l->pwd = pct_decode(p + 4, n - 4);
+      if (!l->pwd || l->pwd[0] != '/') die("policy for %s: launch line %d: expected pwd /absolute/path", cfg, line_no);
+    } else if (n == 0) {
+      /* blank line */
+    } else {
+      die("policy for %s: launch line %d: unknown directive \"%.*s\"", cfg, line_no, (int)(n > 40 ? 40 : n), p);
+    }
+    p = nl ? nl + 1 : end;
+  }
+  if (!ended) die("policy for %s: launch text has no \"end\" line (truncated?)", cfg);
+  if (l->args.n == 0) die("policy for %s: launch text has no arg line", cfg);
+}
+
+static char *http_get(const char *addr, const char *target, int *status, size_t *body_len) {
+  char host[256], port[16] = "8081";
+  const char *colon = strrchr(addr, ':');
+  size_t hl = colon ? (size_t)(colon - addr) : strlen(addr);
+  if (hl == 0 || hl >= sizeof host) die("SCONE_CAS_ADDR \"%s\": expected host:port", addr);
+  memcpy(host, addr, hl); host[hl] = '\0';
+  if (colon) { if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof port) die("SCONE_CAS_ADDR \"%s\": expected host:port", addr); strcpy(port, colon + 1); }
+  const char *t = getenv("CONFIDENTIAL_SIM_CAS_TIMEOUT");
+  int timeout = t ? atoi(t) : 30;
+  if (timeout < 1) timeout = 1;
+  time_t deadline = time(NULL) + timeout;
+  int fd = -1;
+  const char *why = "";
+  for (;;) {
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int g = getaddrinfo(host, port, &hints, &res);
+    if (g == 0) {
+      for (struct addrinfo *a = res; a; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) continue;
+        struct timeval tv = { 10, 0 };
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+        why = strerror(errno);
+        bfs_real_close(fd);
+        fd = -1;
+      }
+      freeaddrinfo(res);
+    } else {
+      why = gai_strerror(g);
+    }
+    if (fd >= 0 || time(NULL) >= deadline) break;
+    struct timespec ts = { 0, 250 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+  }
+  if (fd < 0) die("cannot reach the policy service at %s (%s) within %d s; refusing to start", addr, why, timeout);
+  char req[1024];
+  int rl = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/plain\r\nConnection: close\r\n\r\n", target, addr);
+  if (rl < 0 || (size_t)rl >= sizeof req) die("policy request too long");
+  for (int off = 0; off < rl;) {
+    ssize_t w = bfs_real_write(fd, req + off, (size_t)(rl - off));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) die("policy service %s: write failed: %s", addr, strerror(errno));
+    off += (int)w;
+  }
+  size_t cap = 16384, n = 0;
+  char *buf = malloc(cap + 1);
+  if (!buf) die("out of memory");
+  for (;;) {
+    if (n == cap) { cap *= 2; buf = realloc(buf, cap + 1); if (!buf) die("out of memory"); }
+    ssize_t r = bfs_real_read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) die("policy service %s: read failed: %s", addr, strerror(errno));
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  bfs_real_close(fd);
+  buf[n] = '\0';
+  if (sscanf(buf, "HTTP/1.%*d %d", status) != 1) die("policy service %s: not an HTTP response", addr);
+  char *hdr_end = strstr(buf, "\r\n\r\n");
+  if (!hdr_end) die("policy service %s: incomplete HTTP response", addr);
+  char *body = hdr_end + 4;
+  size_t blen = n - (size_t)(body - buf);
+  /* chunked transfer encoding */
+  *hdr_end = '\0';
+  int chunked = 0;
+  for (char *h = strstr(buf, "\r\n"); h; h = strstr(h + 2, "\r\n")) {
+    if (strncasecmp(h + 2, "transfer-encoding:", 18) == 0 && strstr(h + 20, "chunked")) chunked = 1;
+  }
+  if (chunked) {
+    char *out = body, *p = body, *e = body + blen;
+    size_t total = 0;
+    while (p < e) {
+      unsigned long sz = strtoul(p, NULL, 16);
+      char *crlf = strstr(p, "\r\n");
+      if (!crlf) break;
+      if (sz == 0) break;
+      p = crlf + 2;
+      if ((size_t)(e - p) < sz) die("policy service %s: truncated chunked body", addr);
+      memmove(out + total, p, sz);
+      total += sz;
+      p += sz + 2;
+    }
+    blen = total;
+  }
+  body[blen] = '\0';
+  *body_len = blen;
+  return body;
+}
+
+static void url_path(const char *cfg, char *out, size_t n) {
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)cfg; *p; p++) {
+    if (o + 4 >= n) die("SCONE_CONFIG_ID too long");
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) out[o++] = (char)*p;
+    else o += (size_t)snprintf(out + o, n - o, "%%%02X", *p);
+  }
+  out[o] = '\0';
+}
+
+static const char *const RUNTIME_VARS[] = { "SCONE_CONFIG_ID", "SCONE_CAS_ADDR", "CONFIDENTIAL_MANIFEST",
+                                             "CONFIDENTIAL_SIM_CAS_TIMEOUT", "LD_LIBRARY_PATH", NULL };
+
+static int has_var(const struct strv *env, const char *name) {
+  size_t nl = strlen(name);
+  for (size_t i = 0; i < env->n; i++) if (strncmp(env->v[i], name, nl) == 0 && env->v[i][nl] == '=') return 1;
+  return 0;
+}
+
+static void split_nul(char *buf, size_t len, struct strv *out) {
+  memset(out, 0, sizeof *out);
+  for (size_t i = 0; i < len;) { strv_push(out, buf + i); i += strlen(buf + i) + 1; }
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int same_set(struct strv *a, struct strv *b) {
+  if (a->n != b->n) return 0;
+  qsort(a->v, a->n, sizeof *a->v, cmp_str);
+  qsort(b->v, b->n, sizeof *b->v, cmp_str);
+  for (size_t i = 0; i < a->n; i++) if (strcmp(a->v[i], b->v[i]) != 0) return 0;
+  return 1;
+}
+
+void bfs_start(void) {
+  static int started;
+  if (started++) return;
+  if (__binaryfs_header.magic != BFS_MAGIC) die("binaryfs blob has a wrong magic number");
+
+  /* 1. re-measure */
+  char ext[4096];
+  if (own_path(ext, sizeof ext) != 0) die("cannot find the extension's own file in /proc/self/maps");
+  char exe[4096];
+  ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (el <= 0) die("cannot read /proc/self/exe");
+  exe[el] = '\0';
+  const char *manifest_path = getenv("CONFIDENTIAL_MANIFEST");
+  char guess[4200];
+  if (!manifest_path || !*manifest_path) {
+    snprintf(guess, sizeof guess, "%.*s/measurement.json", (int)(base_name(exe) - exe - 1), exe);
+    if (access(guess, R_OK) != 0) snprintf(guess, sizeof guess, "%.*s/measurement.json", (int)(base_name(ext) - ext - 1), ext);
+    manifest_path = guess;
+  }
+  char *manifest = slurp(manifest_path, NULL);
+  if (!manifest) die("cannot read the manifest %s (set CONFIDENTIAL_MANIFEST): %s", manifest_path, strerror(errno));
+  char hex[65], want_hex[65];
+  unsigned char bin_sha[32], ext_sha[32], want[32];
+  if (sha256_file("/proc/self/exe", bin_sha) != 0) die("cannot read /proc/self/exe to measure it");
+  const char *binary = member(manifest, "binary");
+  if (string_value(binary ? member(binary, "sha256") : NULL, want_hex, sizeof want_hex) != 0 || unhex(want_hex, want) != 0)
+    die("manifest %s: binary.sha256 missing or not 64 hex digits", manifest_path);
+  bfs_hex(bin_sha, 32, hex);
+  if (memcmp(bin_sha, want, 32) != 0)
+    die("binary %s was modified: sha256 %s, the manifest %s records %s; refusing to start", exe, hex, manifest_path, want_hex);
+
+  struct bfs_sha256 m;
+  bfs_sha256_init(&m);
+  bfs_sha256_update(&m, MEASUREMENT_TAG, strlen(MEASUREMENT_TAG));
+  bfs_sha256_update(&m, bin_sha, 32);
+  const char *exts = member(manifest, "extensions");
+  if (!exts || *exts != '[') die("manifest %s: extensions missing", manifest_path);
+  int own_seen = 0;
+  const char *p = ws(exts + 1);
+  while (*p == '{') {
+    char path[1024];
+    if (string_value(member(p, "path"), path, sizeof path) != 0 || string_value(member(p, "sha256"), want_hex, sizeof want_hex) != 0 ||
+        unhex(want_hex, want) != 0)
+      die("manifest %s: an extensions[] entry lacks path or sha256", manifest_path);
+    if (strcmp(base_name(path), base_name(ext)) != 0)
+      die("manifest %s: extension %s is not this runtime (%s); the sim backend supports its own extension only", manifest_path, path, ext);
+    if (sha256_file(ext, ext_sha) != 0) die("cannot read the extension %s to measure it", ext);
+    bfs_hex(ext_sha, 32, hex);
+    if (memcmp(ext_sha, want, 32) != 0)
+      die("extension %s was modified: sha256 %s, the manifest %s records %s; refusing to start", ext, hex, manifest_path, want_hex);
+    bfs_sha256_update(&m, ext_sha, 32);
+    own_seen = 1;
+    p = skip_value(p);
+    if (!p) break;
+    p = ws(p);
+    if (*p == ',') p = ws(p + 1);
+  }
+  if (!own_seen) die("manifest %s: extension %s is not listed", manifest_path, ext);
+  bfs_sha256_update(&m, __binaryfs_header.options_sha256, 32);
+  unsigned char meas[32];
+  bfs_sha256_final(&m, meas);
+  char meas_hex[65];
+  bfs_hex(meas, 32, meas_hex);
+  if (string_value(member(manifest, "measurement"), want_hex, sizeof want_hex) != 0 || strcmp(want_hex, meas_hex) != 0)
+    die("measurement %s differs from the manifest's %s (%s): the signing options were changed; refusing to start", meas_hex,
+        want_hex, manifest_path);
+  free(manifest);
+
+  /* 2. launch configuration from the policy service */
+  const char *cfg = getenv("SCONE_CONFIG_ID");
+  if (!cfg || !*cfg || !strchr(cfg, '/'))
+    die("SCONE_CONFIG_ID must name <session>/<service>: the command line and environment come from that policy; refusing to start");
+  const char *addr = getenv("SCONE_CAS_ADDR");
+  if (!addr || !*addr) addr = "cas:8081";
+  char target[1024], enc[700];
+  url_path(cfg, enc, sizeof enc);
+  snprintf(target, sizeof target, "/v1/launch/%s?measurement=%s", enc, meas_hex);
+  int status = 0;
+  size_t blen = 0;
+  char *body = http_get(addr, target, &status, &blen);
+  if (status == 403) die("the policy %s does not allow measurement %s (%s: %.300s); refusing to start", cfg, meas_hex, addr, body);
+  if (status == 404) die("the policy service %s has no session/service %s (404: %.300s); refusing to start", addr, cfg, body);
+  if (status != 200) die("the policy service %s answered %d for %s: %.300s; refusing to start", addr, status, cfg, body);
+  struct launch l;
+  parse_launch(body, blen, &l, cfg);
+
+  /* 3. argv/env from the policy */
+  size_t len = 0, cmdlen = 0;
+  char *cmd = slurp("/proc/self/cmdline", &cmdlen);
+  char *envs = slurp("/proc/self/environ", &len);
+  if (!cmd || !envs) die("cannot read /proc/self/cmdline or /proc/self/environ");
+  struct strv cur_args, cur_env;
+  split_nul(cmd, cmdlen, &cur_args);
+  split_nul(envs, len, &cur_env);
+  struct strv want_env = { 0, 0, 0 };
+  for (size_t i = 0; i < l.env.n; i++) strv_push(&want_env, l.env.v[i]);
+  for (const char *const *v = RUNTIME_VARS; *v; v++) {
+    const char *val = getenv(*v);
+    if (val && !has_var(&l.env, *v)) {
+      size_t n = strlen(*v) + strlen(val) + 2;
+      char *kv = malloc(n);
+      if (!kv) die("out of memory");
+      snprintf(kv, n, "%s=%s", *v, val);
+      strv_push(&want_env, kv);
+    }
+  }
+  int same_args = cur_args.n == l.args.n;
+  for (size_t i = 0; same_args && i < l.args.n; i++) same_args = strcmp(cur_args.v[i], l.args.v[i]) == 0;
+  struct strv env_copy = { 0, 0, 0 };
+  for (size_t i = 0; i < want_env.n; i++) strv_push(&env_copy, want_env.v[i]);
+  int same_env = same_set(&cur_env, &env_copy);
+  if (l.pwd && chdir(l.pwd) != 0) die("policy %s: cannot change to pwd %s: %s", cfg, l.pwd, strerror(errno));
+  if (!same_args || !same_env) {
+    execve("/proc/self/exe", l.args.v, want_env.v);
+    die("cannot re-exec /proc/self/exe with the policy's command line: %s", strerror(errno));
+  }
+
+  /* 4. banner */
+  char banner[512];
+  int bl = snprintf(banner, sizeof banner,
+                    "confidential-sim: SIMULATION MODE \xe2\x80\x94 no hardware isolation (no SGX/TDX/SEV); measurement %s, config %s\n",
+                    meas_hex, cfg);
+  if (bl > 0) bfs_real_write(2, banner, (size_t)bl);
+}

@@ -1,0 +1,150 @@
+/* Test driver for the binaryfs runtime: performs one file operation per command-line pair and prints the result.
+ * Used by the integration tests (linked with the extension like a confidential program would be).
+ *   cat P | scat P (via syscall()) | mmap P | write P | append P | unlink P | rename P | stat P | sstat P (syscall)
+ *   statx P | lstat P | fstat P | ls P | sls P (syscall getdents64) | readlink P | access P | create P | argv | env NAME */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char *errname(int e) {
+  switch (e) {
+  case EROFS: return "EROFS"; case ENAMETOOLONG: return "ENAMETOOLONG"; case ELOOP: return "ELOOP";
+  case ENOTDIR: return "ENOTDIR"; case ENOENT: return "ENOENT"; case EACCES: return "EACCES"; case EEXIST: return "EEXIST";
+  case EISDIR: return "EISDIR"; case EBADF: return "EBADF"; case EINVAL: return "EINVAL"; case EPERM: return "EPERM";
+  default: return strerror(e);
+  }
+}
+static void print_errno(const char *op, const char *p) { printf("%s %s ERR %s\n", op, p, errname(errno)); }
+
+static void cat_fd(const char *op, const char *p, int fd, int via_syscall) {
+  char buf[65536];
+  size_t total = 0;
+  unsigned long sum = 5381;
+  for (;;) {
+    ssize_t r = via_syscall ? syscall(SYS_read, fd, buf, sizeof buf) : read(fd, buf, sizeof buf);
+    if (r < 0) { print_errno(op, p); return; }
+    if (r == 0) break;
+    for (ssize_t i = 0; i < r; i++) sum = sum * 33 + (unsigned char)buf[i];
+    if (total == 0) { printf("%s %s FIRST ", op, p); fwrite(buf, 1, r < 40 ? (size_t)r : 40, stdout); printf("\n"); }
+    total += (size_t)r;
+  }
+  printf("%s %s OK size=%zu djb=%lu\n", op, p, total, sum);
+}
+
+static void list(const char *op, const char *p, int via_syscall) {
+  int fd = via_syscall ? (int)syscall(SYS_openat, AT_FDCWD, p, O_RDONLY | O_DIRECTORY) : open(p, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) { print_errno(op, p); return; }
+  char buf[4096];
+  printf("%s %s OK", op, p);
+  for (;;) {
+    long n = via_syscall ? syscall(SYS_getdents64, fd, buf, sizeof buf) : getdents64(fd, (void *)buf, sizeof buf);
+    if (n < 0) { printf(" ERR %s", errname(errno)); break; }
+    if (n == 0) break;
+    for (long off = 0; off < n;) {
+      unsigned short reclen = *(unsigned short *)(buf + off + 16);
+      printf(" %s", buf + off + 19);
+      off += reclen;
+    }
+  }
+  printf("\n");
+  close(fd);
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  for (int i = 1; i < argc; i++) {
+    const char *op = argv[i];
+    if (strcmp(op, "argv") == 0) {
+      printf("argv");
+      for (int j = 0; j < argc; j++) printf(" [%s]", argv[j]);
+      printf("\n");
+      continue;
+    }
+    if (i + 1 >= argc) { fprintf(stderr, "probe: %s needs an argument\n", op); return 2; }
+    const char *p = argv[++i];
+    struct stat st;
+    if (strcmp(op, "cat") == 0 || strcmp(op, "scat") == 0) {
+      int s = op[0] == 's';
+      int fd = s ? (int)syscall(SYS_openat, AT_FDCWD, p, O_RDONLY | O_CLOEXEC) : open(p, O_RDONLY);
+      if (fd < 0) { print_errno(op, p); continue; }
+      cat_fd(op, p, fd, s);
+      if (s) syscall(SYS_close, fd); else close(fd);
+    } else if (strcmp(op, "mmap") == 0) {
+      int fd = open(p, O_RDONLY);
+      if (fd < 0 || fstat(fd, &st) != 0) { print_errno(op, p); continue; }
+      unsigned char *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (m == MAP_FAILED) { print_errno(op, p); close(fd); continue; }
+      unsigned long sum = 5381;
+      for (off_t k = 0; k < st.st_size; k++) sum = sum * 33 + m[k];
+      printf("%s %s OK size=%ld djb=%lu\n", op, p, (long)st.st_size, sum);
+      munmap(m, (size_t)st.st_size);
+      close(fd);
+    } else if (strcmp(op, "pread") == 0) {
+      int fd = open(p, O_RDONLY);
+      char b[8] = { 0 };
+      if (fd < 0 || pread(fd, b, 4, 1) < 0) { print_errno(op, p); continue; }
+      printf("%s %s OK %s off=%ld\n", op, p, b, (long)lseek(fd, 0, SEEK_CUR));
+      close(fd);
+    } else if (strcmp(op, "write") == 0 || strcmp(op, "append") == 0 || strcmp(op, "create") == 0) {
+      int flags = op[0] == 'w' ? O_WRONLY | O_TRUNC : op[0] == 'a' ? O_WRONLY | O_APPEND : O_WRONLY | O_CREAT | O_EXCL;
+      int fd = open(p, flags, 0644);
+      if (fd < 0) { print_errno(op, p); continue; }
+      printf("%s %s OK\n", op, p);
+      close(fd);
+    } else if (strcmp(op, "swrite") == 0) {
+      long fd = syscall(SYS_openat, AT_FDCWD, p, O_RDWR, 0);
+      if (fd < 0) { print_errno(op, p); continue; }
+      printf("%s %s OK\n", op, p);
+      close((int)fd);
+    } else if (strcmp(op, "unlink") == 0) {
+      if (unlink(p) != 0) print_errno(op, p); else printf("%s %s OK\n", op, p);
+    } else if (strcmp(op, "rename") == 0) {
+      char to[4200];
+      snprintf(to, sizeof to, "%s.renamed", p);
+      if (rename(p, to) != 0) print_errno(op, p); else printf("%s %s OK\n", op, p);
+    } else if (strcmp(op, "stat") == 0 || strcmp(op, "lstat") == 0 || strcmp(op, "sstat") == 0) {
+      int r = op[0] == 'l' ? lstat(p, &st) : op[0] == 's' ? (int)syscall(SYS_newfstatat, AT_FDCWD, p, &st, 0) : stat(p, &st);
+      if (r != 0) { print_errno(op, p); continue; }
+      printf("%s %s OK mode=%o size=%ld dev=%lx\n", op, p, st.st_mode, (long)st.st_size, (unsigned long)st.st_dev);
+    } else if (strcmp(op, "fstat") == 0) {
+      int fd = open(p, O_RDONLY);
+      if (fd < 0 || fstat(fd, &st) != 0) { print_errno(op, p); continue; }
+      printf("%s %s OK mode=%o size=%ld dev=%lx\n", op, p, st.st_mode, (long)st.st_size, (unsigned long)st.st_dev);
+      close(fd);
+    } else if (strcmp(op, "statx") == 0) {
+      unsigned char sx[256];
+      if (syscall(SYS_statx, AT_FDCWD, p, 0, 0x7ff, sx) != 0) { print_errno(op, p); continue; }
+      printf("%s %s OK mode=%o size=%lu\n", op, p, *(unsigned short *)(sx + 28), *(unsigned long *)(sx + 40));
+    } else if (strcmp(op, "ls") == 0 || strcmp(op, "sls") == 0) {
+      list(op, p, op[0] == 's');
+    } else if (strcmp(op, "readlink") == 0) {
+      char b[4096];
+      ssize_t n = readlink(p, b, sizeof b - 1);
+      if (n < 0) { print_errno(op, p); continue; }
+      b[n] = 0;
+      printf("%s %s OK %s\n", op, p, b);
+    } else if (strcmp(op, "access") == 0) {
+      int r = access(p, R_OK), w = access(p, W_OK);
+      int werr = errno;
+      printf("%s %s R=%d W=%d %s\n", op, p, r, w, w ? errname(werr) : "");
+    } else if (strcmp(op, "env") == 0) {
+      const char *v = getenv(p);
+      printf("env %s %s\n", p, v ? v : "(unset)");
+    } else if (strcmp(op, "pwd") == 0) {
+      char b[4096];
+      printf("pwd %s\n", getcwd(b, sizeof b) ? b : "?");
+    } else {
+      fprintf(stderr, "probe: unknown op %s\n", op);
+      return 2;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,16 @@
+export interface SignExecutorSchema {
+  backend?: 'sim' | 'scone';
+  binary: string;
+  include: string[];
+  root?: string;
+  hostPaths?: string[];
+  heap?: string;
+  binaryfsHeap?: string;
+  syslibs?: boolean;
+  dlopen?: boolean;
+  extensions?: string[];
+  libc?: 'glibc' | 'musl';
+  keyFile?: string;
+  outputDir: string;
+  sconeVersion?: string;
+}
