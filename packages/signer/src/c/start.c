@@ -439,6 +439,10 @@ void bfs_start(void) {
   int status = 0;
   size_t blen = 0;
   char *body = http_get(addr, target, &status, &blen);
+  if (status != 200) { /* quoted in the message: one line */
+    while (blen && (body[blen - 1] == '\n' || body[blen - 1] == '\r' || body[blen - 1] == ' ')) body[--blen] = '\0';
+    for (size_t i = 0; i < blen; i++) if (body[i] == '\n' || body[i] == '\r') body[i] = ' ';
+  }
   if (status == 403) die("the policy %s does not allow measurement %s (%s: %.300s); refusing to start", cfg, meas_hex, addr, body);
   if (status == 404) die("the policy service %s has no session/service %s (404: %.300s); refusing to start", addr, cfg, body);
   if (status != 200) die("the policy service %s answered %d for %s: %.300s; refusing to start", addr, status, cfg, body);

@@ -12,6 +12,7 @@ import { loadOrCreateKey } from './keys.js';
 import { verify } from './manifest.js';
 import { sha256File } from './measure.js';
 import { sign, type SignResult } from './sign.js';
+import { runSign } from '../executors/sign/executor.js';
 import { C_SOURCE_DIR } from './toolchain.js';
 
 let tmp: string;
@@ -222,6 +223,18 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
     const norm = (s: string) => s.split('\n').map((l) => l.replace(/ dev=\w+$/, '').replace(/(mode=40\d+) size=\d+/, '$1'));
     expect(norm(conf.stdout)).toEqual(norm(native.stdout));
     expect(conf.stdout.split('\n').filter((l) => l.includes(' OK ')).length).toBeGreaterThan(20);
+  });
+});
+
+describe('signer:sign executor (sim)', () => {
+  it('writes the three outputs and gives the same measurement as sign()', async () => {
+    const lines: string[] = [];
+    const raw = { binary: join(tmp, 'probe-gcc'), include: [`${site}/**`], hostPaths: [`${site}/cache/`], keyFile, outputDir: 'exec-out' };
+    expect(await runSign(raw, tmp, (l) => lines.push(l))).toEqual({ success: true });
+    for (const f of ['probe-gcc', 'libbinaryfs.so', 'measurement.json']) expect(existsSync(join(tmp, 'exec-out', f))).toBe(true);
+    const direct = await signProbe('glibc', join(tmp, 'exec-direct'));
+    expect((await verify(join(tmp, 'exec-out'))).manifest.measurement).toBe(direct.measurement);
+    expect(lines.join('\n')).toMatch(/signer:sign \(sim\)/);
   });
 });
 
