@@ -49,7 +49,7 @@ beforeAll(async () => {
   loadOrCreateKey(keyFile, { create: true });
   await writeSite();
   for (const cc of ['gcc', 'musl-gcc']) {
-    await execa('nice', [cc, '-O2', '-Wall', '-Wextra', '-Werror', join(C_SOURCE_DIR, 'test/probe.c'), '-o', join(tmp, `probe-${cc}`)]);
+    await execa('nice', [cc, '-O2', '-pthread', '-Wall', '-Wextra', '-Werror', join(C_SOURCE_DIR, 'test/probe.c'), '-o', join(tmp, `probe-${cc}`)]);
   }
   stub = await startPolicyStub();
 });
@@ -157,6 +157,13 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
     expect(r.stdout).toContain(`cat ${site}/abs.html OK size=9`);
     expect(r.stdout).toContain(`cat ${site}//sub/../index.html OK size=${INDEX.length}`);
     expect(r.stdout).toContain(`cat ${site}/index.html/x ERR ENOTDIR`);
+  });
+
+  it('serves the same bytes to 8 threads opening an embedded file concurrently', async () => {
+    const r = await probe(['threads', `${site}/data.bin`, 'threads', `${site}/index.html`]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`threads ${site}/data.bin OK bad=0`);
+    expect(r.stdout).toContain(`threads ${site}/index.html OK bad=0`);
   });
 
   it('handles names longer than NAME_MAX and PATH_MAX without crashing', async () => {

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,25 @@ static void list(const char *op, const char *p, int via_syscall) {
   }
   printf("\n");
   close(fd);
+}
+
+/* "threads P": 8 threads each open/read/close P 300 times (half via syscall()); every read must give the same bytes */
+static const char *thread_path;
+static void *thread_main(void *arg) {
+  long id = (long)arg, bad = 0;
+  static char first[8][65536];
+  char buf[65536];
+  for (int i = 0; i < 300; i++) {
+    int fd = (i + id) % 2 ? open(thread_path, O_RDONLY | O_CLOEXEC) : (int)syscall(SYS_openat, AT_FDCWD, thread_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { bad++; continue; }
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (i == 0 && n > 0) memcpy(first[id], buf, (size_t)n);
+    else if (n <= 0 || memcmp(first[id], buf, (size_t)n) != 0) bad++;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < n) bad++;
+    close(fd);
+  }
+  return (void *)bad;
 }
 
 int main(int argc, char **argv) {
@@ -135,6 +155,13 @@ int main(int argc, char **argv) {
       int r = access(p, R_OK), w = access(p, W_OK);
       int werr = errno;
       printf("%s %s R=%d W=%d %s\n", op, p, r, w, w ? errname(werr) : "");
+    } else if (strcmp(op, "threads") == 0) {
+      pthread_t t[8];
+      long bad = 0;
+      thread_path = p;
+      for (long k = 0; k < 8; k++) pthread_create(&t[k], NULL, thread_main, (void *)k);
+      for (int k = 0; k < 8; k++) { void *r; pthread_join(t[k], &r); bad += (long)r; }
+      printf("%s %s %s bad=%ld\n", op, p, bad ? "FAIL" : "OK", bad);
     } else if (strcmp(op, "env") == 0) {
       const char *v = getenv(p);
       printf("env %s %s\n", p, v ? v : "(unset)");
