@@ -1,0 +1,3 @@
+module confidential.local/caddy/tester
+
+go 1.26

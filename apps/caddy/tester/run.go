@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+type StepResult struct {
+	N               int     `json:"n"`
+	Name            string  `json:"name"`
+	Status          string  `json:"status"` // ok | fail | skipped
+	DurationSeconds float64 `json:"durationSeconds"`
+	Detail          string  `json:"detail"`
+}
+
+type RunResult struct {
+	Version    int          `json:"version"`
+	Kind       string       `json:"kind"` // "run"
+	OK         bool         `json:"ok"`
+	StartedAt  string       `json:"startedAt"`
+	FinishedAt string       `json:"finishedAt"`
+	Command    []string     `json:"command"` // confidential caddy argv as started
+	Steps      []StepResult `json:"steps"`
+	Load       *LoadResult  `json:"load"`
+	ExitCode   *int         `json:"caddyExitCode"`
+	LogTail    []string     `json:"logTail"`
+}
+
+var stepNames = []string{"", "ca-install", "start", "fetch", "load", "shutdown"}
+
+type runner struct {
+	ctx     context.Context
+	res     *RunResult
+	out     io.Writer
+	current *Proc // the caddy whose log tail is printed on failure
+}
+
+// step runs fn as step n and records/prints the outcome; returns false on failure.
+func (r *runner) step(n int, fn func() (string, error)) bool {
+	t0 := time.Now()
+	detail, err := fn()
+	sr := StepResult{N: n, Name: stepNames[n], DurationSeconds: round(time.Since(t0).Seconds(), 3), Detail: detail}
+	if err != nil {
+		sr.Status, sr.Detail = "fail", err.Error()
+		fmt.Fprintf(r.out, "STEP %d %s FAIL %s\n", n, sr.Name, sr.Detail)
+	} else {
+		sr.Status = "ok"
+		fmt.Fprintf(r.out, "STEP %d %s ok %s\n", n, sr.Name, detail)
+	}
+	r.res.Steps = append(r.res.Steps, sr)
+	return err == nil
+}
+
+func (r *runner) fail() {
+	if r.current != nil {
+		tail := r.current.Log.Tail(30)
+		r.res.LogTail = tail
+		fmt.Fprintf(r.out, "--- last %d log lines of %s (%s) ---\n", len(tail), r.current.Name, strings.Join(r.current.Argv, " "))
+		for _, l := range tail {
+			fmt.Fprintln(r.out, l)
+		}
+		fmt.Fprintln(r.out, "---")
+		r.current.Kill()
+	}
+	for n := len(r.res.Steps) + 1; n < len(stepNames); n++ {
+		r.res.Steps = append(r.res.Steps, StepResult{N: n, Name: stepNames[n], Status: "skipped"})
+	}
+}
+
+func cmdRun(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	var lf loadFlags
+	lf.register(fs)
+	native := fs.String("native", "/usr/local/bin/caddy.native", "native caddy (step 1 installs the local CA with it)")
+	nativeArgs := fs.String("native-args", "file-server --domain localhost", "arguments of the native caddy (space separated)")
+	confidential := fs.String("confidential", "/usr/local/bin/caddy", "confidential caddy (its command line comes from the policy)")
+	var confArgs stringList
+	fs.Var(&confArgs, "confidential-arg", "argument for the confidential caddy (repeatable; default none: the policy decides)")
+	workdir := fs.String("workdir", "/", "working directory of the started caddies")
+	addr := fs.String("addr", "127.0.0.1:443", "address waited for")
+	caWait := fs.Duration("ca-wait", 30*time.Second, "step 1: max wait for the native caddy's port")
+	startWait := fs.Duration("start-wait", 60*time.Second, "step 2: max wait for the confidential caddy's port")
+	stopWait := fs.Duration("stop-wait", 30*time.Second, "max wait for exit after SIGTERM")
+	expect := fs.String("expect", "package caddy", "step 3: the fetched body must contain this")
+	minRatio := fs.Float64("min-rate-ratio", 0.5, "step 4 fails when achieved/target rate is below this")
+	maxErrors := fs.Int("max-errors", 0, "step 4 fails when more requests than this fail")
+	out := fs.String("out", "/out/result.json", "result JSON file (\"\" for none)")
+	logDir := fs.String("log-dir", "", "write caddy logs here (default: beside --out)")
+	verbose := fs.Bool("v", false, "echo caddy logs while running")
+	fs.Parse(args)
+	if *logDir == "" && *out != "" {
+		*logDir = filepath.Dir(*out)
+	}
+	logPath := func(name string) string {
+		if *logDir == "" {
+			return ""
+		}
+		os.MkdirAll(*logDir, 0o755)
+		return filepath.Join(*logDir, name+".log")
+	}
+	var echo io.Writer
+	if *verbose {
+		echo = os.Stderr
+	}
+
+	res := &RunResult{Version: 1, Kind: "run", StartedAt: time.Now().UTC().Format(time.RFC3339), Steps: []StepResult{}, LogTail: []string{}}
+	confArgv := append([]string{*confidential}, confArgs...)
+	res.Command = confArgv
+	r := &runner{ctx: ctx, res: res, out: os.Stdout}
+	finish := func(ok bool) int {
+		res.OK = ok
+		res.FinishedAt = time.Now().UTC().Format(time.RFC3339)
+		if err := writeJSON(*out, res); err != nil {
+			fmt.Fprintln(os.Stderr, "run: writing result:", err)
+			return 1
+		}
+		if ok {
+			fmt.Println("RESULT ok")
+			return 0
+		}
+		fmt.Println("RESULT FAIL")
+		if ctx.Err() != nil {
+			return 130
+		}
+		return 1
+	}
+
+	// 1: native caddy once, so it installs its local CA
+	ok := r.step(1, func() (string, error) {
+		if err := PortFree(*addr); err != nil {
+			return "", err
+		}
+		p, err := StartProc("caddy.native", append([]string{*native}, strings.Fields(*nativeArgs)...), *workdir, logPath("caddy-native-ca"), echo)
+		if err != nil {
+			return "", err
+		}
+		r.current = p
+		if err := WaitPort(ctx, *addr, *caWait, p); err != nil {
+			return "", err
+		}
+		ca := lf.ca
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if _, err := os.Stat(ca); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				return "", fmt.Errorf("%s is open but no root CA at %s", *addr, ca)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if !p.Stop(*stopWait) {
+			return "", fmt.Errorf("native caddy did not exit within %s of SIGTERM (killed)", *stopWait)
+		}
+		r.current = nil
+		if err := WaitPortFree(*addr, 10*time.Second); err != nil {
+			return "", err
+		}
+		return "root CA " + ca, nil
+	})
+	if !ok {
+		r.fail()
+		return finish(false)
+	}
+
+	// 2: the confidential caddy, command line from the policy
+	var conf *Proc
+	ok = r.step(2, func() (string, error) {
+		p, err := StartProc("caddy", confArgv, *workdir, logPath("caddy-confidential"), echo)
+		if err != nil {
+			return "", err
+		}
+		conf, r.current = p, p
+		t0 := time.Now()
+		if err := WaitPort(ctx, *addr, *startWait, p); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s open after %.2fs", *addr, time.Since(t0).Seconds()), nil
+	})
+	if !ok {
+		r.fail()
+		return finish(false)
+	}
+
+	// 3: fetch over TLS trusting caddy's local root
+	ok = r.step(3, func() (string, error) {
+		conf, err := LoadTLSConfig(lf.ca)
+		if err != nil {
+			return "", err
+		}
+		var n int
+		for attempt := 0; ; attempt++ { // the certificate may be issued just after the port opens
+			n, err = FetchCheck(ctx, lf.url, conf, *expect, 10*time.Second)
+			if err == nil || attempt >= 4 || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s: %d bytes containing %q", lf.url, n, *expect), nil
+	})
+	if !ok {
+		r.fail()
+		return finish(false)
+	}
+
+	// 4: constant-rate load
+	ok = r.step(4, func() (string, error) {
+		o, err := lf.options()
+		if err != nil {
+			return "", err
+		}
+		lr, err := RunLoad(ctx, o)
+		if lr != nil {
+			res.Load = lr
+			fmt.Print(lr.Summary())
+		}
+		if err != nil {
+			return "", err
+		}
+		d := fmt.Sprintf("%.1f req/s (target %.0f), p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, %d errors",
+			lr.Throughput, lr.TargetRate, lr.LatencyMs.P50, lr.LatencyMs.P99, lr.LatencyMs.P999, lr.Errors)
+		if lr.Errors > *maxErrors {
+			return "", fmt.Errorf("%s: more than %d errors", d, *maxErrors)
+		}
+		if lr.Throughput < *minRatio*lr.TargetRate {
+			return "", fmt.Errorf("%s: below %.0f%% of the target rate", d, *minRatio*100)
+		}
+		if conf.Exited() {
+			return "", fmt.Errorf("caddy exited during the load (%s)", conf.ExitDescription())
+		}
+		return d, nil
+	})
+	if !ok {
+		r.fail()
+		return finish(false)
+	}
+
+	// 5: SIGTERM, clean exit, "shutdown complete"
+	ok = r.step(5, func() (string, error) {
+		if conf.Exited() {
+			return "", fmt.Errorf("caddy already exited (%s)", conf.ExitDescription())
+		}
+		if !conf.Stop(*stopWait) {
+			return "", fmt.Errorf("no exit within %s of SIGTERM (killed)", *stopWait)
+		}
+		code := conf.ExitCode()
+		res.ExitCode = &code
+		seen := conf.Log.Seen(shutdownMarker)
+		switch {
+		case code != 0 && !seen:
+			return "", fmt.Errorf("exit %s and no %q in the log", conf.ExitDescription(), shutdownMarker)
+		case code != 0:
+			return "", fmt.Errorf("exit %s", conf.ExitDescription())
+		case !seen:
+			return "", fmt.Errorf("exit code 0 but no %q in the log", shutdownMarker)
+		}
+		return fmt.Sprintf("exit code 0, log says %q", shutdownMarker), nil
+	})
+	if !ok {
+		r.fail()
+		return finish(false)
+	}
+	return finish(true)
+}
