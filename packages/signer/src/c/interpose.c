@@ -638,6 +638,17 @@ BFS_ALIAS(getdents64, bfs_getdents64_export)
 BFS_ALIAS(getdents, bfs_getdents64_export)
 #endif
 
+/* Resolves every real function up front, so that no wrapper calls dlsym later (not async-signal-safe, and unsafe
+ * in a vfork child). Optional names (absent from one libc) fall back to syscall(). */
+static void resolve_all(void) {
+#define PRE(fn) real_get((void **)&real_##fn, #fn)
+  PRE(syscall); PRE(openat); PRE(open); PRE(creat); PRE(read); PRE(write); PRE(pread); PRE(close); PRE(dup);
+  PRE(dup2); PRE(dup3); PRE(stat); PRE(lstat); PRE(fstat); PRE(fstatat); PRE(readlink); PRE(readlinkat); PRE(access);
+  PRE(faccessat); PRE(unlink); PRE(unlinkat); PRE(rmdir); PRE(rename); PRE(renameat); PRE(mkdir); PRE(mkdirat);
+  PRE(truncate); PRE(chmod); PRE(fchmodat); PRE(getcwd);
+#undef PRE
+}
+
 /* Referenced by the generated blob so that linking it with libbinary_fs_template.a pulls the runtime in. */
 const char bfs_runtime_anchor[] = "binaryfs-runtime-v1";
-__attribute__((constructor)) static void bfs_init(void) { bfs_start(); }
+__attribute__((constructor)) static void bfs_init(void) { resolve_all(); bfs_start(); }
