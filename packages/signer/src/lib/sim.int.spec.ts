@@ -36,7 +36,7 @@ async function writeSite(): Promise<void> {
   await writeFile(join(site, 'data.bin'), DATA);
   await writeFile(join(site, 'sub/a.txt'), 'sub file\n');
   await writeFile(join(site, 'cache/h.txt'), 'host v1\n');
-  const links: [string, string][] = [['link.html', 'index.html'], ['loop1', 'loop2'], ['loop2', 'loop1'], ['abs.html', join(site, 'sub/a.txt')]];
+  const links: [string, string][] = [['link.html', 'index.html'], ['loop1', 'loop2'], ['loop2', 'loop1'], ['abs.html', join(site, 'sub/a.txt')], ['dirlink', 'sub'], ['cachelink', 'cache'], ['uplink', '../site']];
   for (const [link, target] of links) {
     if (!(await lstat(join(site, link)).catch(() => null))) await symlink(target, join(site, link));
   }
@@ -150,7 +150,7 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
     expect(r.stdout).toContain(`lstat ${site}/link.html OK mode=120777 size=10`);
     expect(r.stdout).toContain(`readlink ${site}/link.html OK index.html`);
     expect(r.stdout).toContain(`cat ${site}/link.html OK size=${INDEX.length}`);
-    const listing = ['.', '..', 'abs.html', 'data.bin', 'index.html', 'link.html', 'loop1', 'loop2', 'sub'].join(' ');
+    const listing = ['.', '..', 'abs.html', 'cachelink', 'data.bin', 'dirlink', 'index.html', 'link.html', 'loop1', 'loop2', 'sub', 'uplink'].join(' ');
     expect(r.stdout).toContain(`ls ${site} OK ${listing}`);
     expect(r.stdout).toContain(`sls ${site} OK ${listing}`);
     expect(r.stdout).toContain(`cat ${site}/loop1 ERR ELOOP`);
@@ -218,10 +218,10 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
   });
 
   it('differential property test: random paths stat the same through the interposer as natively', async () => {
-    const parts = ['index.html', 'data.bin', 'sub', 'a.txt', 'link.html', 'cache', 'h.txt', 'missing', '.', '..', '', 'loop1'];
+    const parts = ['index.html', 'data.bin', 'sub', 'a.txt', 'link.html', 'cache', 'h.txt', 'missing', '.', '..', '', 'loop1', 'dirlink', 'cachelink', 'uplink', 'site'];
     let seed = libc === 'glibc' ? 7 : 11;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
-    const paths = Array.from({ length: 250 }, () => `${site}/${Array.from({ length: 1 + rnd(4) }, () => parts[rnd(parts.length)]).join('/')}`);
+    const paths = Array.from({ length: 400 }, () => `${site}/${Array.from({ length: 1 + rnd(4) }, () => parts[rnd(parts.length)]).join('/')}`);
     const args = paths.flatMap((p) => [rnd(2) ? 'stat' : 'lstat', p]);
     const native = await execa(join(tmp, `probe-${libc === 'musl' ? 'musl-gcc' : 'gcc'}`), args, { reject: false });
     const conf = await probe(args);
