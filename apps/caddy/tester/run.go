@@ -257,9 +257,9 @@ func cmdRun(ctx context.Context, args []string) int {
 		seen := conf.Log.Seen(shutdownMarker)
 		switch {
 		case code != 0 && !seen:
-			return "", fmt.Errorf("exit %s and no %q in the log", conf.ExitDescription(), shutdownMarker)
+			return "", fmt.Errorf("%s and no %q in the log", conf.ExitDescription(), shutdownMarker)
 		case code != 0:
-			return "", fmt.Errorf("exit %s", conf.ExitDescription())
+			return "", fmt.Errorf("%s", conf.ExitDescription())
 		case !seen:
 			return "", fmt.Errorf("exit code 0 but no %q in the log", shutdownMarker)
 		}
