@@ -5,6 +5,6 @@ export { canonicalJson, computeMeasurement, sha256File, sha256Hex, MEASUREMENT_T
 export { defaultKeyFile, loadOrCreateKey, type SigningKey } from './lib/keys.js';
 export { Manifest, MANIFEST_FILE, readManifest, signedPayload, signManifest, verify, writeManifest, type VerifyResult, type UnsignedManifest } from './lib/manifest.js';
 export { HeapSize, measuredOptions, SignOptions, type SignOptionsInput } from './lib/options.js';
-export { attachExtension, EXTENSION_FILE, sign, type SignResult } from './lib/sign.js';
+export { attachExtension, EXTENSION_FILE, sign, type SignContext, type SignResult } from './lib/sign.js';
 export { buildTemplate, linkExtension, C_SOURCE_DIR, C_FLAGS, compilerFor, type Libc } from './lib/toolchain.js';
 export { renderSconeStages, renderSconeDockerfile, sconeCommands, sconeRuntimeEnv, SconeOptions, type SconeCommands } from './lib/scone.js';

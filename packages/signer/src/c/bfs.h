@@ -42,11 +42,7 @@ struct bfs_header {
 
 extern const struct bfs_header __binaryfs_header __attribute__((visibility("hidden")));
 
-/* path handling (path.c) */
 #define BFS_PATH_MAX 4096
-/* Joins base (absolute) and path, then removes "//", "." and ".." lexically into out.
- * Returns 0, or -ENAMETOOLONG when the result does not fit in outsz, or -EINVAL for an empty path. */
-int bfs_normalize(const char *base, const char *path, char *out, size_t outsz);
 
 /* sha256.c */
 struct bfs_sha256 { uint32_t h[8]; uint64_t len; unsigned char buf[64]; size_t n; };

@@ -229,7 +229,8 @@ static void resolve_path(int dirfd, const char *path, int follow, struct res *r)
       }
       return;
     }
-    if (cur >= 0 && is_lnk(cur) && (!last || follow)) {
+    /* a trailing slash makes the kernel follow even a last symlink (lstat("link/")) */
+    if (cur >= 0 && is_lnk(cur) && (!last || follow || pend[pi] == '/')) {
       if (++links > 40) { r->kind = R_ERROR; r->err = ELOOP; return; }
       const char *target = (const char *)E(cur)->data;
       size_t tl = E(cur)->size, rest = strlen(pend + pi);

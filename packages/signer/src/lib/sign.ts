@@ -38,7 +38,14 @@ export async function attachExtension(binary: string, extension = EXTENSION_FILE
   if (!rpath.split(':').includes('$ORIGIN')) await run('patchelf', ['--add-rpath', '$ORIGIN', binary]);
 }
 
-export async function sign(input: SignOptionsInput, context: { cwd?: string; log?: (line: string) => void } = {}): Promise<SignResult> {
+export interface SignContext {
+  cwd?: string;
+  log?: (line: string) => void;
+  /** extra compiler/linker flags for the C runtime (tests: sanitizers); not part of the executor options */
+  cFlags?: string[];
+}
+
+export async function sign(input: SignOptionsInput, context: SignContext = {}): Promise<SignResult> {
   const options = parseOrThrow(SignOptions, input, 'signer options');
   if (options.backend !== 'sim') throw new Error('signer: sign() runs the sim backend; for scone render the builder stage with renderSconeStages()');
   if (options.extensions.length !== 1 || options.extensions[0] !== EXTENSION_FILE) {
@@ -64,8 +71,8 @@ export async function sign(input: SignOptionsInput, context: { cwd?: string; log
     if (files === 0) throw new Error(`signer: no file under ${options.root} matches include ${JSON.stringify(options.include)}`);
     log(`binaryfs: ${files} file(s) embedded from ${options.root} (${options.include.join(', ')})`);
     await writeFile(join(work, 'binary_fs_blob.s'), renderBlobAssembly(entries, { hostPaths: options.hostPaths, optionsSha256 }));
-    await buildTemplate(options.libc, work);
-    const linked = await linkExtension(options.libc, work);
+    await buildTemplate(options.libc, work, context.cFlags);
+    const linked = await linkExtension(options.libc, work, context.cFlags);
     const extension = join(outDir, EXTENSION_FILE);
     await copyFile(linked, extension);
     const extensionSha256 = await sha256File(extension);

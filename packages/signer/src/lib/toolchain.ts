@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 /** src/c, found from src/lib (vitest) and from dist/lib (the executor) alike. */
 export const C_SOURCE_DIR = fileURLToPath(new URL('../../src/c/', import.meta.url));
-export const RUNTIME_SOURCES = ['interpose.c', 'start.c', 'path.c', 'sha256.c'];
+export const RUNTIME_SOURCES = ['interpose.c', 'start.c', 'sha256.c'];
 export const C_FLAGS = ['-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-U_FORTIFY_SOURCE', '-fno-ident'];
 
 export type Libc = 'glibc' | 'musl';
@@ -24,13 +24,13 @@ export async function run(file: string, args: string[], options: { cwd?: string 
   return `${result.stdout ?? ''}`;
 }
 
-/** Compiles src/c into <outDir>/libbinary_fs_template.a with -Wall -Wextra -Werror. */
-export async function buildTemplate(libc: Libc, outDir: string): Promise<string> {
+/** Compiles src/c (extraFlags: e.g. sanitizers for tests) into <outDir>/libbinary_fs_template.a with -Wall -Wextra -Werror. */
+export async function buildTemplate(libc: Libc, outDir: string, extraFlags: string[] = []): Promise<string> {
   const cc = compilerFor(libc);
   const objects: string[] = [];
   for (const source of RUNTIME_SOURCES) {
     const object = join(outDir, source.replace(/\.c$/, '.o'));
-    await run(cc, [...C_FLAGS, `-ffile-prefix-map=${C_SOURCE_DIR}=`, '-c', join(C_SOURCE_DIR, source), '-o', object]);
+    await run(cc, [...C_FLAGS, ...extraFlags, `-ffile-prefix-map=${C_SOURCE_DIR}=`, '-c', join(C_SOURCE_DIR, source), '-o', object]);
     objects.push(object);
   }
   const archive = join(outDir, 'libbinary_fs_template.a');
@@ -39,10 +39,10 @@ export async function buildTemplate(libc: Libc, outDir: string): Promise<string>
 }
 
 /** Links binary_fs_blob.s with the template in `dir` into libbinaryfs.so, the original's command line. */
-export async function linkExtension(libc: Libc, dir: string): Promise<string> {
+export async function linkExtension(libc: Libc, dir: string, extraFlags: string[] = []): Promise<string> {
   for (const f of ['binary_fs_blob.s', 'libbinary_fs_template.a']) {
     if (!existsSync(join(dir, f))) throw new Error(`linkExtension: ${join(dir, f)} is missing`);
   }
-  await run(compilerFor(libc), ['binary_fs_blob.s', 'libbinary_fs_template.a', '-shared', '-o', 'libbinaryfs.so'], { cwd: dir });
+  await run(compilerFor(libc), ['binary_fs_blob.s', 'libbinary_fs_template.a', '-shared', '-o', 'libbinaryfs.so', ...extraFlags], { cwd: dir });
   return join(dir, 'libbinaryfs.so');
 }
