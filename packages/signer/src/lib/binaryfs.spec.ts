@@ -45,7 +45,7 @@ describe('collectFiles', () => {
     const files = (es: typeof globbed) => es.filter((e) => e.kind !== 'dir').map((e) => e.path);
     expect(files(globbed)).toEqual(['/site/b.txt', '/site/index.html', '/site/link.html', '/site/sub/deep/x.go']);
     expect(files(literal)).toEqual(files(globbed));
-    expect(globbed.some((e) => e.path.startsWith('/site/certs'))).toBe(false);
+    expect(globbed.filter((e) => e.path.startsWith('/site/certs')).map((e) => [e.path, e.kind, e.implicit])).toEqual([['/site/certs', 'dir', true]]);
   });
 
   it('accepts globs without the leading slash and rejects an empty include list', async () => {

@@ -99,6 +99,10 @@ export async function collectFiles(options: CollectOptions): Promise<BinaryFsEnt
     }
   }
   if (!found.has('/')) found.set('/', entry('/', 'dir', S_IFDIR | 0o755, Buffer.alloc(0), true));
+  // a host path inside an embedded directory still shows in its listing (the runtime passes it through)
+  for (const h of hostPaths) {
+    if (h !== '/' && found.has(posix.dirname(h)) && !found.has(h)) found.set(h, entry(h, 'dir', S_IFDIR | 0o755, Buffer.alloc(0), true));
+  }
   return [...found.values()].sort((a, b) => byteOrder(a.path, b.path));
 }
 

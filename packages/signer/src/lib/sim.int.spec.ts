@@ -150,7 +150,7 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
     expect(r.stdout).toContain(`lstat ${site}/link.html OK mode=120777 size=10`);
     expect(r.stdout).toContain(`readlink ${site}/link.html OK index.html`);
     expect(r.stdout).toContain(`cat ${site}/link.html OK size=${INDEX.length}`);
-    const listing = ['.', '..', 'abs.html', 'cachelink', 'data.bin', 'dirlink', 'index.html', 'link.html', 'loop1', 'loop2', 'sub', 'uplink'].join(' ');
+    const listing = ['.', '..', 'abs.html', 'cache', 'cachelink', 'data.bin', 'dirlink', 'index.html', 'link.html', 'loop1', 'loop2', 'sub', 'uplink'].join(' ');
     expect(r.stdout).toContain(`ls ${site} OK ${listing}`);
     expect(r.stdout).toContain(`sls ${site} OK ${listing}`);
     expect(r.stdout).toContain(`cat ${site}/loop1 ERR ELOOP`);
