@@ -1,0 +1,91 @@
+// renderReport: bench.json (+ optional result.json) → one self-contained HTML page (inline SVG and CSS, no scripts,
+// no external resources).
+import { escapeXml as esc, renderPlot, seriesColor } from './plot.js';
+import { parseBench, parseRunResult, type BenchJson, type RunResultJson } from './schema.js';
+
+export interface RenderOptions {
+  title?: string;
+  /** names used in error messages */
+  benchFile?: string;
+  resultFile?: string;
+}
+
+const f3 = (v: number) => v.toFixed(3);
+const ratio = (v: number | null | undefined) => (v == null ? '—' : `${v.toFixed(3)}×`);
+
+function targetsTable(bench: BenchJson): string {
+  const rows = bench.targets.map((t, i) => {
+    const r = t.result;
+    const q = bench.ratios.find((x) => x.name === t.name);
+    const status = t.ok ? '<span class="ok">ok</span>' : `<span class="fail">FAIL</span> ${esc(t.error ?? '')}`;
+    const cells = r
+      ? [
+          r.throughput.toFixed(1),
+          f3(r.latencyMs.p50),
+          f3(r.latencyMs.p90),
+          f3(r.latencyMs.p99),
+          f3(r.latencyMs.p999),
+          f3(r.latencyMs.max),
+          String(r.errors),
+          ratio(q?.throughput),
+          ratio(q?.p50),
+          ratio(q?.p99),
+        ]
+      : Array<string>(10).fill('—');
+    return `<tr data-target="${esc(t.name)}"><td><span class="swatch" style="background:${seriesColor(i)}"></span>${esc(t.name)}</td>${cells
+      .map((c) => `<td class="num">${c}</td>`)
+      .join('')}<td>${status}${t.ok && !t.shutdownClean ? ' <span class="warn">(unclean shutdown)</span>' : ''}</td></tr>`;
+  });
+  return `<table class="targets">
+<thead><tr><th>target</th><th>req/s</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th><th>errors</th><th>×req/s</th><th>×p50</th><th>×p99</th><th>status</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody></table>
+<p class="note">Ratios are relative to the first target (<b>${esc(bench.baseline)}</b>). Latency is measured from each request's intended send time (constant rate, coordinated-omission corrected).</p>`;
+}
+
+function stepsTable(run: RunResultJson): string {
+  const rows = run.steps.map(
+    (s) =>
+      `<tr class="step-${s.status}"><td class="num">${s.n}</td><td>${esc(s.name)}</td><td class="${s.status === 'ok' ? 'ok' : s.status === 'fail' ? 'fail' : 'skip'}">${s.status === 'ok' ? 'pass' : s.status === 'fail' ? 'FAIL' : 'skipped'}</td><td class="num">${s.durationSeconds.toFixed(2)} s</td><td>${esc(s.detail)}</td></tr>`,
+  );
+  const tail =
+    !run.ok && run.logTail.length > 0 ? `<h3>Last log lines of the caddy under test</h3><pre>${esc(run.logTail.join('\n'))}</pre>` : '';
+  return `<h2>Test run: <span class="${run.ok ? 'ok' : 'fail'}">${run.ok ? 'PASS' : 'FAIL'}</span></h2>
+<table class="steps"><thead><tr><th>#</th><th>step</th><th>result</th><th>time</th><th>detail</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody></table>
+${tail}`;
+}
+
+const CSS = `body{font-family:sans-serif;margin:24px;color:#222;background:#fff}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:24px 0 8px}h3{font-size:15px}
+.meta{color:#555;font-size:13px;margin-bottom:12px}
+table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}
+th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.ok{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.skip{color:#888}.warn{color:#9a6700}
+.swatch{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}
+.note{color:#555;font-size:12px}pre{background:#f6f8fa;padding:8px;font-size:12px;overflow:auto}`;
+
+/** Validates bench (and result, when given) and renders the report page. Throws ReportInputError on bad input. */
+export function renderReport(benchJson: unknown, resultJson?: unknown, opts: RenderOptions = {}): string {
+  const bench = parseBench(benchJson, opts.benchFile);
+  const run = resultJson === undefined ? undefined : parseRunResult(resultJson, opts.resultFile);
+  const title = opts.title ?? 'Caddy benchmark: latency by percentile';
+  const plot = renderPlot(
+    bench.targets.filter((t) => t.result !== null).map((t) => ({ name: t.name, spectrum: t.result?.spectrum ?? [] })),
+  );
+  const l = bench.load;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>${CSS}</style></head>
+<body>
+<h1>${esc(title)}</h1>
+<div class="meta">${esc(l.url)} · ${l.connections} connections · ${l.rate} req/s constant rate · ${l.durationSeconds} s per target · host ${esc(bench.host.hostname)} (${bench.host.cpus} CPUs) · ${esc(bench.startedAt)}</div>
+${plot}
+${targetsTable(bench)}
+${run ? stepsTable(run) : ''}
+</body></html>
+`;
+}

@@ -1,0 +1,81 @@
+// Test helpers: small valid bench.json / result.json documents.
+import type { BenchJson, LoadResult, RunResultJson, SpectrumPoint } from './schema.js';
+
+export function spectrum(scaleMs: number): SpectrumPoint[] {
+  // an exponential-ish curve: latency grows with log10(1/(1-p))
+  const ps = [0, 10, 20, 30, 40, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95, 99, 99.9, 100];
+  return ps.map((p, i) => ({
+    percentile: p,
+    latencyMs: p === 100 ? scaleMs * 5 : scaleMs * (1 + Math.log10(100 / (100 - p))),
+    count: i * 10,
+    inverse: p === 100 ? null : 100 / (100 - p),
+  }));
+}
+
+export function loadResult(scaleMs: number, throughput = 1000): LoadResult {
+  return {
+    url: 'https://localhost/caddy/caddy.go',
+    connections: 8,
+    targetRate: 1000,
+    durationSeconds: 30,
+    elapsedSeconds: 30,
+    scheduled: 30000,
+    completed: 30000,
+    errors: 0,
+    unsent: 0,
+    throughput,
+    bytes: 1000,
+    status: { '200': 30000 },
+    errorSamples: {},
+    latencyMs: { min: scaleMs / 2, mean: scaleMs, stdev: 0.1, p50: scaleMs, p75: scaleMs * 1.5, p90: scaleMs * 2, p99: scaleMs * 3, p999: scaleMs * 4, max: scaleMs * 5 },
+    spectrum: spectrum(scaleMs),
+  };
+}
+
+export function bench(names: string[] = ['upstream', 'native', 'confidential']): BenchJson {
+  const targets = names.map((name, i) => ({
+    name,
+    command: [`/usr/local/bin/${name}`],
+    ok: true,
+    error: null,
+    startSeconds: 0.1,
+    shutdownClean: true,
+    exitCode: 0,
+    result: loadResult(1 + i, 1000 - i),
+    logTail: [],
+  }));
+  return {
+    version: 1,
+    kind: 'bench',
+    tool: 'caddy-test',
+    startedAt: '2026-11-28T23:00:00Z',
+    finishedAt: '2026-11-28T23:02:00Z',
+    host: { hostname: 'vm', cpus: 2, goos: 'linux', goarch: 'amd64' },
+    load: { url: 'https://localhost/caddy/caddy.go', connections: 8, rate: 1000, durationSeconds: 30 },
+    baseline: names[0] ?? '',
+    targets,
+    ratios: names.map((name, i) => ({ name, throughput: (1000 - i) / 1000, p50: 1 + i, p99: 1 + i, p999: 1 + i })),
+  };
+}
+
+export function runResult(failAt?: number): RunResultJson {
+  const names = ['ca-install', 'start', 'fetch', 'load', 'shutdown'];
+  return {
+    version: 1,
+    kind: 'run',
+    ok: failAt === undefined,
+    startedAt: '2026-11-28T23:00:00Z',
+    finishedAt: '2026-11-28T23:01:00Z',
+    command: ['/usr/local/bin/caddy'],
+    steps: names.map((name, i) => ({
+      n: i + 1,
+      name,
+      status: failAt === undefined || i + 1 < failAt ? 'ok' : i + 1 === failAt ? 'fail' : 'skipped',
+      durationSeconds: 0.5,
+      detail: i + 1 === failAt ? '127.0.0.1:443 not open after 1m0s' : '',
+    })),
+    load: failAt === undefined ? loadResult(1) : null,
+    caddyExitCode: failAt === undefined ? 0 : null,
+    logTail: failAt === undefined ? [] : ['{"level":"error","msg":"listen tcp :443: <bind> denied"}'],
+  };
+}
