@@ -94,6 +94,7 @@ static int (*real_truncate)(const char *, off_t);
 static int (*real_chmod)(const char *, mode_t);
 static int (*real_fchmodat)(int, const char *, mode_t, int);
 static char *(*real_getcwd)(char *, size_t);
+static int (*real_fcntl)(int, int, ...);
 
 int bfs_real_open(const char *path, int flags, int mode) { return REAL(openat)(AT_FDCWD, path, flags, mode); }
 ssize_t bfs_real_read(int fd, void *buf, size_t n) { return REAL(read)(fd, buf, n); }
@@ -503,6 +504,15 @@ int close(int fd) { untrack(fd); return REAL(close)(fd); }
 int dup(int fd) { long r = REAL(dup)(fd); dup_track(fd, r); return (int)r; }
 int dup2(int fd, int nfd) { long r = REAL(dup2)(fd, nfd); dup_track(fd, r); return (int)r; }
 int dup3(int fd, int nfd, int fl) { long r = REAL(dup3)(fd, nfd, fl); dup_track(fd, r); return (int)r; }
+int fcntl(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  long arg = va_arg(ap, long); /* every fcntl argument fits a long (int or pointer) */
+  va_end(ap);
+  long r = REAL(fcntl)(fd, cmd, arg);
+  if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) dup_track(fd, r);
+  return (int)r;
+}
 int stat(const char *path, struct stat *st) {
   long r = bfs_fstatat(AT_FDCWD, path, st, 0);
   return r == PASS ? REAL(stat)(path, st) : (int)r;
@@ -592,6 +602,10 @@ long syscall(long n, ...) {
   case SYS_close: untrack((int)a); break;
   case SYS_dup: r = sys(n, a, b, c, d, e, f); dup_track((int)a, r); return r;
   case SYS_dup2: case SYS_dup3: r = sys(n, a, b, c, d, e, f); dup_track((int)a, r); return r;
+  case SYS_fcntl:
+    r = sys(n, a, b, c, d, e, f);
+    if (b == F_DUPFD || b == F_DUPFD_CLOEXEC) dup_track((int)a, r);
+    return r;
   case SYS_stat: r = bfs_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b, 0); break;
   case SYS_lstat: r = bfs_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b, AT_SYMLINK_NOFOLLOW); break;
   case SYS_fstat: r = bfs_fstat((int)a, (struct stat *)b); break;
@@ -646,7 +660,7 @@ static void resolve_all(void) {
   PRE(syscall); PRE(openat); PRE(open); PRE(creat); PRE(read); PRE(write); PRE(pread); PRE(close); PRE(dup);
   PRE(dup2); PRE(dup3); PRE(stat); PRE(lstat); PRE(fstat); PRE(fstatat); PRE(readlink); PRE(readlinkat); PRE(access);
   PRE(faccessat); PRE(unlink); PRE(unlinkat); PRE(rmdir); PRE(rename); PRE(renameat); PRE(mkdir); PRE(mkdirat);
-  PRE(truncate); PRE(chmod); PRE(fchmodat); PRE(getcwd);
+  PRE(truncate); PRE(chmod); PRE(fchmodat); PRE(getcwd); PRE(fcntl);
 #undef PRE
 }
 

@@ -15,7 +15,7 @@ import { C_SOURCE_DIR } from './toolchain.js';
 let tmp: string;
 let site: string;
 let stub: PolicyStub;
-let signed: SignResult;
+const signed: Record<string, SignResult> = {};
 let libasan: string;
 const SAN = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
 
@@ -31,10 +31,15 @@ beforeAll(async () => {
   for (const [l, t] of [['lf', 'f.txt'], ['ld', 'd1'], ['ld2', 'd1/d2'], ['lup', '../site/d1'], ['lhost', 'host/h1'], ['labs', join(site, 'd1')], ['lloop', 'lloop'], ['d1/lback', '..']]) {
     await symlink(t!, join(site, l!));
   }
-  await execa('nice', ['gcc', '-O1', '-Wall', '-Wextra', '-Werror', join(C_SOURCE_DIR, 'test/probe.c'), '-o', join(tmp, 'probe')]);
   const keyFile = join(tmp, 'key.pem');
   loadOrCreateKey(keyFile, { create: true });
-  signed = await sign({ binary: join(tmp, 'probe'), include: [`${site}/**`], hostPaths: [`${site}/host`], keyFile, outputDir: join(tmp, 'out') }, { cFlags: SAN });
+  for (const [libc, cc] of [['glibc', 'gcc'], ['musl', 'musl-gcc']] as const) {
+    const probe = join(tmp, `probe-${libc}`);
+    await execa('nice', [cc, '-O1', '-pthread', '-Wall', '-Wextra', '-Werror', join(C_SOURCE_DIR, 'test/probe.c'), '-o', probe]);
+    // glibc: the extension under AddressSanitizer + UBSan; musl (no sanitizer runtime): the plain build
+    const options = { binary: probe, include: [`${site}/**`], hostPaths: [`${site}/host`], keyFile, libc, outputDir: join(tmp, `out-${libc}`) };
+    signed[libc] = await sign(options, libc === 'glibc' ? { cFlags: SAN } : {});
+  }
   libasan = (await execa('gcc', ['-print-file-name=libasan.so'])).stdout.trim();
   stub = await startPolicyStub();
 });
@@ -71,18 +76,16 @@ function randomOps(seed: number, count: number): string[] {
   return args;
 }
 
-describe('interposer path handling under ASan/UBSan', () => {
+describe.each(['glibc', 'musl'] as const)('interposer path handling (%s; glibc under ASan/UBSan)', (libc) => {
   it.each([1, 2, 3])('random operations (seed %i) answer like the kernel on the same tree', async (seed) => {
-    const args = randomOps(seed * 7919, 400);
-    const native = await execa(join(tmp, 'probe'), args, { reject: false });
-    const configId = `fuzz/s${seed}`;
-    stub.services.set(configId, {
-      mrenclaves: [signed.measurement],
-      args: ['probe', ...args],
-      env: { LD_PRELOAD: libasan, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' },
-    });
-    const conf = await execa(signed.binary, [], {
-      env: { SCONE_CONFIG_ID: configId, SCONE_CAS_ADDR: stub.addr, LD_PRELOAD: libasan, ASAN_OPTIONS: 'detect_leaks=0' },
+    const args = randomOps(seed * 7919 + (libc === 'musl' ? 1 : 0), 400);
+    const native = await execa(join(tmp, `probe-${libc}`), args, { reject: false });
+    const configId = `fuzz-${libc}/s${seed}`;
+    const san: Record<string, string> =
+      libc === 'glibc' ? { LD_PRELOAD: libasan, ASAN_OPTIONS: 'detect_leaks=0', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' } : {};
+    stub.services.set(configId, { mrenclaves: [signed[libc]!.measurement], args: ['probe', ...args], env: san });
+    const conf = await execa(signed[libc]!.binary, [], {
+      env: { SCONE_CONFIG_ID: configId, SCONE_CAS_ADDR: stub.addr, ...san },
       extendEnv: false,
       reject: false,
       maxBuffer: 64 * 1024 * 1024,

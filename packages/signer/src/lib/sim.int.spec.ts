@@ -107,7 +107,7 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
   it('serves embedded files from memory after the host copies are edited or deleted', async () => {
     await writeFile(join(site, 'index.html'), 'EDITED ON THE HOST\n');
     await unlink(join(site, 'data.bin'));
-    const r = await probe(['cat', `${site}/index.html`, 'scat', `${site}/index.html`, 'cat', `${site}/data.bin`, 'scat', `${site}/data.bin`, 'mmap', `${site}/data.bin`, 'pread', `${site}/index.html`]);
+    const r = await probe(['cat', `${site}/index.html`, 'scat', `${site}/index.html`, 'cat', `${site}/data.bin`, 'scat', `${site}/data.bin`, 'mmap', `${site}/data.bin`, 'pread', `${site}/index.html`, 'sendfile', `${site}/data.bin`, 'dupfd', `${site}/index.html`]);
     expect(r.exitCode, r.stderr).toBe(0);
     for (const op of ['cat', 'scat']) {
       expect(r.stdout).toContain(`${op} ${site}/index.html OK size=${INDEX.length} djb=${djb(Buffer.from(INDEX))}`);
@@ -115,6 +115,9 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
     }
     expect(r.stdout).toContain(`mmap ${site}/data.bin OK size=${DATA.length} djb=${djb(DATA)}`);
     expect(r.stdout).toContain(`pread ${site}/index.html OK ello off=0`);
+    expect(r.stdout).toContain(`sendfile ${site}/data.bin OK size=${DATA.length} djb=${djb(DATA)}`);
+    expect(r.stdout).toContain(`dupfd ${site}/index.html mode=100644 size=${INDEX.length} `);
+    expect(r.stdout).toContain(`dupfd ${site}/index.html OK size=${INDEX.length} djb=${djb(Buffer.from(INDEX))}`);
   });
 
   it('fails writes to embedded files with EROFS (named functions and syscall())', async () => {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -155,6 +156,38 @@ int main(int argc, char **argv) {
       int r = access(p, R_OK), w = access(p, W_OK);
       int werr = errno;
       printf("%s %s R=%d W=%d %s\n", op, p, r, w, w ? errname(werr) : "");
+    } else if (strcmp(op, "sendfile") == 0 || strcmp(op, "dupfd") == 0) {
+      /* sendfile from the file into a pipe (how Go's net/http sends a file), or read through an F_DUPFD copy */
+      int fd = open(p, O_RDONLY);
+      if (fd < 0) { print_errno(op, p); continue; }
+      if (op[0] == 'd') {
+        int d = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+        close(fd);
+        if (d < 0 || fstat(d, &st) != 0) { print_errno(op, p); continue; }
+        printf("%s %s mode=%o size=%ld ", op, p, st.st_mode, (long)st.st_size);
+        cat_fd(op, p, d, 0);
+        close(d);
+        continue;
+      }
+      int pfd[2];
+      if (pipe(pfd) != 0) { print_errno(op, p); continue; }
+      unsigned long sum = 5381;
+      size_t total = 0;
+      for (;;) {
+        ssize_t n = sendfile(pfd[1], fd, NULL, 32768);
+        if (n < 0) { print_errno(op, p); break; }
+        if (n == 0) break;
+        char b[32768];
+        for (ssize_t got = 0; got < n;) {
+          ssize_t m = read(pfd[0], b, (size_t)(n - got));
+          if (m <= 0) break;
+          for (ssize_t k = 0; k < m; k++) sum = sum * 33 + (unsigned char)b[k];
+          got += m;
+        }
+        total += (size_t)n;
+      }
+      printf("%s %s OK size=%zu djb=%lu\n", op, p, total, sum);
+      close(pfd[0]); close(pfd[1]); close(fd);
     } else if (strcmp(op, "threads") == 0) {
       pthread_t t[8];
       long bad = 0;
