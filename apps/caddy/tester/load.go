@@ -62,6 +62,7 @@ type LoadOptions struct {
 	Duration    time.Duration
 	Timeout     time.Duration // per request
 	TLS         *tls.Config   // nil: default verification
+	NoWarmup    bool          // skip the unrecorded warm-up request per connection
 }
 
 type LatencySummary struct {
@@ -132,6 +133,33 @@ func RunLoad(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: url %q: %w", o.URL, err)
 	}
+	// One client (one keep-alive connection) per worker. Like wrk2, connections are opened before the
+	// schedule starts: each worker sends one unrecorded warm-up request, so the TLS handshakes do not
+	// land in the first scheduled slots.
+	clients := make([]*http.Client, o.Connections)
+	for c := range clients {
+		clients[c] = &http.Client{Transport: newTransport(o.TLS), Timeout: o.Timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	defer func() {
+		for _, cl := range clients {
+			cl.Transport.(*http.Transport).CloseIdleConnections()
+		}
+	}()
+	if !o.NoWarmup {
+		var wwg sync.WaitGroup
+		for _, cl := range clients {
+			wwg.Add(1)
+			go func() {
+				defer wwg.Done()
+				if resp, err := cl.Do(req0.Clone(ctx)); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}()
+		}
+		wwg.Wait()
+	}
 	start := time.Now().Add(20 * time.Millisecond) // let all workers reach their first slot
 	end := start.Add(o.Duration)
 	stats := make([]*connStats, o.Connections)
@@ -141,13 +169,10 @@ func RunLoad(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 		stats[c] = st
 		sched := NewSchedule(start, o.Rate, o.Connections, c)
 		n := sched.Count(o.Duration)
+		client := clients[c]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tr := newTransport(o.TLS)
-			defer tr.CloseIdleConnections()
-			client := &http.Client{Transport: tr, Timeout: o.Timeout,
-				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			timer := time.NewTimer(time.Hour)
 			defer timer.Stop()
 			for k := 0; k < n; k++ {

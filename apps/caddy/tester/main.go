@@ -65,6 +65,7 @@ type loadFlags struct {
 	timeout     time.Duration
 	ca          string
 	insecure    bool
+	noWarmup    bool
 }
 
 func (l *loadFlags) register(fs *flag.FlagSet) {
@@ -75,10 +76,11 @@ func (l *loadFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&l.timeout, "timeout", 10*time.Second, "per-request timeout")
 	fs.StringVar(&l.ca, "ca", CaddyRootCA(), "PEM root certificate(s) to trust for https")
 	fs.BoolVar(&l.insecure, "insecure", false, "skip TLS verification (load only)")
+	fs.BoolVar(&l.noWarmup, "no-warmup", false, "do not open the connections with one unrecorded request each before the schedule starts")
 }
 
 func (l *loadFlags) options() (LoadOptions, error) {
-	o := LoadOptions{URL: l.url, Connections: l.connections, Rate: l.rate, Duration: l.duration, Timeout: l.timeout}
+	o := LoadOptions{URL: l.url, Connections: l.connections, Rate: l.rate, Duration: l.duration, Timeout: l.timeout, NoWarmup: l.noWarmup}
 	if strings.HasPrefix(l.url, "https:") {
 		if l.insecure {
 			o.TLS = insecureTLS()

@@ -182,7 +182,10 @@ func (p *Proc) Stop(grace time.Duration) bool {
 	if p.Exited() {
 		return true
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	// to the process group: a launcher/wrapper and the server it started both get it
+	if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM); err != nil {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	}
 	select {
 	case <-p.done:
 		return true

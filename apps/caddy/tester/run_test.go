@@ -262,3 +262,34 @@ func TestParseTarget(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C (the context) during the load: the caddy under test is stopped, the result says where it
+// stopped, exit code 130, the port is free again.
+func TestRunInterruptedDuringLoad(t *testing.T) {
+	env := setupFake(t, "ok", "ok")
+	args := append([]string{}, env.args...)
+	for i, a := range args {
+		if a == "--duration" {
+			args[i+1] = "30s"
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(2*time.Second, cancel)
+	var code int
+	t0 := time.Now()
+	out := captureStdout(t, func() { code = cmdRun(ctx, args) })
+	t.Log(out)
+	if code != 130 {
+		t.Fatalf("exit %d, want 130", code)
+	}
+	if time.Since(t0) > 10*time.Second {
+		t.Errorf("took %v after the interrupt", time.Since(t0))
+	}
+	r := readResult(t, env.out)
+	if r.OK || r.Steps[3].Name != "load" || r.Steps[3].Status != "fail" || r.Steps[4].Status != "skipped" {
+		t.Errorf("steps %+v", r.Steps)
+	}
+	if err := WaitPortFree(env.addr, 2*time.Second); err != nil {
+		t.Errorf("caddy still running: %v", err)
+	}
+}
