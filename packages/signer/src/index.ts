@@ -8,3 +8,5 @@ export { HeapSize, measuredOptions, SignOptions, type SignOptionsInput } from '.
 export { attachExtension, EXTENSION_FILE, sign, type SignContext, type SignResult } from './lib/sign.js';
 export { buildTemplate, linkExtension, C_SOURCE_DIR, C_FLAGS, compilerFor, type Libc } from './lib/toolchain.js';
 export { renderSconeStages, renderSconeDockerfile, sconeCommands, sconeRuntimeEnv, SconeOptions, type SconeCommands } from './lib/scone.js';
+export { runSign } from './executors/sign/executor.js';
+export { runVerify, VerifyOptions } from './executors/verify/executor.js';

@@ -1,0 +1,4 @@
+export interface VerifyExecutorSchema {
+  dir: string;
+  keyFile?: string;
+}
