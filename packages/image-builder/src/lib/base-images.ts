@@ -1,0 +1,243 @@
+// Offline base images: `debian:bookworm` and `golang:<host go>-bookworm`. Pull first (short timeout); when no
+// registry answers, bootstrap: debootstrap --variant=minbase → tar → docker import (the rootfs tarball is cached
+// under /var/cache/confidential), then golang = debian + the machine's GOROOT at /usr/local/go + the official
+// image's ENV + the C toolchain from apt (gcc, libc6-dev, git, ca-certificates, make, pkg-config, musl-tools for
+// the musl variant: CC=musl-gcc). Idempotent: an image whose source label matches is kept.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { execa } from 'execa';
+import { BuildError, buildImage } from './build.js';
+import type { Dockerfile, Instruction } from './dockerfile.js';
+import { docker as defaultDocker } from './engine.js';
+import { inspectImage, pullImage } from './images.js';
+import { followStream } from './stream.js';
+
+export const SOURCE_LABEL = 'org.confidential.base.source';
+export const PATH_LABEL = 'org.confidential.base.path';
+export const DEFAULT_CACHE_DIR = '/var/cache/confidential';
+export const GOLANG_APT_PACKAGES = ['gcc', 'libc6-dev', 'git', 'ca-certificates', 'make', 'pkg-config', 'musl-tools'];
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface BaseImageResult {
+  ref: string;
+  id: string;
+  /** pulled from a registry, bootstrapped here, or already present with the same source label */
+  action: 'pulled' | 'bootstrapped' | 'present';
+  source: string;
+  seconds: number;
+  notes: string[];
+}
+
+export interface BaseImagesOptions {
+  client?: Docker;
+  log?: (line: string) => void;
+  /** where the debootstrap rootfs tarball is cached; default /var/cache/confidential */
+  cacheDir?: string;
+  /** how long a pull may take before we bootstrap (ms); default 15 s; 0 = do not try to pull */
+  pullTimeoutMs?: number;
+  /** default: `go env GOROOT` / `go env GOVERSION` of the machine */
+  goroot?: string;
+  goVersion?: string;
+  /** default: the first bookworm mirror of /etc/apt/sources.list(.d) */
+  mirror?: string;
+  /** rebuild even when the image exists with the same source label */
+  force?: boolean;
+}
+
+export interface GoToolchain {
+  goroot: string;
+  /** "1.26.8" */
+  version: string;
+}
+
+/** The machine's Go: `go env GOROOT GOVERSION` ("go1.26.8" → "1.26.8"). */
+export async function hostGo(): Promise<GoToolchain> {
+  const res = await execa('go', ['env', 'GOROOT', 'GOVERSION'], { reject: false });
+  if (res.exitCode !== 0) throw new Error(`go env GOROOT GOVERSION failed (exit ${res.exitCode}): ${res.stderr.split('\n').slice(-3).join(' ')}; install Go or pass goroot/goVersion`);
+  const [goroot = '', goversion = ''] = res.stdout.trim().split('\n');
+  const version = goversion.replace(/^go/, '').split(/\s/)[0] ?? '';
+  if (!goroot || !/^\d+\.\d+(\.\d+)?/.test(version)) throw new Error(`go env printed an unexpected GOROOT/GOVERSION: ${JSON.stringify(res.stdout)}`);
+  return { goroot, version };
+}
+
+/** The first Debian bookworm mirror (not the security archive) in apt's sources (one-line and deb822 formats). */
+export function aptMirrorFrom(files: { name: string; text: string }[]): string | undefined {
+  for (const { name, text } of files) {
+    if (name.endsWith('.sources')) {
+      for (const block of text.split(/\n\s*\n/)) {
+        const field = (key: string) => new RegExp(`^${key}:\\s*(.+)$`, 'im').exec(block)?.[1]?.trim().split(/\s+/) ?? [];
+        if (!field('Types').includes('deb')) continue;
+        const uri = field('URIs').find((u) => /^https?:\/\//.test(u) && !u.includes('security'));
+        if (uri && field('Suites').includes('bookworm')) return uri;
+      }
+    } else {
+      for (const line of text.split('\n')) {
+        const m = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/.exec(line.trim());
+        if (m?.[1] && !m[1].includes('security')) return m[1];
+      }
+    }
+  }
+  return undefined;
+}
+
+export async function hostAptMirror(): Promise<string> {
+  const files: { name: string; text: string }[] = [];
+  if (existsSync('/etc/apt/sources.list')) files.push({ name: 'sources.list', text: await readFile('/etc/apt/sources.list', 'utf8') });
+  if (existsSync('/etc/apt/sources.list.d')) {
+    for (const name of (await readdir('/etc/apt/sources.list.d')).sort()) {
+      if (name.endsWith('.list') || name.endsWith('.sources')) files.push({ name, text: await readFile(join('/etc/apt/sources.list.d', name), 'utf8') });
+    }
+  }
+  return aptMirrorFrom(files) ?? 'http://deb.debian.org/debian';
+}
+
+export const debianSource = (mirror: string) => `debootstrap --variant=minbase bookworm ${mirror}`;
+
+/** The golang image's Dockerfile model (base: an image id or ref of the debian base). */
+export function golangDockerfile(base: { image: string; tag?: string }, goVersion: string, withApt: boolean): Dockerfile {
+  const instructions: Instruction[] = [
+    { kind: 'ENV', vars: { GOLANG_VERSION: goVersion, GOTOOLCHAIN: 'local', GOPATH: '/go', PATH: `/go/bin:/usr/local/go/bin:${DEFAULT_PATH}` } },
+  ];
+  if (withApt) {
+    instructions.push({
+      kind: 'RUN',
+      commands: [
+        'apt-get update',
+        `DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${GOLANG_APT_PACKAGES.join(' ')}`,
+        'rm -rf /var/lib/apt/lists/*',
+      ],
+    });
+  }
+  instructions.push(
+    { kind: 'COPY', src: ['go'], dest: '/usr/local/go' },
+    { kind: 'RUN', commands: ['mkdir -p /go/src /go/bin', 'chmod -R 1777 /go', 'go version'] },
+    { kind: 'WORKDIR', path: '/go' },
+  );
+  return { stages: [{ name: 'golang', from: base, instructions }] };
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Runs debootstrap (minbase) and caches the rootfs as a tarball; returns its path (reused when present). */
+export async function debianRootfsTarball(mirror: string, cacheDir: string, log: (line: string) => void): Promise<{ path: string; cached: boolean }> {
+  const key = createHash('sha256').update(debianSource(mirror)).digest('hex').slice(0, 12);
+  const path = join(cacheDir, `debian-bookworm-minbase-${key}.tar`);
+  if (existsSync(path)) return { path, cached: true };
+  await mkdir(cacheDir, { recursive: true });
+  const dir = await mkdtemp(join(cacheDir, 'rootfs-'));
+  try {
+    log(`debootstrap --variant=minbase bookworm ${dir} ${mirror}`);
+    const boot = await execa('nice', ['-n', '10', 'debootstrap', '--variant=minbase', 'bookworm', dir, mirror], { reject: false, all: true });
+    if (boot.exitCode !== 0) {
+      throw new Error(`debootstrap --variant=minbase bookworm ${dir} ${mirror} failed (exit ${boot.exitCode}): ${(boot.all ?? '').split('\n').slice(-5).join(' | ')}`);
+    }
+    const tmp = `${path}.${process.pid}.tmp`;
+    const packed = await execa('tar', ['--numeric-owner', '-C', dir, '-cf', tmp, '.'], { reject: false });
+    if (packed.exitCode !== 0) throw new Error(`tar -C ${dir} -cf ${tmp} . failed (exit ${packed.exitCode}): ${packed.stderr.split('\n').slice(-3).join(' ')}`);
+    await rename(tmp, path);
+    return { path, cached: false };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function tryPull(ref: string, client: Docker, timeoutMs: number, log: (line: string) => void): Promise<string | undefined> {
+  if (timeoutMs <= 0) return undefined;
+  log(`pulling ${ref} (timeout ${timeoutMs / 1000} s)`);
+  try {
+    const info = await pullImage(ref, { client, timeoutMs });
+    return info.id;
+  } catch (err) {
+    log(`pull ${ref} failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+/** `debian:bookworm`: pulled, or debootstrapped and imported. */
+export async function ensureDebianBase(options: BaseImagesOptions = {}): Promise<BaseImageResult> {
+  const client = options.client ?? defaultDocker();
+  const log = options.log ?? (() => {});
+  const started = Date.now();
+  const ref = 'debian:bookworm';
+  const mirror = options.mirror ?? (await hostAptMirror());
+  const source = debianSource(mirror);
+  const seconds = () => Math.round((Date.now() - started) / 100) / 10;
+  const existing = await inspectImage(ref, client);
+  if (existing && !options.force && (existing.labels[SOURCE_LABEL] === source || !existing.labels[SOURCE_LABEL])) {
+    const how = existing.labels[SOURCE_LABEL] ? 'bootstrapped earlier' : 'pulled earlier';
+    return { ref, id: existing.id, action: 'present', source: existing.labels[SOURCE_LABEL] ?? 'registry', seconds: seconds(), notes: [how] };
+  }
+  const pulled = await tryPull(ref, client, options.pullTimeoutMs ?? 15_000, log);
+  if (pulled) return { ref, id: pulled, action: 'pulled', source: 'registry', seconds: seconds(), notes: [] };
+
+  const tarball = await debianRootfsTarball(mirror, options.cacheDir ?? DEFAULT_CACHE_DIR, log);
+  const rootfsSha = await sha256File(tarball.path);
+  log(`importing ${tarball.path}${tarball.cached ? ' (cached rootfs)' : ''} as ${ref}`);
+  const changes = [
+    `ENV PATH=${DEFAULT_PATH}`,
+    'CMD ["bash"]',
+    `LABEL ${JSON.stringify(SOURCE_LABEL)}=${JSON.stringify(source)} "org.confidential.base.rootfs-sha256"=${JSON.stringify(rootfsSha)} ${JSON.stringify(PATH_LABEL)}="bootstrapped"`,
+  ];
+  const stream = (await client.importImage(createReadStream(tarball.path) as never, { repo: 'debian', tag: 'bookworm', changes } as never)) as unknown as NodeJS.ReadableStream;
+  await followStream(client, stream, `import ${tarball.path} as ${ref}`);
+  const info = await inspectImage(ref, client);
+  if (!info) throw new Error(`import of ${tarball.path} finished but ${ref} is not in the engine`);
+  return {
+    ref,
+    id: info.id,
+    action: 'bootstrapped',
+    source,
+    seconds: seconds(),
+    notes: [tarball.cached ? `rootfs from cache ${tarball.path}` : `debootstrap rootfs cached at ${tarball.path}`],
+  };
+}
+
+/** `golang:<go>-bookworm`: pulled, or built from the debian base + the machine's GOROOT + apt toolchain. */
+export async function ensureGolangBase(debian: BaseImageResult, options: BaseImagesOptions = {}): Promise<BaseImageResult> {
+  const client = options.client ?? defaultDocker();
+  const log = options.log ?? (() => {});
+  const started = Date.now();
+  const go = options.goroot && options.goVersion ? { goroot: options.goroot, version: options.goVersion } : await hostGo();
+  const ref = `golang:${go.version}-bookworm`;
+  const seconds = () => Math.round((Date.now() - started) / 100) / 10;
+  const source = `${debian.ref}@${debian.id} + ${go.goroot} (go${go.version}) at /usr/local/go + apt: ${GOLANG_APT_PACKAGES.join(' ')}`;
+  const existing = await inspectImage(ref, client);
+  if (existing && !options.force) {
+    const label = existing.labels[SOURCE_LABEL];
+    if (!label || label === source || label === source.replace(/ \+ apt: .*$/, ' (apt failed: no C toolchain)')) {
+      return { ref, id: existing.id, action: 'present', source: label ?? 'registry', seconds: seconds(), notes: [label ? 'bootstrapped earlier' : 'pulled earlier'] };
+    }
+  }
+  const pulled = await tryPull(ref, client, options.pullTimeoutMs ?? 15_000, log);
+  if (pulled) return { ref, id: pulled, action: 'pulled', source: 'registry', seconds: seconds(), notes: ['the official image has no musl-tools: install it in a later stage for the musl variant'] };
+
+  if ((await stat(go.goroot).catch(() => undefined))?.isDirectory() !== true) throw new Error(`GOROOT ${go.goroot} is not a folder`);
+  const context = [{ src: go.goroot, dest: 'go', exclude: ['pkg/obj/**', 'pkg/bootstrap/**', '.git/**'] }];
+  const labels = (src: string) => ({ [SOURCE_LABEL]: src, [PATH_LABEL]: 'bootstrapped', 'org.confidential.go.version': go.version, 'org.confidential.base.musl': 'CC=musl-gcc' });
+  const notes: string[] = [];
+  let result;
+  try {
+    result = await buildImage({ dockerfile: golangDockerfile({ image: 'debian', tag: 'bookworm' }, go.version, true), context, tags: [ref], labels: labels(source), onProgress: log, pullTimeoutMs: 0, client });
+  } catch (err) {
+    if (!(err instanceof BuildError) || !/apt-get/.test(err.step ?? '')) throw err;
+    const fallback = source.replace(/ \+ apt: .*$/, ' (apt failed: no C toolchain)');
+    notes.push(`apt-get failed inside the container (${err.engineError}); built WITHOUT gcc, libc6-dev, git, make, pkg-config, musl-tools: cgo and the musl variant will not work`);
+    log(notes[0]!);
+    result = await buildImage({ dockerfile: golangDockerfile({ image: 'debian', tag: 'bookworm' }, go.version, false), context, tags: [ref], labels: labels(fallback), onProgress: log, pullTimeoutMs: 0, client });
+  }
+  return { ref, id: result.id, action: 'bootstrapped', source, seconds: seconds(), notes };
+}
+
+/** Both base images, in order; each result says whether it was pulled, bootstrapped or already present. */
+export async function ensureOfflineBaseImages(options: BaseImagesOptions = {}): Promise<BaseImageResult[]> {
+  const debian = await ensureDebianBase(options);
+  const golang = await ensureGolangBase(debian, options);
+  return [debian, golang];
+}

@@ -1,0 +1,158 @@
+// Images in the engine: inspect, tag, push (stream checked; the pushed digest), pull, remove; and the
+// image.json contract (CONTRIBUTING.md) with a check that the recorded image still exists.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type Docker from 'dockerode';
+import { z } from 'zod';
+import { docker as defaultDocker } from './engine.js';
+import { formatIssues } from './errors.js';
+import { followStream, type StreamEntry } from './stream.js';
+
+export interface ImageInfo {
+  id: string;
+  /** `repo@sha256:…` entries (present after a push or a pull from a registry) */
+  repoDigests: string[];
+  repoTags: string[];
+  size: number;
+  labels: Record<string, string>;
+  created: string;
+}
+
+const isNotFound = (err: unknown) => typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === 404;
+
+/** Inspects an image by reference or id; undefined when the engine does not have it. */
+export async function inspectImage(ref: string, client: Docker = defaultDocker()): Promise<ImageInfo | undefined> {
+  try {
+    const info = await client.getImage(ref).inspect();
+    return {
+      id: info.Id,
+      repoDigests: info.RepoDigests ?? [],
+      repoTags: info.RepoTags ?? [],
+      size: info.Size,
+      labels: (info.Config?.Labels as Record<string, string> | null) ?? {},
+      created: info.Created,
+    };
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Splits "host:port/name:tag" into repo and tag (tag defaults to latest). */
+export function splitRepoTag(ref: string): { repo: string; tag: string } {
+  const noDigest = ref.split('@')[0] ?? ref;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? { repo: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) } : { repo: noDigest, tag: 'latest' };
+}
+
+/** Tags an image (`source` ref or id) as `target` ("repo:tag"). */
+export async function tagImage(source: string, target: string, client: Docker = defaultDocker()): Promise<void> {
+  const { repo, tag } = splitRepoTag(target);
+  await client.getImage(source).tag({ repo, tag });
+}
+
+/** Pushes "registry/repo:tag"; every stream entry checked; returns the digest the registry reported. */
+export async function pushImage(ref: string, options: { client?: Docker; onEntry?: (e: StreamEntry) => void } = {}): Promise<string> {
+  const client = options.client ?? defaultDocker();
+  const { repo, tag } = splitRepoTag(ref);
+  const stream = await client.getImage(`${repo}:${tag}`).push({ tag });
+  const entries = await followStream(client, stream, `push ${ref}`, options.onEntry);
+  const digest = entries.map((e) => e.aux?.Digest ?? /digest: (sha256:[0-9a-f]{64})/.exec(e.status ?? '')?.[1]).find(Boolean);
+  if (!digest) throw new Error(`push ${ref}: the engine reported no digest`);
+  return digest;
+}
+
+/** Pulls a reference (tag or `repo@sha256:…`); every entry checked; optional timeout (ms). Returns the image info. */
+export async function pullImage(ref: string, options: { client?: Docker; timeoutMs?: number; onEntry?: (e: StreamEntry) => void } = {}): Promise<ImageInfo> {
+  const client = options.client ?? defaultDocker();
+  const controller = new AbortController();
+  const timer = options.timeoutMs ? setTimeout(() => controller.abort(), options.timeoutMs) : undefined;
+  try {
+    const stream = (await client.pull(ref, { abortSignal: controller.signal })) as NodeJS.ReadableStream;
+    await followStream(client, stream as never, `pull ${ref}`, options.onEntry);
+  } catch (err) {
+    if (controller.signal.aborted) throw new Error(`pull ${ref}: no registry answered within ${options.timeoutMs} ms`, { cause: err });
+    throw err;
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  const info = await inspectImage(ref, client);
+  if (!info) throw new Error(`pull ${ref}: finished but the engine does not have the image`);
+  return info;
+}
+
+/** Removes an image reference (a tag, or the image when it is the last one); missing images are ignored. */
+export async function removeImage(ref: string, options: { client?: Docker; force?: boolean } = {}): Promise<boolean> {
+  const client = options.client ?? defaultDocker();
+  try {
+    await client.getImage(ref).remove({ force: options.force ?? false, noprune: false });
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+/** The image.json contract shared by golang-patcher:patch and image-builder:build. */
+export const ImageJson = z
+  .object({
+    ref: z.string().min(1),
+    id: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected "sha256:" and 64 hex digits'),
+    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/).nullable(),
+    size: z.number().int().nonnegative(),
+    labels: z.record(z.string(), z.string()),
+    builtAt: z.string().min(1),
+  })
+  .loose();
+export type ImageJson = z.infer<typeof ImageJson>;
+
+/** Builds the image.json record of an image in the engine (digest: the first repo digest, or null). */
+export async function imageJsonFor(ref: string, client: Docker = defaultDocker(), extra: Record<string, unknown> = {}): Promise<ImageJson> {
+  const info = await inspectImage(ref, client);
+  if (!info) throw new Error(`image ${ref} is not in the engine`);
+  const digest = info.repoDigests.map((d) => d.split('@')[1]).find((d): d is string => !!d) ?? null;
+  return { ref, id: info.id, digest, size: info.size, labels: info.labels, builtAt: new Date().toISOString(), ...extra };
+}
+
+export async function writeImageJson(path: string, record: ImageJson): Promise<void> {
+  const checked = ImageJson.parse(record);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(checked, null, 2)}\n`);
+}
+
+export async function readImageJson(path: string): Promise<ImageJson> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${path}: cannot read the image.json (${(err as NodeJS.ErrnoException).code ?? String(err)}); build the upstream target first`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path}: not JSON (${(err as Error).message})`, { cause: err });
+  }
+  const parsed = ImageJson.safeParse(raw);
+  if (!parsed.success) throw new Error(formatIssues(path, parsed.error), { cause: parsed.error });
+  return parsed.data;
+}
+
+export class ImageGoneError extends Error {
+  override name = 'ImageGoneError';
+}
+
+/**
+ * Reads an image.json and checks that the engine still has the recorded id (a cached Nx output can outlive the
+ * image). Throws ImageGoneError: "image X (sha256:…) recorded in <file> is gone from the engine; rerun with --skip-nx-cache".
+ */
+export async function verifyImageJson(path: string, client: Docker = defaultDocker()): Promise<ImageJson & { refMatches: boolean }> {
+  const record = await readImageJson(path);
+  const byId = await inspectImage(record.id, client);
+  if (!byId) {
+    throw new ImageGoneError(`image ${record.ref} (${record.id}) recorded in ${path} is gone from the engine; rerun with --skip-nx-cache`);
+  }
+  const byRef = await inspectImage(record.ref, client);
+  return { ...record, refMatches: byRef?.id === record.id };
+}
