@@ -120,6 +120,20 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
     expect(r.stdout).toContain(`dupfd ${site}/index.html OK size=${INDEX.length} djb=${djb(Buffer.from(INDEX))}`);
   });
 
+  it("serves a file the way the patched Go runtime's net/http does, every call through syscall()", async () => {
+    await unlink(join(site, 'data.bin'));
+    const r = await probe(['goserve', `${site}/data.bin`]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const n = DATA.length;
+    expect(r.stdout).toContain(`goserve ${site}/data.bin OK fstat=${n} end=${n} set=0 sent=${n} djb=${djb(DATA)} mode=100644`);
+  });
+
+  it('contains no raw syscall instruction (every call goes through libc, as a seccomp gate on libc requires)', async () => {
+    const dis = (await execa('objdump', ['-d', signed.extension], { maxBuffer: 256 * 1024 * 1024 })).stdout;
+    expect(dis).toContain('<syscall>:');
+    expect(dis.split('\n').filter((l) => /\t(syscall|sysenter|int\s+\$0x80)\b/.test(l))).toEqual([]);
+  });
+
   it('fails writes to embedded files with EROFS (named functions and syscall())', async () => {
     const f = `${site}/index.html`;
     const r = await probe(['write', f, 'append', f, 'swrite', f, 'unlink', f, 'rename', f, 'create', `${site}/new.txt`, 'access', f]);

@@ -188,6 +188,31 @@ int main(int argc, char **argv) {
       }
       printf("%s %s OK size=%zu djb=%lu\n", op, p, total, sum);
       close(pfd[0]); close(pfd[1]); close(fd);
+    } else if (strcmp(op, "goserve") == 0) {
+      /* what the patched Go runtime does for net/http's ServeContent, every step through syscall():
+       * openat(O_CLOEXEC) → fstat → lseek(END) → lseek(SET) → sendfile to the connection → close */
+      long fd = syscall(SYS_openat, AT_FDCWD, p, O_RDONLY | O_CLOEXEC, 0);
+      if (fd < 0) { print_errno(op, p); continue; }
+      long size = syscall(SYS_fstat, fd, &st) == 0 ? (long)st.st_size : -1;
+      long end = syscall(SYS_lseek, fd, 0, SEEK_END), set = syscall(SYS_lseek, fd, 0, SEEK_SET);
+      int pfd[2];
+      if (pipe(pfd) != 0) { print_errno(op, p); continue; }
+      unsigned long sum = 5381;
+      long total = 0;
+      for (;;) {
+        long n = syscall(SYS_sendfile, pfd[1], fd, 0, 32768);
+        if (n <= 0) break;
+        char b[32768];
+        for (long got = 0; got < n;) {
+          long m = syscall(SYS_read, pfd[0], b, (size_t)(n - got));
+          if (m <= 0) break;
+          for (long k = 0; k < m; k++) sum = sum * 33 + (unsigned char)b[k];
+          got += m;
+        }
+        total += n;
+      }
+      printf("%s %s OK fstat=%ld end=%ld set=%ld sent=%ld djb=%lu mode=%o\n", op, p, size, end, set, total, sum, st.st_mode);
+      syscall(SYS_close, pfd[0]); syscall(SYS_close, pfd[1]); syscall(SYS_close, fd);
     } else if (strcmp(op, "threads") == 0) {
       pthread_t t[8];
       long bad = 0;
