@@ -120,6 +120,7 @@ func cmdRun(ctx context.Context, args []string) int {
 			fmt.Fprintln(os.Stderr, "run: writing result:", err)
 			return 1
 		}
+		fmt.Println(res.Summary())
 		if ok {
 			fmt.Println("RESULT ok")
 			return 0
@@ -270,4 +271,21 @@ func cmdRun(ctx context.Context, args []string) int {
 		return finish(false)
 	}
 	return finish(true)
+}
+
+// Summary is the one-line outcome: throughput, p50/p99 and pass/fail per step.
+func (r *RunResult) Summary() string {
+	s := "SUMMARY"
+	if r.Load != nil {
+		s += fmt.Sprintf(" %.1f req/s (target %.0f), p50 %.3f ms, p99 %.3f ms, %d errors;",
+			r.Load.Throughput, r.Load.TargetRate, r.Load.LatencyMs.P50, r.Load.LatencyMs.P99, r.Load.Errors)
+	}
+	for _, st := range r.Steps {
+		v := st.Status
+		if v == "fail" {
+			v = "FAIL"
+		}
+		s += fmt.Sprintf(" %s %s", st.Name, v)
+	}
+	return s
 }

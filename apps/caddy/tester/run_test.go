@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -158,6 +159,10 @@ func TestRunFlowAgainstFakeCaddy(t *testing.T) {
 			t.Errorf("no STEP %d %s ok line", i+1, name)
 		}
 	}
+	if !regexp.MustCompile(`SUMMARY \d+\.\d req/s \(target 100\), p50 \d`).MatchString(out) ||
+		!strings.Contains(out, "errors; ca-install ok start ok fetch ok load ok shutdown ok\nRESULT ok") {
+		t.Errorf("no summary line")
+	}
 	r := readResult(t, env.out)
 	if !r.OK || len(r.Steps) != 5 || r.Load == nil || r.Load.Errors != 0 || r.Load.Completed != 50 || r.ExitCode == nil || *r.ExitCode != 0 {
 		t.Fatalf("result %+v", r)
@@ -180,6 +185,9 @@ func TestRunFailsWhenCaddyNeverOpensThePort(t *testing.T) {
 	t.Log(out)
 	if code == 0 {
 		t.Fatal("exit 0")
+	}
+	if !strings.Contains(out, "SUMMARY ca-install ok start FAIL fetch skipped load skipped shutdown skipped\nRESULT FAIL") {
+		t.Errorf("no summary line")
 	}
 	if !strings.Contains(out, "STEP 2 start FAIL") || !strings.Contains(out, "not open after 3s") {
 		t.Errorf("no step 2 failure line")
