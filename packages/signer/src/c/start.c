@@ -238,6 +238,7 @@ static char *http_get(const char *addr, const char *target, int *status, size_t 
   size_t hl = colon ? (size_t)(colon - addr) : strlen(addr);
   if (hl == 0 || hl >= sizeof host) die("SCONE_CAS_ADDR \"%s\": expected host:port", addr);
   memcpy(host, addr, hl); host[hl] = '\0';
+  if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') { memmove(host, host + 1, hl - 2); host[hl - 2] = '\0'; } /* [::1]:8081 */
   if (colon) { if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof port) die("SCONE_CAS_ADDR \"%s\": expected host:port", addr); strcpy(port, colon + 1); }
   const char *t = getenv("CONFIDENTIAL_SIM_CAS_TIMEOUT");
   int timeout = t ? atoi(t) : 30;

@@ -229,6 +229,8 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
     expect(denied.stderr).toContain(`the policy ${configId} does not allow measurement ${signed.measurement}`);
     const unknown = await runConfidential(signed.binary, 't/nope', []);
     expect(unknown.stderr).toContain('has no session/service t/nope');
+    const v6 = await runConfidential(signed.binary, configId, [], { SCONE_CAS_ADDR: '[::1]:1', CONFIDENTIAL_SIM_CAS_TIMEOUT: '1' });
+    expect(v6.stderr).toMatch(/cannot reach the policy service at \[::1\]:1 \((Connection refused|Cannot assign requested address|Address not available)\) within 1 s/);
     const none = await execa(signed.binary, [], { env: {}, extendEnv: false, reject: false });
     expect(none.exitCode).not.toBe(0);
     expect(none.stderr).toContain('SCONE_CONFIG_ID must name <session>/<service>');
