@@ -4,15 +4,15 @@
 // image's ENV + the C toolchain from apt (gcc, libc6-dev, git, ca-certificates, make, pkg-config, musl-tools for
 // the musl variant: CC=musl-gcc). Idempotent: an image whose source label matches is kept.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { BuildError, buildImage } from './build.js';
 import type { Dockerfile, Instruction } from './dockerfile.js';
 import { docker as defaultDocker } from './engine.js';
-import { inspectImage, pullImage } from './images.js';
+import { inspectImage, pullImage, splitRepoTag, tagImage } from './images.js';
 import { followStream } from './stream.js';
 
 export const SOURCE_LABEL = 'org.confidential.base.source';
@@ -45,6 +45,9 @@ export interface BaseImagesOptions {
   mirror?: string;
   /** rebuild even when the image exists with the same source label */
   force?: boolean;
+  /** image names to produce (default debian:bookworm, golang:<go>-bookworm); pulls use the official names */
+  debianRef?: string;
+  golangRef?: string;
 }
 
 export interface GoToolchain {
@@ -148,14 +151,15 @@ export async function debianRootfsTarball(mirror: string, cacheDir: string, log:
   }
 }
 
-async function tryPull(ref: string, client: Docker, timeoutMs: number, log: (line: string) => void): Promise<string | undefined> {
+async function tryPull(official: string, ref: string, client: Docker, timeoutMs: number, log: (line: string) => void): Promise<string | undefined> {
   if (timeoutMs <= 0) return undefined;
-  log(`pulling ${ref} (timeout ${timeoutMs / 1000} s)`);
+  log(`pulling ${official} (timeout ${timeoutMs / 1000} s)`);
   try {
-    const info = await pullImage(ref, { client, timeoutMs });
+    const info = await pullImage(official, { client, timeoutMs });
+    if (ref !== official) await tagImage(official, ref, client);
     return info.id;
   } catch (err) {
-    log(`pull ${ref} failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+    log(`pull ${official} failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
     return undefined;
   }
 }
@@ -165,7 +169,7 @@ export async function ensureDebianBase(options: BaseImagesOptions = {}): Promise
   const client = options.client ?? defaultDocker();
   const log = options.log ?? (() => {});
   const started = Date.now();
-  const ref = 'debian:bookworm';
+  const ref = options.debianRef ?? 'debian:bookworm';
   const mirror = options.mirror ?? (await hostAptMirror());
   const source = debianSource(mirror);
   const seconds = () => Math.round((Date.now() - started) / 100) / 10;
@@ -174,7 +178,7 @@ export async function ensureDebianBase(options: BaseImagesOptions = {}): Promise
     const how = existing.labels[SOURCE_LABEL] ? 'bootstrapped earlier' : 'pulled earlier';
     return { ref, id: existing.id, action: 'present', source: existing.labels[SOURCE_LABEL] ?? 'registry', seconds: seconds(), notes: [how] };
   }
-  const pulled = await tryPull(ref, client, options.pullTimeoutMs ?? 15_000, log);
+  const pulled = await tryPull('debian:bookworm', ref, client, options.pullTimeoutMs ?? 15_000, log);
   if (pulled) return { ref, id: pulled, action: 'pulled', source: 'registry', seconds: seconds(), notes: [] };
 
   const tarball = await debianRootfsTarball(mirror, options.cacheDir ?? DEFAULT_CACHE_DIR, log);
@@ -185,7 +189,7 @@ export async function ensureDebianBase(options: BaseImagesOptions = {}): Promise
     'CMD ["bash"]',
     `LABEL ${JSON.stringify(SOURCE_LABEL)}=${JSON.stringify(source)} "org.confidential.base.rootfs-sha256"=${JSON.stringify(rootfsSha)} ${JSON.stringify(PATH_LABEL)}="bootstrapped"`,
   ];
-  const stream = (await client.importImage(createReadStream(tarball.path) as never, { repo: 'debian', tag: 'bookworm', changes } as never)) as unknown as NodeJS.ReadableStream;
+  const stream = (await client.importImage(createReadStream(tarball.path) as never, { ...splitRepoTag(ref), changes } as never)) as unknown as NodeJS.ReadableStream;
   await followStream(client, stream, `import ${tarball.path} as ${ref}`);
   const info = await inspectImage(ref, client);
   if (!info) throw new Error(`import of ${tarball.path} finished but ${ref} is not in the engine`);
@@ -205,7 +209,8 @@ export async function ensureGolangBase(debian: BaseImageResult, options: BaseIma
   const log = options.log ?? (() => {});
   const started = Date.now();
   const go = options.goroot && options.goVersion ? { goroot: options.goroot, version: options.goVersion } : await hostGo();
-  const ref = `golang:${go.version}-bookworm`;
+  const official = `golang:${go.version}-bookworm`;
+  const ref = options.golangRef ?? official;
   const seconds = () => Math.round((Date.now() - started) / 100) / 10;
   const source = `${debian.ref}@${debian.id} + ${go.goroot} (go${go.version}) at /usr/local/go + apt: ${GOLANG_APT_PACKAGES.join(' ')}`;
   const existing = await inspectImage(ref, client);
@@ -215,29 +220,74 @@ export async function ensureGolangBase(debian: BaseImageResult, options: BaseIma
       return { ref, id: existing.id, action: 'present', source: label ?? 'registry', seconds: seconds(), notes: [label ? 'bootstrapped earlier' : 'pulled earlier'] };
     }
   }
-  const pulled = await tryPull(ref, client, options.pullTimeoutMs ?? 15_000, log);
+  const pulled = await tryPull(official, ref, client, options.pullTimeoutMs ?? 15_000, log);
   if (pulled) return { ref, id: pulled, action: 'pulled', source: 'registry', seconds: seconds(), notes: ['the official image has no musl-tools: install it in a later stage for the musl variant'] };
 
   if ((await stat(go.goroot).catch(() => undefined))?.isDirectory() !== true) throw new Error(`GOROOT ${go.goroot} is not a folder`);
   const context = [{ src: go.goroot, dest: 'go', exclude: ['pkg/obj/**', 'pkg/bootstrap/**', '.git/**'] }];
   const labels = (src: string) => ({ [SOURCE_LABEL]: src, [PATH_LABEL]: 'bootstrapped', 'org.confidential.go.version': go.version, 'org.confidential.base.musl': 'CC=musl-gcc' });
+  const { repo, tag } = splitRepoTag(debian.ref);
+  const base = { image: repo, tag };
   const notes: string[] = [];
   let result;
   try {
-    result = await buildImage({ dockerfile: golangDockerfile({ image: 'debian', tag: 'bookworm' }, go.version, true), context, tags: [ref], labels: labels(source), onProgress: log, pullTimeoutMs: 0, client });
+    result = await buildImage({ dockerfile: golangDockerfile(base, go.version, true), context, tags: [ref], labels: labels(source), onProgress: log, pullTimeoutMs: 0, client });
   } catch (err) {
     if (!(err instanceof BuildError) || !/apt-get/.test(err.step ?? '')) throw err;
     const fallback = source.replace(/ \+ apt: .*$/, ' (apt failed: no C toolchain)');
     notes.push(`apt-get failed inside the container (${err.engineError}); built WITHOUT gcc, libc6-dev, git, make, pkg-config, musl-tools: cgo and the musl variant will not work`);
     log(notes[0]!);
-    result = await buildImage({ dockerfile: golangDockerfile({ image: 'debian', tag: 'bookworm' }, go.version, false), context, tags: [ref], labels: labels(fallback), onProgress: log, pullTimeoutMs: 0, client });
+    result = await buildImage({ dockerfile: golangDockerfile(base, go.version, false), context, tags: [ref], labels: labels(fallback), onProgress: log, pullTimeoutMs: 0, client });
   }
   return { ref, id: result.id, action: 'bootstrapped', source, seconds: seconds(), notes };
 }
 
-/** Both base images, in order; each result says whether it was pulled, bootstrapped or already present. */
+/** Holds an exclusive lock file (pid inside; a lock whose pid is gone is taken over); waits up to timeoutMs. */
+async function withLock<T>(path: string, timeoutMs: number, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+  await mkdir(dirname(path), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  let said = false;
+  for (;;) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch {
+      const pid = Number(readFileSync(path, 'utf8') || 0);
+      let alive = false;
+      try {
+        if (pid > 0) process.kill(pid, 0);
+        alive = pid > 0;
+      } catch {
+        alive = false;
+      }
+      if (!alive) {
+        rmSync(path, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s for ${path} (held by pid ${pid}); remove it if that process is not preparing base images`);
+      if (!said) log(`another process (pid ${pid}) is preparing the base images; waiting`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/**
+ * Both base images, in order; each result says whether it was pulled, bootstrapped or already present.
+ * Two racing callers serialise on a lock file in the cache folder; the second finds the images present.
+ */
 export async function ensureOfflineBaseImages(options: BaseImagesOptions = {}): Promise<BaseImageResult[]> {
-  const debian = await ensureDebianBase(options);
-  const golang = await ensureGolangBase(debian, options);
-  return [debian, golang];
+  const lock = join(options.cacheDir ?? DEFAULT_CACHE_DIR, 'base-images.lock');
+  return withLock(lock, 15 * 60_000, options.log ?? (() => {}), async () => {
+    const debian = await ensureDebianBase(options);
+    const golang = await ensureGolangBase(debian, options);
+    return [debian, golang];
+  });
 }
