@@ -1,0 +1,58 @@
+// Copyright 2026 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+
+//go:build goexperiment.libcsyscall
+
+#include "go_asm.h"
+#include "textflag.h"
+
+// runtime·libcsyscall replaces the SYSCALL instruction when
+// GOEXPERIMENT=libcsyscall: the assembler (cmd/internal/obj/x86 progedit)
+// rewrites every SYSCALL of Go assembly into CALL runtime·libcsyscall(SB).
+//
+// Register contract = the SYSCALL instruction's:
+//   in:  AX = number, DI SI DX R10 R8 R9 = arguments 1..6
+//   out: AX = result, or -errno (in [-4095, -1]) on failure
+//   clobbered: CX, R11 (as by SYSCALL); X15 is re-zeroed (ABIInternal
+//   callers such as internal/runtime/syscall/linux.Syscall6 rely on it);
+//   every other general register is preserved.
+//
+// The C side (runtime/cgo x_cgo_libcsyscall) calls libc syscall(2) and
+// turns -1/errno back into -errno. asmcgocall moves to the g0 stack when
+// running on a goroutine stack and stays put on g0, gsignal or with no g,
+// so NOSPLIT callers (and signal handlers) are safe.
+//
+// Frame: 0..23 asmcgocall arguments (fn, arg, ret int32);
+//        24..87 libcsyscallArgs (num, a1..a6, ret); 88 saved BX.
+TEXT runtime·libcsyscall(SB),NOSPLIT,$96-0
+	MOVQ	AX, (24+libcsyscallArgs_num)(SP)
+	MOVQ	DI, (24+libcsyscallArgs_a1)(SP)
+	MOVQ	SI, (24+libcsyscallArgs_a2)(SP)
+	MOVQ	DX, (24+libcsyscallArgs_a3)(SP)
+	MOVQ	R10, (24+libcsyscallArgs_a4)(SP)
+	MOVQ	R8, (24+libcsyscallArgs_a5)(SP)
+	MOVQ	R9, (24+libcsyscallArgs_a6)(SP)
+	MOVQ	BX, 88(SP)
+	MOVQ	_cgo_libcsyscall(SB), AX
+	TESTQ	AX, AX
+	JZ	nolibc
+	MOVQ	AX, 0(SP)	// fn
+	LEAQ	24(SP), AX
+	MOVQ	AX, 8(SP)	// arg
+	CALL	runtime·asmcgocall(SB)
+	MOVQ	(24+libcsyscallArgs_a1)(SP), DI
+	MOVQ	(24+libcsyscallArgs_a2)(SP), SI
+	MOVQ	(24+libcsyscallArgs_a3)(SP), DX
+	MOVQ	(24+libcsyscallArgs_a4)(SP), R10
+	MOVQ	(24+libcsyscallArgs_a5)(SP), R8
+	MOVQ	(24+libcsyscallArgs_a6)(SP), R9
+	MOVQ	88(SP), BX
+	MOVQ	(24+libcsyscallArgs_ret)(SP), AX
+	PXOR	X15, X15
+	RET
+nolibc:
+	// runtime/cgo is not linked: cannot happen when the go command and the
+	// linker enforce cgo + external linking for this experiment.
+	CALL	runtime·abort(SB)
+	RET

@@ -1,0 +1,3 @@
+module confidential/probe
+
+go 1.26
