@@ -156,3 +156,6 @@ export async function verifyImageJson(path: string, client: Docker = defaultDock
   const byRef = await inspectImage(record.ref, client);
   return { ...record, refMatches: byRef?.id === record.id };
 }
+
+/** The image.json contract in one place: `of` (record of an engine image), `write`, `read`, `verify` (id still in the engine). */
+export const imageJson = { of: imageJsonFor, write: writeImageJson, read: readImageJson, verify: verifyImageJson } as const;
