@@ -3,11 +3,20 @@
 // `base-images` makes debian:bookworm and golang:<host go>-bookworm available (pulled, else bootstrapped).
 import { ensureOfflineBaseImages } from './lib/base-images.js';
 import { ensureEngine, EngineUnavailableError } from './lib/engine.js';
+import { ImageGoneError, verifyImageJson } from './lib/images.js';
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   async engine() {
     const info = await ensureEngine({ log: (line) => console.error(`[engine] ${line}`) });
     console.log(`[engine] ${info.action}: Docker ${info.serverVersion} (API ${info.apiVersion}, ${info.storageDriver}) at ${info.host}`);
+  },
+  /** `verify-image <image.json>…`: each recorded id must still be in the engine (for cached Nx outputs). */
+  async 'verify-image'(args) {
+    if (args.length === 0) throw new Error('usage: image-builder verify-image <image.json>…');
+    for (const file of args) {
+      const record = await verifyImageJson(file);
+      console.log(`[verify-image] ${file}: ${record.ref} = ${record.id}${record.refMatches ? '' : ` (the tag ${record.ref} now names another image)`}`);
+    }
   },
   async 'base-images'(args) {
     const force = args.includes('--force');
@@ -27,6 +36,6 @@ if (!command) {
   process.exit(2);
 }
 command(rest).catch((err: unknown) => {
-  console.error(err instanceof EngineUnavailableError ? err.message : err);
+  console.error(err instanceof EngineUnavailableError || err instanceof ImageGoneError ? err.message : err);
   process.exit(1);
 });
