@@ -11,16 +11,16 @@ describe('patched golang image model', () => {
   it('rebuilds the toolchain inside the build from the upstream image and labels what it was made from', () => {
     const text = renderDockerfile(patchedImageModel({ ...spec, libc: 'glibc' }));
     expect(text).toContain('FROM golang:1.26.8-bookworm AS patched');
-    expect(text).toContain('GOPATCH_CC=gcc bash /opt/golang-patcher/scripts/apply-patch.sh /usr/local/go /usr/local/go.patched');
+    expect(text).toContain('CC=gcc bash /opt/golang-patcher/scripts/apply-patch.sh /usr/local/go /usr/local/go.patched');
     expect(text).toContain(`"org.confidential.golang-patcher.patch"="go1.26@sha256:${'c'.repeat(64)}"`);
     expect(text).not.toContain('musl-tools');
   });
 
   it('uses musl-gcc from musl-tools for the musl variant on a Debian base, apk on Alpine', () => {
-    expect(renderDockerfile(patchedImageModel({ ...spec, libc: 'musl' }))).toMatch(/musl-tools[\s\S]*GOPATCH_CC=musl-gcc/);
+    expect(renderDockerfile(patchedImageModel({ ...spec, libc: 'musl' }))).toMatch(/musl-tools[\s\S]*CC=musl-gcc/);
     const alpine = renderDockerfile(patchedImageModel({ ...spec, from: 'golang:1.26.8-alpine3.22', libc: 'musl' }));
     expect(alpine).toContain('apk add --no-cache bash patch gcc musl-dev binutils');
-    expect(alpine).toContain('GOPATCH_CC=gcc');
+    expect(alpine).toContain('CC=gcc');
   });
 
   it('tags musl builds on glibc bases apart', () => {

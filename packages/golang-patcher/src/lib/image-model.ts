@@ -56,7 +56,7 @@ export function patchedImageModel(spec: PatchedImageSpec): Dockerfile {
             kind: 'RUN',
             commands: [
               tools,
-              `GOPATCH_CC=${cc} bash /opt/golang-patcher/scripts/apply-patch.sh /usr/local/go /usr/local/go.patched`,
+              `CC=${cc} bash /opt/golang-patcher/scripts/apply-patch.sh /usr/local/go /usr/local/go.patched`,
               'rm -rf /usr/local/go',
               'mv /usr/local/go.patched /usr/local/go',
               'go version',
