@@ -34,13 +34,20 @@ def load(p):
         d[k] = d.get(k, 0) + int(v)
     return d
 s, c = load(sys.argv[1]), load(sys.argv[2])
+# the census's own dump syscalls are instrumentation, not the program's
+selfc = {k.split(":", 1)[1]: v for k, v in c.items() if k.startswith("census_self:")}
+c = {k: v for k, v in c.items() if not k.startswith("census_self:")}
+for k, v in selfc.items():
+    if k in s: s[k] = max(0, s[k] - v)
+# calls libc serves without a system call (vDSO) are not comparable with strace
+vdso = {k: c.pop(k) for k in list(c) if "vdso" in k}
 total = sum(s.values())
 seen = sum(min(v, c.get(k, 0)) for k, v in s.items())
 missing = {k: v - c.get(k, 0) for k, v in s.items() if c.get(k, 0) < v}
 extra = {k: v - s.get(k, 0) for k, v in c.items() if v > s.get(k, 0)}
 out = {"binary": sys.argv[3], "exit": int(sys.argv[4]), "strace_total": total, "census_total": sum(c.values()),
        "coverage_pct": round(100.0 * seen / total, 2) if total else 0.0,
-       "missed_by_census": dict(sorted(missing.items(), key=lambda kv: -kv[1])),
+       "census_self_removed": selfc, "libc_vdso_calls": vdso, "missed_by_census": dict(sorted(missing.items(), key=lambda kv: -kv[1])),
        "census_not_in_strace": dict(sorted(extra.items(), key=lambda kv: -kv[1]))}
 try:
     out["probe_stdout_last"] = open(sys.argv[5]).read().strip().splitlines()[-1]

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# One JSON line per variant (glibc, musl): raw SYSCALL sites in Go text of the
+# probe built by the upstream and the patched toolchain, census coverage
+# (interposer vs strace -f -c, same run) and probe tests passed.
+# usage: verify.sh PATCHED_GOROOT [UPSTREAM_GOROOT]
+# env: VARIANTS="glibc musl" (default: glibc, plus musl when musl-gcc exists),
+#      EXTRA_BINARIES_glibc="..." more binaries to scan (e.g. caddy), WORK dir.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+patched=${1:?usage: verify.sh PATCHED_GOROOT [UPSTREAM_GOROOT]}
+upstream=${2:-/usr/local/go}
+work=${WORK:-$(mktemp -d)}
+mkdir -p "$work"
+variants=${VARIANTS:-glibc$(command -v musl-gcc >/dev/null && echo " musl")}
+scan() { GO="$upstream/bin/go" "$here/scripts/scan-syscalls.sh" "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["raw_sites"])'; }
+export SCAN=$here/scripts/scan-syscalls.sh
+for v in $variants; do
+  case $v in
+    glibc) cc=gcc; ldflags="" ;;
+    musl)  cc=musl-gcc; ldflags="-extldflags=-static" ;;
+    *) echo "unknown variant $v" >&2; exit 2 ;;
+  esac
+  out=$work/$v; mkdir -p "$out"
+  (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$upstream/bin/go" build -ldflags="$ldflags" -o "$out/probe.upstream" ./allinone) >&2
+  (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$patched/bin/go" build -ldflags="$ldflags" -o "$out/probe.patched" ./allinone) >&2
+  up=$(scan "$out/probe.upstream"); pa=$(scan "$out/probe.patched")
+  # census: glibc by LD_PRELOAD; static musl: interposer linked in (CENSUS_LINKED)
+  if [ "$v" = glibc ]; then
+    census=$("$here/probe/census/compare.sh" "$out/probe.patched")
+  else
+    gcc_out=$out/probe.census
+    census='{"coverage_pct":null,"note":"musl static census not available"}'
+    if musl-gcc -DCENSUS_WRAP -Wall -Werror -O2 -c -o "$out/census.o" "$here/probe/census/census.c" 2>/dev/null &&
+       (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc CGO_LDFLAGS="$out/census.o" "$patched/bin/go" build \
+         -ldflags="-extldflags=-static -extldflags=-Wl,--wrap=syscall,--wrap=mmap,--wrap=munmap,--wrap=sigaction,--wrap=pthread_sigmask,--wrap=pthread_create,--wrap=clock_gettime,--wrap=nanosleep" \
+         -o "$gcc_out" ./allinone) >&2; then
+      census=$(CENSUS_LINKED=1 "$here/probe/census/compare.sh" "$gcc_out")
+    fi
+  fi
+  set +e; probe_json=$("$out/probe.patched" | tail -n1); set -e
+  extra_var=EXTRA_BINARIES_$v
+  python3 - "$v" "$up" "$pa" "$census" "$probe_json" "${!extra_var:-}" "$upstream" <<'PY'
+import json, sys, subprocess, os
+v, up, pa, census, probe, extra, upstream = sys.argv[1:8]
+census = json.loads(census)
+try: probe = json.loads(probe)
+except Exception: probe = {"passed": 0, "failed": None}
+line = {"variant": v, "probe_raw_sites_upstream": int(up), "probe_raw_sites_patched": int(pa),
+        "census_coverage_pct": census.get("coverage_pct"), "census_missed": census.get("missed_by_census"),
+        "tests_passed": probe.get("passed"), "tests_failed": probe.get("failed")}
+for b in extra.split():
+    r = subprocess.run([os.environ["SCAN"], b], capture_output=True, text=True, env=dict(os.environ, GO=upstream + "/bin/go"))
+    try: line.setdefault("extra", {})[os.path.basename(b)] = json.loads(r.stdout)["raw_sites"]
+    except Exception: line.setdefault("extra", {})[os.path.basename(b)] = "scan failed"
+print(json.dumps(line))
+PY
+done
