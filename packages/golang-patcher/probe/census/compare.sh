@@ -27,10 +27,15 @@ shopt -s nullglob; dumps=("$work"/dumps/census.*); shopt -u nullglob
 cat /dev/null "${dumps[@]}" | awk '{c[$1]+=$2} END {for (k in c) print k, c[k]}' | sort >"$work/census.counts"
 python3 - "$work/strace.counts" "$work/census.counts" "$bin" "$rc" "$work/stdout" <<'PY'
 import json, sys
+# names that differ only by libc choice (glibc pthread_create uses clone3, musl
+# clone; musl's open() is the open syscall, glibc's openat)
+SAME = {"clone3": "clone", "open": "openat"}
 def load(p):
     d = {}
     for line in open(p):
         k, v = line.split()
+        pre, _, base = k.rpartition(":")
+        k = (pre + ":" if pre else "") + SAME.get(base, base)
         d[k] = d.get(k, 0) + int(v)
     return d
 s, c = load(sys.argv[1]), load(sys.argv[2])
