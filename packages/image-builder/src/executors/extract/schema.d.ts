@@ -1,0 +1,5 @@
+export interface ExtractExecutorSchema {
+  image: string;
+  paths: string[];
+  outputDir: string;
+}
