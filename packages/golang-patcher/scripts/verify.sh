@@ -30,10 +30,10 @@ for v in $variants; do
   else
     gcc_out=$out/probe.census
     census='{"coverage_pct":null,"note":"musl static census not available"}'
-    if musl-gcc -DCENSUS_WRAP -Wall -Werror -O2 -c -o "$out/census.o" "$here/probe/census/census.c" 2>/dev/null &&
-       (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc CGO_LDFLAGS="$out/census.o" "$patched/bin/go" build \
-         -ldflags="-extldflags=-static -extldflags=-Wl,--wrap=syscall,--wrap=mmap,--wrap=munmap,--wrap=sigaction,--wrap=pthread_sigmask,--wrap=pthread_create,--wrap=clock_gettime,--wrap=nanosleep" \
-         -o "$gcc_out" ./allinone) >&2; then
+    wraps=-Wl,--wrap=syscall,--wrap=mmap,--wrap=munmap,--wrap=sigaction,--wrap=pthread_sigmask,--wrap=pthread_create,--wrap=clock_gettime,--wrap=nanosleep
+    if musl-gcc -DCENSUS_WRAP -Wall -Werror -O2 -c -o "$out/census.o" "$here/probe/census/census.c" &&
+       (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$patched/bin/go" build \
+         -ldflags="-extldflags '-static $out/census.o $wraps'" -o "$gcc_out" ./allinone) >&2; then
       census=$(CENSUS_LINKED=1 "$here/probe/census/compare.sh" "$gcc_out")
     fi
   fi
