@@ -38,7 +38,7 @@ export function applyPatchCommand(o: ApplyPatchOptions): { file: string; args: s
 export async function applyPatch(o: ApplyPatchOptions): Promise<ApplyPatchResult> {
   const versionFile = `${o.goroot}/VERSION`;
   if (!existsSync(versionFile)) throw new Error(`${o.goroot} is not a GOROOT (no VERSION file)`);
-  const version = readFileSync(versionFile, 'utf8').split('\n')[0].trim();
+  const version = (readFileSync(versionFile, 'utf8').split('\n')[0] ?? '').trim();
   if (o.version && version !== o.version && version !== `go${o.version}`) {
     throw new Error(`${o.goroot} is ${version}, expected ${o.version}`);
   }
