@@ -30,7 +30,7 @@ for v in $variants; do
   else
     gcc_out=$out/probe.census
     census='{"coverage_pct":null,"note":"musl static census not available"}'
-    wraps=-Wl,--wrap=syscall,--wrap=mmap,--wrap=munmap,--wrap=sigaction,--wrap=pthread_sigmask,--wrap=pthread_create,--wrap=clock_gettime,--wrap=nanosleep
+    wraps=-Wl,--wrap=syscall,--wrap=mmap,--wrap=munmap,--wrap=sigaction,--wrap=pthread_sigmask,--wrap=pthread_create,--wrap=clock_gettime,--wrap=nanosleep,--wrap=pthread_getattr_np
     if musl-gcc -DCENSUS_WRAP -Wall -Werror -O2 -c -o "$out/census.o" "$here/probe/census/census.c" &&
        (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$patched/bin/go" build \
          -ldflags="-extldflags '-static $out/census.o $wraps'" -o "$gcc_out" ./allinone) >&2; then

@@ -23,9 +23,9 @@
 #include <unistd.h>
 
 #define MAXNR 512
-enum { X_VDSO_CLOCK = MAXNR, X_MMAP, X_MUNMAP, X_SIGACTION, X_SIGMASK, X_PTHREAD_CREATE, X_NANOSLEEP, X_N };
+enum { X_VDSO_CLOCK = MAXNR, X_MMAP, X_MUNMAP, X_SIGACTION, X_SIGMASK, X_PTHREAD_CREATE, X_NANOSLEEP, X_GETATTR, X_N };
 static unsigned long counts[X_N];
-static const char *xnames[X_N - MAXNR] = {"clock_gettime(libc,vdso)", "mmap", "munmap", "rt_sigaction", "rt_sigprocmask", "clone3", "clock_nanosleep"};
+static const char *xnames[X_N - MAXNR] = {"clock_gettime(libc,vdso)", "mmap", "munmap", "rt_sigaction", "rt_sigprocmask", "clone3", "clock_nanosleep", "pthread_getattr_np(libc call)"};
 
 #include "sysnames.h" /* static const char *sysnames[MAXNR] */
 
@@ -40,6 +40,7 @@ int __real_pthread_sigmask(int, const sigset_t *, sigset_t *);
 int __real_pthread_create(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 int __real_clock_gettime(clockid_t, struct timespec *);
 int __real_nanosleep(const struct timespec *, struct timespec *);
+int __real_pthread_getattr_np(pthread_t, pthread_attr_t *);
 #define INIT() do {} while (0)
 #else
 #define WRAP(f) f
@@ -52,6 +53,7 @@ static int (*real_pthread_sigmask)(int, const sigset_t *, sigset_t *);
 static int (*real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 static int (*real_clock_gettime)(clockid_t, struct timespec *);
 static int (*real_nanosleep)(const struct timespec *, struct timespec *);
+static int (*real_pthread_getattr_np)(pthread_t, pthread_attr_t *);
 static void census_init(void) {
 	real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
 	real_mmap = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
@@ -61,6 +63,7 @@ static void census_init(void) {
 	real_pthread_create = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))dlsym(RTLD_NEXT, "pthread_create");
 	real_clock_gettime = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
 	real_nanosleep = (int (*)(const struct timespec *, struct timespec *))dlsym(RTLD_NEXT, "nanosleep");
+	real_pthread_getattr_np = (int (*)(pthread_t, pthread_attr_t *))dlsym(RTLD_NEXT, "pthread_getattr_np");
 }
 __attribute__((constructor)) static void census_ctor(void) { census_init(); }
 #define INIT() do { if (!real_syscall) census_init(); } while (0)
@@ -135,3 +138,4 @@ int WRAP(pthread_sigmask)(int h, const sigset_t *n, sigset_t *o) { INIT(); bump(
 int WRAP(pthread_create)(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg) { INIT(); bump(X_PTHREAD_CREATE); return REAL(pthread_create)(t, a, fn, arg); }
 int WRAP(clock_gettime)(clockid_t c, struct timespec *ts) { INIT(); bump(X_VDSO_CLOCK); return REAL(clock_gettime)(c, ts); }
 int WRAP(nanosleep)(const struct timespec *a, struct timespec *b) { INIT(); bump(X_NANOSLEEP); return REAL(nanosleep)(a, b); }
+int WRAP(pthread_getattr_np)(pthread_t t, pthread_attr_t *a) { INIT(); bump(X_GETATTR); return REAL(pthread_getattr_np)(t, a); }

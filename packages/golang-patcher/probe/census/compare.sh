@@ -45,7 +45,7 @@ c = {k: v for k, v in c.items() if not k.startswith("census_self:")}
 for k, v in selfc.items():
     if k in s: s[k] = max(0, s[k] - v)
 # calls libc serves without a system call (vDSO) are not comparable with strace
-vdso = {k: c.pop(k) for k in list(c) if "vdso" in k}
+vdso = {k: c.pop(k) for k in list(c) if "vdso" in k or "libc call" in k}
 total = sum(s.values())
 seen = sum(min(v, c.get(k, 0)) for k, v in s.items())
 missing = {k: v - c.get(k, 0) for k, v in s.items() if c.get(k, 0) < v}
