@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { renderReport } from './render.js';
 import { screenshotReport } from './screenshot.js';
+import { summarize } from './summary.js';
 
 const USAGE = 'usage: cli.js render <bench.json> [result.json] -o <report.html> [--png <report.png>] [--title <text>]';
 
@@ -60,6 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...(args.title ? { title: args.title } : {}),
   });
   await writeFile(args.out, html);
+  for (const line of summarize(bench, result)) console.log(line);
   console.log(`report written: ${args.out}`);
   if (args.png) {
     await screenshotReport(args.out, args.png);
