@@ -27,6 +27,11 @@ var _cgo_libcsyscall unsafe.Pointer
 //go:linkname _cgo_clock_gettime _cgo_clock_gettime
 var _cgo_clock_gettime unsafe.Pointer
 
+// libcsyscall replaces the SYSCALL instruction (see
+// sys_libcsyscall_linux_amd64.s); it is only called from assembly, with the
+// SYSCALL register convention, never from Go.
+func libcsyscall()
+
 // libcsyscallArgs is the argument block of runtime.libcsyscall (assembly,
 // sys_libcsyscall_linux_amd64.s) for x_cgo_libcsyscall. Keep in sync.
 type libcsyscallArgs struct {
