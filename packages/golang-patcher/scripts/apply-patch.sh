@@ -22,7 +22,7 @@ command -v patch >/dev/null || { echo "apply-patch: 'patch' is required" >&2; ex
 # 1. check every diff against the pristine source, one by one, with hunk detail
 fail=0
 for d in "$pdir"/*.diff; do
-  out=$(patch --dry-run -p1 -d "$src" -f -s <"$d" 2>&1) || {
+  out=$(patch --dry-run -p1 -d "$src" -f <"$d" 2>&1) || {
     fail=1
     echo "apply-patch: $(basename "$d") does not apply to $ver:" >&2
     echo "$out" | sed 's/^/    /' >&2

@@ -8,7 +8,7 @@ mkdir -p "$out"
 rm -f "$out"/*.diff
 (cd "$edited" && find src -type f ! -path 'src/*/overlay/*' | sort) | while read -r f; do
   name=$(echo "$f" | sed 's#/#__#g').diff
-  if diff -u --label "a/$f" --label "b/$f" "$orig/$f" "$edited/$f" >"$out/$name"; then
+  if diff -u -p --label "a/$f" --label "b/$f" "$orig/$f" "$edited/$f" >"$out/$name"; then
     rm -f "$out/$name"   # unchanged
   fi
 done

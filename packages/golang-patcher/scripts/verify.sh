@@ -27,7 +27,10 @@ for v in $variants; do
   # census: glibc by LD_PRELOAD; static musl: interposer linked in (CENSUS_LINKED)
   if [ "$v" = glibc ]; then
     census=$("$here/probe/census/compare.sh" "$out/probe.patched")
+    attrib=$("$here/probe/census/attribute.sh" "$out/probe.patched")
+    gate_rc=0; "$here/probe/seccomp/gate.sh" "$out/probe.patched" >/dev/null 2>&1 || gate_rc=$?
   else
+    attrib='{}'; gate_rc=null
     gcc_out=$out/probe.census
     census='{"coverage_pct":null,"note":"musl static census not available"}'
     wraps=-Wl,--wrap=syscall,--wrap=mmap,--wrap=munmap,--wrap=sigaction,--wrap=pthread_sigmask,--wrap=pthread_create,--wrap=clock_gettime,--wrap=nanosleep,--wrap=pthread_getattr_np
@@ -39,14 +42,17 @@ for v in $variants; do
   fi
   set +e; probe_json=$("$out/probe.patched" | tail -n1); set -e
   extra_var=EXTRA_BINARIES_$v
-  python3 - "$v" "$up" "$pa" "$census" "$probe_json" "${!extra_var:-}" "$upstream" <<'PY'
+  python3 - "$v" "$up" "$pa" "$census" "$probe_json" "${!extra_var:-}" "$upstream" "$attrib" "$gate_rc" <<'PY'
 import json, sys, subprocess, os
-v, up, pa, census, probe, extra, upstream = sys.argv[1:8]
+v, up, pa, census, probe, extra, upstream, attrib, gate_rc = sys.argv[1:10]
 census = json.loads(census)
+attrib = json.loads(attrib)
 try: probe = json.loads(probe)
 except Exception: probe = {"passed": 0, "failed": None}
 line = {"variant": v, "probe_raw_sites_upstream": int(up), "probe_raw_sites_patched": int(pa),
         "census_coverage_pct": census.get("coverage_pct"), "census_missed": census.get("missed_by_census"),
+        "census_call_coverage_pct": attrib.get("call_coverage_pct"), "syscalls_from_go_code": attrib.get("issued_from_go_code"),
+        "seccomp_gate_exit": json.loads(gate_rc),
         "tests_passed": probe.get("passed"), "tests_failed": probe.get("failed")}
 for b in extra.split():
     r = subprocess.run([os.environ["SCAN"], b], capture_output=True, text=True, env=dict(os.environ, GO=upstream + "/bin/go"))
