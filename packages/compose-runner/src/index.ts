@@ -1,1 +1,5 @@
-export const packageName = '@confidential/compose-runner';
+export * from './lib/model.js';
+export * from './lib/cli.js';
+export * from './lib/logs.js';
+export * from './lib/runner.js';
+export { runRun, type RunOutcome } from './executors/run/executor.js';
