@@ -166,10 +166,45 @@ describe('runCompose against the engine', () => {
     for (const n of names) await expectGone(n);
   });
 
-  it('SIGINT during a run (child process running dist): torn down, exit 130', async () => {
+  it('an image the engine lacks (nothing can be pulled): up fails with compose\'s reason, torn down', async () => {
+    const project = projectName('noimage');
+    used.push(project);
+    const error = await runCompose({ model: { services: { test: { image: 'confidential/does-not-exist:none' } } }, projectName: project, testService: 'test', timeoutMs: 60_000, ...quiet }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(/^docker(-compose| compose) up failed \(exit \d+\): .*does-not-exist/);
+    await expectGone(project);
+  });
+
+  it('without waitFor, a dependency that turns unhealthy is still named (compose up refuses to go on)', async () => {
+    const project = projectName('culprit');
+    used.push(project);
+    const model = healthyPlusOneShot('exit 0');
+    model.services.web = sleeper({ command: ['sh', '-c', 'echo web broken; exec sleep 3600'], healthcheck: { test: ['CMD', 'false'], interval: '1s', timeout: '1s', retries: 1 } });
+    delete model.volumes;
+    const error = await runCompose({ model, projectName: project, testService: 'test', timeoutMs: 60_000, ...quiet }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ComposeRunError);
+    expect((error as ComposeRunError).service).toBe('web');
+    expect((error as Error).message).toMatch(/up failed \(exit \d+\) at service "web" \(running, unhealthy\).*\n {2}web broken$/s);
+    await expectGone(project);
+  });
+
+  it('a test service that never exits: the timeout names it, torn down', async () => {
+    const project = projectName('hang');
+    used.push(project);
+    const model: ComposeModel = { services: { test: sleeper({ command: ['sh', '-c', 'echo hanging; exec sleep 3600'] }) } };
+    const error = await runCompose({ model, projectName: project, testService: 'test', timeoutMs: 5_000, ...quiet }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('test service "test" did not exit within 5 s; last 1 log line(s) of test:\n  hanging');
+    await expectGone(project);
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s during a run (child process running dist): torn down, exit %i', async (signal, expectedCode) => {
     const dist = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'index.js');
     expect(existsSync(dist)).toBe(true);
-    const project = projectName('sigint');
+    const project = projectName(signal.toLowerCase());
     used.push(project);
     const model = healthyPlusOneShot('echo test waiting forever; exec sleep 3600');
     model.services.test!.stop_signal = 'SIGKILL';
@@ -191,12 +226,12 @@ describe('runCompose against the engine', () => {
       if (Date.now() > deadline) throw new Error(`the run never reached the test service:\n${output}`);
       await new Promise((r) => setTimeout(r, 250));
     }
-    child.kill('SIGINT');
+    child.kill(signal);
     const code = await exited;
-    expect(output).toContain('SIGINT: stopping');
+    expect(output).toContain(`${signal}: stopping`);
     expect(output).toContain(`${project} torn down`);
     expect(output).not.toContain('UNEXPECTED END');
-    expect(code).toBe(130);
+    expect(code).toBe(expectedCode);
     await expectGone(project);
   });
 });
