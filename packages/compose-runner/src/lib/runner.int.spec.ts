@@ -236,6 +236,43 @@ describe('runCompose against the engine', () => {
   });
 });
 
+describe('signals with two runs in one process', () => {
+  beforeAll(async () => {
+    image = await ensureBusyboxImage();
+  });
+
+  it('SIGINT tears both down before the process exits 130', async () => {
+    const dist = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'index.js');
+    const projects = [projectName('pair'), projectName('pair')];
+    const model = healthyPlusOneShot('echo test waiting forever; exec sleep 3600');
+    model.services.test!.stop_signal = 'SIGKILL';
+    const script = `
+      import { runCompose } from ${JSON.stringify(dist)};
+      await Promise.all(${JSON.stringify(projects)}.map((projectName) => runCompose({ model: ${JSON.stringify(model)}, projectName,
+        testService: 'test', timeoutMs: 300000, waitFor: ${JSON.stringify(waits)} })));
+      console.log('UNEXPECTED END');`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += String(d)));
+    child.stderr.on('data', (d) => (output += String(d)));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const running = await Promise.all(projects.map((p) => projectContainers(client, p)));
+      if (running.every((cs) => cs.some((c) => c.service === 'test' && c.status === 'running'))) break;
+      if (Date.now() > deadline) throw new Error(`the runs never reached their test services:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    for (const p of projects) {
+      expect(output).toContain(`${p} torn down`);
+      await expectGone(p);
+    }
+    expect(output).not.toContain('UNEXPECTED END');
+  });
+});
+
 describe('compose-runner:run executor against the engine', () => {
   let root = '';
   beforeAll(async () => {

@@ -169,6 +169,9 @@ const isEmpty = (l: Leftovers) => !l.containers.length && !l.networks.length && 
 const describeLeftovers = (l: Leftovers) =>
   [`${l.containers.length} container(s)`, `${l.networks.length} network(s)`, `${l.volumes.length} volume(s)`].join(', ');
 
+/** Projects of this process whose run has not finished its teardown yet. */
+const activeRuns = new Set<string>();
+
 type WaitState = { ok: true } | { ok: false; failed?: string; state: string };
 
 export function evaluateWait(condition: DependsOnCondition, containers: ContainerState[], upFinished: boolean): WaitState {
@@ -252,6 +255,7 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
   const sigterm = () => onSignal('SIGTERM');
   process.on('SIGINT', sigint);
   process.on('SIGTERM', sigterm);
+  activeRuns.add(project);
 
   const workdir = await mkdtemp(join(tmpdir(), `${project}-`));
   let ref: ProjectRef;
@@ -297,8 +301,11 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
     up = execa(cli.command, composeArgs(cli, ref, upArgs(cli)), { reject: false, env, cancelSignal: abort.signal, forceKillAfterDelay: 3000, all: true });
     let upResult: Awaited<ReturnType<typeof execa>> | undefined;
     void up.then((r) => (upResult = r));
+    let partial = '';
     up.all?.on('data', (chunk: Buffer) => {
-      for (const line of String(chunk).split('\n')) if (line.trim()) onEvent(`compose: ${line.trim()}`);
+      const parts = (partial + String(chunk)).split(/\r?\n/);
+      partial = parts.pop() ?? '';
+      for (const line of parts) if (line.trim()) onEvent(`compose: ${line.trim()}`);
     });
 
     const pending = [...(options.waitFor ?? [])];
@@ -390,11 +397,15 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
       await rm(workdir, { recursive: true, force: true });
     }
   }
+  activeRuns.delete(project);
   if (interrupted) {
     const error = new ComposeInterruptedError(interrupted, project);
     if ((options.signals ?? 'exit') === 'exit') {
       onEvent(error.message);
-      process.exit(error.exitCode);
+      // several runs in one process all see the signal: the last one to finish its teardown exits; the others
+      // never settle (a rejection could end the process before the rest are torn down)
+      if (activeRuns.size === 0) process.exit(error.exitCode);
+      return new Promise<never>(() => {});
     }
     throw error;
   }
