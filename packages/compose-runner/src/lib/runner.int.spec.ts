@@ -12,7 +12,7 @@ import { runRun } from '../executors/run/executor.js';
 import { projectName } from './cli.js';
 import type { LogLine } from './logs.js';
 import type { ComposeModel } from './model.js';
-import { ComposeRunError, projectContainers, projectLeftovers, runCompose } from './runner.js';
+import { ComposeRunError, projectContainers, projectLeftovers, runCompose, sweepOrphanedRuns } from './runner.js';
 
 const client = docker();
 const quiet = { onEvent: () => {}, onLog: () => {} };
@@ -270,6 +270,45 @@ describe('signals with two runs in one process', () => {
       await expectGone(p);
     }
     expect(output).not.toContain('UNEXPECTED END');
+  });
+});
+
+describe('sweepOrphanedRuns', () => {
+  beforeAll(async () => {
+    image = await ensureBusyboxImage();
+  });
+
+  it('removes what a SIGKILLed runner left, and leaves a live run alone', async () => {
+    const dist = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'index.js');
+    const killed = projectName('killed');
+    const model: ComposeModel = { services: { test: sleeper({ command: ['sh', '-c', 'echo up; exec sleep 3600'], volumes: ['data:/data'] }) }, volumes: { data: null } };
+    const script = `
+      import { runCompose } from ${JSON.stringify(dist)};
+      await runCompose({ model: ${JSON.stringify(model)}, projectName: ${JSON.stringify(killed)}, testService: 'test', timeoutMs: 300000 });`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const live = projectName('live');
+    const liveRun = runCompose({ model, projectName: live, testService: 'test', timeoutMs: 30_000, ...quiet }).catch((e: unknown) => e);
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const [a, b] = await Promise.all([projectContainers(client, killed), projectContainers(client, live)]);
+      if (a.some((c) => c.status === 'running') && b.some((c) => c.status === 'running')) break;
+      if (Date.now() > deadline) throw new Error('the runs did not start');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const left = await projectLeftovers(client, killed);
+    expect(left.containers.length).toBe(1);
+    expect(left.volumes.length).toBe(1);
+    const swept = await sweepOrphanedRuns(client);
+    expect(swept).toContain(killed);
+    expect(swept).not.toContain(live);
+    await expectGone(killed);
+    expect((await projectContainers(client, live)).length).toBe(1);
+    // the live run ends by its timeout and tears itself down
+    expect(String(await liveRun)).toContain('test service "test" did not exit within 30 s');
+    await expectGone(live);
   });
 });
 

@@ -4,7 +4,7 @@
 // failure, on a wait timeout and on SIGINT/SIGTERM.
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join, normalize, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +19,9 @@ import { renderCompose, withLabels, type ComposeModel, type DependsOnCondition }
 export const PROJECT_LABEL = 'com.docker.compose.project';
 export const SERVICE_LABEL = 'com.docker.compose.service';
 export const RUNNER_LABEL = 'org.confidential.compose-runner.project';
+/** pid and host of the runner process, on every service of a model run (for sweepOrphanedRuns) */
+export const PID_LABEL = 'org.confidential.compose-runner.pid';
+export const HOST_LABEL = 'org.confidential.compose-runner.host';
 
 export interface WaitFor {
   service: string;
@@ -232,7 +235,9 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
   // validated before anything touches the engine
   let yamlText: string | undefined;
   if (options.model) {
-    yamlText = renderCompose(withLabels(options.model, { ...options.labels, [RUNNER_LABEL]: project }));
+    yamlText = renderCompose(
+      withLabels(options.model, { ...options.labels, [RUNNER_LABEL]: project, [PID_LABEL]: String(process.pid), [HOST_LABEL]: hostname() }),
+    );
     const services = Object.keys(options.model.services);
     for (const s of [options.testService, ...(options.waitFor ?? []).map((w) => w.service)]) {
       if (!services.includes(s)) throw new Error(`runCompose: service "${s}" is not in the model (services: ${services.join(', ')}).`);
@@ -469,4 +474,38 @@ export async function copyFromContainer(client: Docker, id: string, path: string
   });
   await pipeline(archive, extract);
   return written;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes what a killed runner (SIGKILL, OOM: no chance to tear down) left behind: projects of model runs started
+ * on this host whose runner process is gone. Runs of live processes and other hosts are left alone.
+ * Returns the projects removed.
+ */
+export async function sweepOrphanedRuns(client: Docker = defaultDocker(), onEvent: (message: string) => void = () => {}): Promise<string[]> {
+  const containers = await client.listContainers({ all: true, filters: { label: [RUNNER_LABEL, `${HOST_LABEL}=${hostname()}`] } });
+  const orphaned = new Set<string>();
+  for (const c of containers) {
+    const project = c.Labels[PROJECT_LABEL];
+    const pid = Number(c.Labels[PID_LABEL]);
+    if (project && Number.isInteger(pid) && pid > 0 && !alive(pid)) orphaned.add(project);
+  }
+  for (const project of orphaned) {
+    const volumes = new Set<string>();
+    for (const c of await projectContainers(client, project)) for (const v of c.volumes) volumes.add(v);
+    const left = await projectLeftovers(client, project, volumes);
+    for (const id of left.containers) await client.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+    for (const id of left.networks) await client.getNetwork(id).remove().catch(() => undefined);
+    for (const name of left.volumes) await client.getVolume(name).remove().catch(() => undefined);
+    onEvent(`swept ${project} (its runner is gone): ${describeLeftovers(left)}`);
+  }
+  return [...orphaned];
 }
