@@ -98,7 +98,7 @@ static void dump(void) {
 	if (n > 0 && (size_t)n < sizeof buf - len) len += (size_t)n;
 	n = snprintf(path, sizeof path, "%s.%d", out, (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof path) return;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644); // no O_CLOEXEC: musl adds an fcntl for it
 	if (fd < 0) return;
 	if (write(fd, buf, len) < 0) {
 		// nothing useful to do
