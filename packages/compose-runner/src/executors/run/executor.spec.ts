@@ -38,6 +38,11 @@ describe('compose-runner:run options', () => {
     expect(message.split('\n')).toHaveLength(1);
   });
 
+  it.each(['.', '..', '/tmp', 'a/../..'])('outputDir %s (emptied before each run) must be a folder inside the workspace', async (outputDir) => {
+    const error = await runRun({ ...base, outputDir }, root).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`compose-runner:run: option "outputDir" is invalid: expected a folder inside the workspace, got "${outputDir}".`);
+  });
+
   it('a missing compose file names the option', async () => {
     const error = await runRun({ composeFile: 'nope.yml', testService: 't', outputDir: 'o' }, root).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/^compose-runner:run: option "composeFile" is invalid: cannot read nope\.yml \(ENOENT\)\.$/);

@@ -2,7 +2,7 @@
 // writes into outputDir: logs.txt (`service | line`), logs/<service>.log, exit-code, run.json and results/
 // (paths copied out of the test container). Success iff the test service exits 0. Always tears down.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { optionsOrThrow, verifyImageJson } from '@confidential/image-builder';
 import type { LogLine } from '../../lib/logs.js';
 import type { ComposeModel } from '../../lib/model.js';
@@ -75,6 +75,11 @@ export async function runRun(raw: unknown, root: string, overrides: Partial<RunC
   }
   const env = await resolveEnv(options.env, root);
   const outputDir = resolve(root, options.outputDir);
+  const rel = relative(root, outputDir);
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
+    // the folder is emptied before each run: never the workspace itself or anything outside it
+    throw new Error(`${EXECUTOR}: option "outputDir" is invalid: expected a folder inside the workspace, got "${options.outputDir}".`);
+  }
   await rm(outputDir, { recursive: true, force: true });
   await mkdir(outputDir, { recursive: true });
 
