@@ -13,6 +13,8 @@ packages=(
   binutils strace            # syscall scanner (objdump) and census (strace)
   chromium                   # report screenshot (headless)
   wrk                        # a second load generator for cross-checks
+  busybox-static             # the tiny test image of compose-runner's integration tests
+  gdb                        # std-test comparison (runtime gdb tests)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,65 @@
+// Verifying a patched golang image from the inside: a throwaway build FROM it compiles the probe with a plain
+// `go build` (the image's defaults), counts raw SYSCALL instructions in the binary and runs the probe. Any failure
+// fails the build, so a broken image never gets tagged further; the figures are read from the build log.
+import { buildImage, removeImage } from '@confidential/image-builder';
+import { z } from 'zod';
+
+export const ProbeResult = z.object({ passed: z.number().int(), failed: z.number().int(), results: z.record(z.string(), z.string()) });
+export type ProbeResult = z.infer<typeof ProbeResult>;
+
+export interface ImageVerification {
+  image: string;
+  /** syscall instructions in the probe binary (dynamically linked: libc's own are not in it) */
+  rawSites: number;
+  goExperiment: string;
+  probe: ProbeResult;
+}
+
+const MARK = 'golang-patcher-verify';
+
+export async function verifyPatchedImage(image: string, probeDir: string, log: (line: string) => void = () => {}): Promise<ImageVerification> {
+  const tag = `${MARK}:${Date.now().toString(36)}`;
+  const lines: string[] = [];
+  try {
+    await buildImage({
+      dockerfile: {
+        stages: [
+          {
+            name: 'verify',
+            from: { image: image.slice(0, image.lastIndexOf(':')), tag: image.slice(image.lastIndexOf(':') + 1) },
+            instructions: [
+              { kind: 'COPY', src: ['probe'], dest: '/probe' },
+              { kind: 'WORKDIR', path: '/probe' },
+              {
+                kind: 'RUN',
+                commands: [
+                  'GOFLAGS=-buildvcs=false go build -o /tmp/probe ./allinone',
+                  `echo "${MARK} GOEXPERIMENT=$(go env GOEXPERIMENT)"`,
+                  `echo "${MARK} RAW_SITES=$(objdump -d --no-show-raw-insn /tmp/probe | grep -cE '\\ssyscall\\s*$' || true)"`,
+                  `echo "${MARK} PROBE=$(/tmp/probe | tail -n1)"`,
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      context: [{ src: probeDir, dest: 'probe' }],
+      tags: [tag],
+      noCache: true,
+      onProgress: (line) => {
+        lines.push(line);
+        log(line);
+      },
+    });
+  } finally {
+    await removeImage(tag, { force: true }).catch(() => false);
+  }
+  const value = (key: string) => {
+    const line = lines.find((l) => l.startsWith(`${MARK} ${key}=`));
+    if (line === undefined) throw new Error(`verify of ${image}: the build log has no ${key} line`);
+    return line.slice(`${MARK} ${key}=`.length);
+  };
+  const probe = ProbeResult.safeParse(JSON.parse(value('PROBE')));
+  if (!probe.success) throw new Error(`verify of ${image}: the probe printed no result line`);
+  return { image, rawSites: Number(value('RAW_SITES')), goExperiment: value('GOEXPERIMENT'), probe: probe.data };
+}
