@@ -58,7 +58,9 @@ export class MissingBaseImageError extends Error {
   override name = 'MissingBaseImageError';
   constructor(readonly image: string, cause?: unknown) {
     super(
-      `base image ${image} is not in the engine and no registry answered: run \`npx nx run image-builder:base-images\` or pull it`,
+      /^(debian|golang):/.test(image)
+        ? `base image ${image} is not in the engine and no registry answered: run \`npx nx run image-builder:base-images\` or pull it`
+        : `base image ${image} is not in the engine and its registry did not answer: log in to ${image.includes('/') && image.split('/')[0]!.includes('.') ? image.split('/')[0] : 'its registry'} (docker login) and pull it${image.includes('scontain.com') ? ' — SCONE images need a SCONE registry account' : ''}`,
       cause === undefined ? undefined : { cause },
     );
   }

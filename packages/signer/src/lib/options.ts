@@ -1,6 +1,7 @@
 // The signing options (executor signer:sign and sign()), validated with zod.
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { Stage } from '@confidential/image-builder';
 
 /** A heap size with a unit, as scone-signer takes it: "2g", "512m", "3G". */
 export const HeapSize = z.string().regex(/^[1-9][0-9]*[kKmMgG]?$/, 'expected a size with an optional unit such as "2g" or "512m"');
@@ -33,6 +34,8 @@ export const SignOptions = z.strictObject({
   outputDir: z.string().min(1),
   /** scone: version of the SCONE packages image */
   sconeVersion: z.string().regex(/^[\w][\w.-]*$/, 'expected an image tag such as "6.0.2"').default('6.0.2'),
+  /** scone: the stage that builds the native binary (image-builder model), before the signer stage */
+  sconeBuilder: Stage.default({ name: 'builder', from: { image: 'ghcr.io/scontain/golang', tag: '1-alpine' }, instructions: [] }),
 });
 export type SignOptions = z.infer<typeof SignOptions>;
 export type SignOptionsInput = z.input<typeof SignOptions>;

@@ -7,8 +7,8 @@ const TagRef = z.string().regex(/^[a-z0-9][a-z0-9._\/:-]*$/, 'expected an image 
 
 export const BuildOptions = z
   .strictObject({
-    /** inline Dockerfile model: the stages */
-    stages: z.array(Stage).min(1, 'expected at least one stage').optional(),
+    /** inline Dockerfile model: the stages ([] counts as none, so that a configuration can switch to `dockerfile`) */
+    stages: z.array(Stage).optional().transform((s) => (s?.length ? s : undefined)),
     /** global ARGs of the inline model (before the first FROM) */
     args: z.array(z.strictObject({ name: z.string().min(1), default: z.string().optional() })).optional(),
     /** path (workspace-relative) of a Dockerfile text, instead of stages */

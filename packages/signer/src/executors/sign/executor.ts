@@ -28,7 +28,7 @@ export async function runSign(raw: unknown, root: string, log: (line: string) =>
   };
   const out = resolve(root, options.outputDir);
   await mkdir(out, { recursive: true });
-  await writeFile(join(out, 'Dockerfile.signer'), renderSconeDockerfile(scone, [{ name: 'builder', from: { image: 'ghcr.io/scontain/golang', tag: '1-alpine' } }]));
+  await writeFile(join(out, 'Dockerfile.signer'), renderSconeDockerfile({ ...scone, from: { stage: options.sconeBuilder.name } }, [options.sconeBuilder]));
   await writeFile(join(out, 'scone.json'), `${JSON.stringify({ commands: sconeCommands(scone), runtimeEnv: sconeRuntimeEnv(scone) }, null, 2)}\n`);
   log(`signer:sign (scone) rendered ${join(out, 'Dockerfile.signer')} and scone.json; SCONE computes the measurement inside the image build`);
   return { success: true };

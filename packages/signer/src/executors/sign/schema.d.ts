@@ -13,4 +13,6 @@ export interface SignExecutorSchema {
   keyFile?: string;
   outputDir: string;
   sconeVersion?: string;
+  /** scone: the stage building the native binary (image-builder model) */
+  sconeBuilder?: Record<string, unknown>;
 }
