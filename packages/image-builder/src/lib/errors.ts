@@ -28,3 +28,19 @@ export function optionsOrThrow<S extends z.ZodType>(schema: S, raw: unknown, exe
   const name = issue ? issuePath(issue.path) || '(options)' : '(options)';
   throw new Error(`${executor}: option "${name}" is invalid: ${issue?.message ?? 'unexpected value'}.`, { cause: result.error });
 }
+
+/**
+ * An Nx executor from a `run(options, workspaceRoot)` function: a thrown error becomes one message on stderr
+ * and `{ success: false }` (no stack trace for expected failures such as a bad option or a failed build).
+ */
+export function nxExecutor(run: (raw: unknown, root: string) => Promise<unknown>) {
+  return async (raw: unknown, context: { root: string }): Promise<{ success: boolean }> => {
+    try {
+      await run(raw, context.root);
+      return { success: true };
+    } catch (err) {
+      console.error(err instanceof Error ? err.message : String(err));
+      return { success: false };
+    }
+  };
+}

@@ -1,7 +1,6 @@
 // golang-patcher:patch — builds the patched golang image from an upstream one and records it in image.json.
 import { join, resolve } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
-import { buildImage, imageJsonFor, optionsOrThrow, writeImageJson } from '@confidential/image-builder';
+import { buildImage, imageJsonFor, nxExecutor, optionsOrThrow, writeImageJson } from '@confidential/image-builder';
 import { execa } from 'execa';
 import { patchDigest, patchedImageModel, patchedTag } from '../../lib/image-model.js';
 import { formatGoVersion, parseGoVersion, patchDirFor } from '../../lib/versions.js';
@@ -42,12 +41,4 @@ export async function runPatch(raw: unknown, root: string, log: (line: string) =
   return { ref, id: result.id };
 }
 
-export default async function patchExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
-  try {
-    await runPatch(raw, context.root);
-    return { success: true };
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
-    return { success: false };
-  }
-}
+export default nxExecutor((raw, root) => runPatch(raw, root));

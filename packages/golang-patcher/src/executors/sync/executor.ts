@@ -2,15 +2,13 @@
 // through `nx affected`; the plan is written to a file and printed, one line per image.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
 import { listTags } from '../../lib/registry-tags.js';
-import { planSync } from '../../lib/tags.js';
-import { optionsOrThrow } from '@confidential/image-builder';
+import { planSync, type SyncPlan } from '../../lib/tags.js';
+import { nxExecutor, optionsOrThrow } from '@confidential/image-builder';
 import { SyncOptions } from './options.js';
 
-export default async function syncExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
+export async function runSync(raw: unknown, root: string): Promise<SyncPlan> {
   const options = optionsOrThrow(SyncOptions, raw, 'golang-patcher:sync');
-  const root = context.root;
   const upstreamTags = options.upstreamTagsFile
     ? readFileSync(resolve(root, options.upstreamTagsFile), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)
     : await listTags(options.upstream);
@@ -26,5 +24,7 @@ export default async function syncExecutor(raw: unknown, context: ExecutorContex
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(plan, null, 2)}\n`);
   console.log(`${plan.build.length} to build, ${plan.skip.length} skipped; plan written to ${options.output}`);
-  return { success: true };
+  return plan;
 }
+
+export default nxExecutor(runSync);

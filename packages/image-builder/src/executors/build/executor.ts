@@ -3,9 +3,8 @@
 // the engine: a cached output naming a gone image fails with how to rebuild).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
 import { buildImage, stageNamesOfText } from '../../lib/build.js';
-import { optionsOrThrow } from '../../lib/errors.js';
+import { optionsOrThrow, nxExecutor } from '../../lib/errors.js';
 import { imageJsonFor, verifyImageJson, writeImageJson } from '../../lib/images.js';
 import { BuildOptions } from './options.js';
 
@@ -51,12 +50,4 @@ export async function runBuild(raw: unknown, root: string, log: (line: string) =
   return { success: true, id: result.id };
 }
 
-export default async function buildExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
-  try {
-    await runBuild(raw, context.root);
-    return { success: true };
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
-    return { success: false };
-  }
-}
+export default nxExecutor((raw, root) => runBuild(raw, root));

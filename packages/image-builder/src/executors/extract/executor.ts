@@ -1,8 +1,7 @@
 // image-builder:extract — copies files out of a built image (e.g. binaries to sign on the host).
 import { rm } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
-import { optionsOrThrow } from '../../lib/errors.js';
+import { optionsOrThrow, nxExecutor } from '../../lib/errors.js';
 import { extractFromImage } from '../../lib/extract.js';
 import { verifyImageJson } from '../../lib/images.js';
 import { ExtractOptions } from './options.js';
@@ -18,12 +17,4 @@ export async function runExtract(raw: unknown, root: string, log: (line: string)
   return files;
 }
 
-export default async function extractExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
-  try {
-    await runExtract(raw, context.root);
-    return { success: true };
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
-    return { success: false };
-  }
-}
+export default nxExecutor((raw, root) => runExtract(raw, root));
