@@ -4,3 +4,6 @@ export * from './lib/registry-tags.js';
 export * from './lib/image-model.js';
 export * from './lib/apply-patch.js';
 export * from './lib/verify-image.js';
+export * from './lib/patch-image.js';
+export * from './lib/sign-digest.js';
+export * from './lib/publish.js';

@@ -2,6 +2,7 @@
 // through `nx affected`; the plan is written to a file and printed, one line per image.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { publishPlan } from '../../lib/publish.js';
 import { listTags } from '../../lib/registry-tags.js';
 import { planSync, type SyncPlan } from '../../lib/tags.js';
 import { nxExecutor, optionsOrThrow } from '@confidential/image-builder';
@@ -24,6 +25,17 @@ export async function runSync(raw: unknown, root: string): Promise<SyncPlan> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(plan, null, 2)}\n`);
   console.log(`${plan.build.length} to build, ${plan.skip.length} skipped; plan written to ${options.output}`);
+  if (options.execute && plan.build.length > 0) {
+    const published = await publishPlan(plan, {
+      root,
+      upstream: options.upstream,
+      target: options.target,
+      signaturesDir: join(dirname(out), 'signatures'),
+      ...(options.keyFile ? { keyFile: resolve(root, options.keyFile) } : {}),
+      log: console.log,
+    });
+    writeFileSync(out, `${JSON.stringify({ ...plan, published }, null, 2)}\n`);
+  }
   return plan;
 }
 

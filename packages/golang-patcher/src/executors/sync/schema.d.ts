@@ -4,4 +4,6 @@ export interface SyncExecutorSchema {
   upstreamTagsFile?: string;
   today?: string;
   output?: string;
+  execute?: boolean;
+  keyFile?: string;
 }

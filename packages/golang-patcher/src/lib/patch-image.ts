@@ -1,0 +1,51 @@
+// Building a patched golang image from an upstream one (the patch executor and the daily sync share this).
+import { join } from 'node:path';
+import { buildImage, imageJsonFor, type ImageJson } from '@confidential/image-builder';
+import { patchDigest, patchedImageModel, patchedTag } from './image-model.js';
+import type { Libc } from './tags.js';
+import { formatGoVersion, parseGoVersion, patchDirFor } from './versions.js';
+
+export interface PatchImageOptions {
+  /** workspace root (holds packages/golang-patcher) */
+  root: string;
+  /** upstream image with tag, e.g. golang:1.26.8-bookworm */
+  from: string;
+  libc: Libc;
+  /** repository of the patched image, e.g. confidential/golang */
+  repository: string;
+  noCache?: boolean;
+  log?: (line: string) => void;
+}
+
+/** The Go version of an upstream golang tag ("golang:1.26.8-bookworm" → 1.26.8). */
+export function goVersionOfTag(from: string): string {
+  const tag = from.slice(from.lastIndexOf(':') + 1);
+  const m = /^(\d+\.\d+(?:\.\d+|rc\d+)?)/.exec(tag);
+  if (!m?.[1]) throw new Error(`cannot read a Go version in the tag of ${from}`);
+  return formatGoVersion(parseGoVersion(m[1]));
+}
+
+/** Builds (layer-cached) the patched image; returns its image.json record with go, libc, patch and from. */
+export async function buildPatchedImage(o: PatchImageOptions): Promise<ImageJson & { cachedSteps: number }> {
+  const log = o.log ?? (() => {});
+  const goVersion = goVersionOfTag(o.from);
+  const packageRoot = join(o.root, 'packages/golang-patcher');
+  const patchDir = patchDirFor(parseGoVersion(goVersion), join(packageRoot, 'patches'));
+  const patchName = patchDir.slice(patchDir.lastIndexOf('/') + 1);
+  const digest = patchDigest(patchDir);
+  const ref = `${o.repository}:${patchedTag(o.from.slice(o.from.lastIndexOf(':') + 1), o.libc)}`;
+  log(`golang-patcher: ${o.from} + ${patchName} (${digest.slice(0, 19)}…) → ${ref} [${o.libc}]`);
+  const result = await buildImage({
+    dockerfile: patchedImageModel({ from: o.from, libc: o.libc, goVersion, patchName, patchDigest: digest }),
+    context: [
+      { src: patchDir, dest: `golang-patcher/patches/${patchName}` },
+      { src: join(packageRoot, 'scripts'), dest: 'golang-patcher/scripts' },
+    ],
+    cwd: o.root,
+    tags: [ref],
+    noCache: o.noCache ?? false,
+    onProgress: log,
+  });
+  const record = await imageJsonFor(ref, undefined, { go: goVersion, libc: o.libc, patch: `${patchName}@${digest}`, from: o.from });
+  return { ...record, cachedSteps: result.cachedSteps };
+}
