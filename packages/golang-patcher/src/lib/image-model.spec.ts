@@ -23,6 +23,11 @@ describe('patched golang image model', () => {
     expect(alpine).toContain('CC=gcc');
   });
 
+  it('keeps a registry port apart from the tag of the upstream image', () => {
+    const text = renderDockerfile(patchedImageModel({ ...spec, from: '127.0.0.1:5000/golang:1.26.8-bookworm', libc: 'glibc' }));
+    expect(text).toContain('FROM 127.0.0.1:5000/golang:1.26.8-bookworm AS patched');
+  });
+
   it('tags musl builds on glibc bases apart', () => {
     expect(patchedTag('1.26.8-bookworm', 'musl')).toBe('1.26.8-bookworm-musl');
     expect(patchedTag('1.26.8-alpine3.22', 'musl')).toBe('1.26.8-alpine3.22');

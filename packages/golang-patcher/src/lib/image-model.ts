@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Dockerfile } from '@confidential/image-builder';
+import { parseImageRef, type Dockerfile } from '@confidential/image-builder';
 import type { Libc } from './tags.js';
 
 export interface PatchedImageSpec {
@@ -49,7 +49,7 @@ export function patchedImageModel(spec: PatchedImageSpec): Dockerfile {
     stages: [
       {
         name: 'patched',
-        from: { image: spec.from.split(':')[0] ?? spec.from, tag: spec.from.split(':')[1] ?? 'latest' },
+        from: parseImageRef(spec.from),
         instructions: [
           { kind: 'COPY', src: ['golang-patcher'], dest: '/opt/golang-patcher' },
           {

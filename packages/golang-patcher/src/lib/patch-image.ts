@@ -1,6 +1,6 @@
 // Building a patched golang image from an upstream one (the patch executor and the daily sync share this).
 import { join } from 'node:path';
-import { buildImage, imageJsonFor, type ImageJson } from '@confidential/image-builder';
+import { buildImage, imageJsonFor, parseImageRef, type ImageJson } from '@confidential/image-builder';
 import { patchDigest, patchedImageModel, patchedTag } from './image-model.js';
 import type { Libc } from './tags.js';
 import { formatGoVersion, parseGoVersion, patchDirFor } from './versions.js';
@@ -19,8 +19,7 @@ export interface PatchImageOptions {
 
 /** The Go version of an upstream golang tag ("golang:1.26.8-bookworm" → 1.26.8). */
 export function goVersionOfTag(from: string): string {
-  const tag = from.slice(from.lastIndexOf(':') + 1);
-  const m = /^(\d+\.\d+(?:\.\d+|rc\d+)?)/.exec(tag);
+  const m = /^(\d+\.\d+(?:\.\d+|rc\d+)?)/.exec(parseImageRef(from).tag ?? '');
   if (!m?.[1]) throw new Error(`cannot read a Go version in the tag of ${from}`);
   return formatGoVersion(parseGoVersion(m[1]));
 }
@@ -33,7 +32,7 @@ export async function buildPatchedImage(o: PatchImageOptions): Promise<ImageJson
   const patchDir = patchDirFor(parseGoVersion(goVersion), join(packageRoot, 'patches'));
   const patchName = patchDir.slice(patchDir.lastIndexOf('/') + 1);
   const digest = patchDigest(patchDir);
-  const ref = `${o.repository}:${patchedTag(o.from.slice(o.from.lastIndexOf(':') + 1), o.libc)}`;
+  const ref = `${o.repository}:${patchedTag(parseImageRef(o.from).tag ?? 'latest', o.libc)}`;
   log(`golang-patcher: ${o.from} + ${patchName} (${digest.slice(0, 19)}…) → ${ref} [${o.libc}]`);
   const result = await buildImage({
     dockerfile: patchedImageModel({ from: o.from, libc: o.libc, goVersion, patchName, patchDigest: digest }),

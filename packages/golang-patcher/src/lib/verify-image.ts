@@ -1,7 +1,7 @@
 // Verifying a patched golang image from the inside: a throwaway build FROM it compiles the probe with a plain
 // `go build` (the image's defaults), counts raw SYSCALL instructions in the binary and runs the probe. Any failure
 // fails the build, so a broken image never gets tagged further; the figures are read from the build log.
-import { buildImage, removeImage } from '@confidential/image-builder';
+import { buildImage, parseImageRef, removeImage } from '@confidential/image-builder';
 import { z } from 'zod';
 
 export const ProbeResult = z.object({ passed: z.number().int(), failed: z.number().int(), results: z.record(z.string(), z.string()) });
@@ -26,7 +26,7 @@ export async function verifyPatchedImage(image: string, probeDir: string, log: (
         stages: [
           {
             name: 'verify',
-            from: { image: image.slice(0, image.lastIndexOf(':')), tag: image.slice(image.lastIndexOf(':') + 1) },
+            from: parseImageRef(image),
             instructions: [
               { kind: 'COPY', src: ['probe'], dest: '/probe' },
               { kind: 'WORKDIR', path: '/probe' },

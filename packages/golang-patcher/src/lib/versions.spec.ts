@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareGoVersions, formatGoVersion, parseGoVersion, patchDirFor } from './versions.js';
+import { compareGoVersions, formatGoVersion, parseGoVersion, patchDirFor, patchedMinors } from './versions.js';
 
 describe('Go versions', () => {
   it('parses releases, go-prefixed versions, minors and release candidates', () => {
@@ -21,6 +21,9 @@ describe('Go versions', () => {
     const root = mkdtempSync(join(tmpdir(), 'patches-'));
     mkdirSync(join(root, 'go1.26'));
     expect(patchDirFor(parseGoVersion('1.26.8'), root)).toBe(join(root, 'go1.26'));
+    mkdirSync(join(root, 'notes'));
+    expect(patchedMinors(root)).toEqual(['1.26']);
+    expect(patchedMinors(join(root, 'none'))).toEqual([]);
     expect(() => patchDirFor(parseGoVersion('1.27.0'), root)).toThrow(`No runtime patch for go1.27.0: ${root} has go1.26; port the newest one to go1.27.`);
   });
 });

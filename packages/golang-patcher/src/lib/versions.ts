@@ -47,8 +47,17 @@ export function compareGoVersions(a: GoVersion, b: GoVersion): number {
 export function patchDirFor(version: GoVersion, patchesRoot: string): string {
   const dir = join(patchesRoot, `go${minorOf(version)}`);
   if (existsSync(dir)) return dir;
-  const known = existsSync(patchesRoot) ? readdirSync(patchesRoot).filter((d) => /^go\d+\.\d+$/.test(d)) : [];
+  const known = patchedMinors(patchesRoot).map((m) => `go${m}`);
   throw new Error(
     `No runtime patch for go${formatGoVersion(version)}: ${patchesRoot} has ${known.join(', ') || 'none'}; port the newest one to go${minorOf(version)}.`,
   );
+}
+
+/** The Go minors that have a patch folder (patches/go1.26 → "1.26"), sorted. */
+export function patchedMinors(patchesRoot: string): string[] {
+  if (!existsSync(patchesRoot)) return [];
+  return readdirSync(patchesRoot, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && /^go\d+\.\d+$/.test(e.name))
+    .map((e) => e.name.slice(2))
+    .sort();
 }

@@ -1,10 +1,11 @@
 // golang-patcher:sync — plans the daily job. It runs on a schedule (upstream changes are invisible to git), not
 // through `nx affected`; the plan is written to a file and printed, one line per image.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { publishPlan } from '../../lib/publish.js';
 import { listTags } from '../../lib/registry-tags.js';
 import { planSync, type SyncPlan } from '../../lib/tags.js';
+import { patchedMinors } from '../../lib/versions.js';
 import { nxExecutor, optionsOrThrow } from '@confidential/image-builder';
 import { SyncOptions } from './options.js';
 
@@ -14,11 +15,8 @@ export async function runSync(raw: unknown, root: string): Promise<SyncPlan> {
     ? readFileSync(resolve(root, options.upstreamTagsFile), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)
     : await listTags(options.upstream);
   const existingTags = await listTags(options.target);
-  const patchesRoot = join(root, 'packages/golang-patcher/patches');
-  const patchedMinors = (existsSync(patchesRoot) ? readdirSync(patchesRoot, { withFileTypes: true }) : [])
-    .filter((e) => e.isDirectory() && /^go\d+\.\d+$/.test(e.name))
-    .map((e) => e.name.slice(2));
-  const plan = planSync({ upstreamTags, existingTags, today: options.today ?? new Date().toISOString().slice(0, 10), patchedMinors });
+  const minors = patchedMinors(join(root, 'packages/golang-patcher/patches'));
+  const plan = planSync({ upstreamTags, existingTags, today: options.today ?? new Date().toISOString().slice(0, 10), patchedMinors: minors });
   for (const b of plan.build) console.log(`build ${options.upstream}:${b.from} → ${options.target}:{${b.tags.join(',')}} (${b.libc})`);
   for (const s of plan.skip) console.log(`skip  ${s.tag}: ${s.reason}`);
   const out = resolve(root, options.output);
