@@ -2,8 +2,7 @@
 // scone: the builder stages (Dockerfile.signer) and the commands/env (scone.json) in outputDir.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ExecutorContext } from '@nx/devkit';
-import { optionsOrThrow } from '@confidential/image-builder';
+import { nxExecutor, optionsOrThrow } from '@confidential/image-builder';
 import { SignOptions } from '../../lib/options.js';
 import { renderSconeDockerfile, sconeCommands, sconeRuntimeEnv, type SconeOptionsInput } from '../../lib/scone.js';
 import { sign } from '../../lib/sign.js';
@@ -34,6 +33,4 @@ export async function runSign(raw: unknown, root: string, log: (line: string) =>
   return { success: true };
 }
 
-export default async function signExecutor(raw: unknown, context: ExecutorContext): Promise<{ success: boolean }> {
-  return runSign(raw, context.root);
-}
+export default nxExecutor((raw, root) => runSign(raw, root));
