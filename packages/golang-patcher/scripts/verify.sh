@@ -7,7 +7,7 @@
 #      EXTRA_BINARIES_glibc="..." more binaries to scan (e.g. caddy), WORK dir.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-patched=${1:?usage: verify.sh PATCHED_GOROOT [UPSTREAM_GOROOT]}
+patched=$(cd "${1:?usage: verify.sh PATCHED_GOROOT [UPSTREAM_GOROOT]}" && pwd)
 upstream=${2:-/usr/local/go}
 work=${WORK:-$(mktemp -d)}
 mkdir -p "$work"
@@ -24,21 +24,19 @@ for v in $variants; do
   (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$upstream/bin/go" build -ldflags="$ldflags" -o "$out/probe.upstream" ./allinone) >&2
   (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$patched/bin/go" build -ldflags="$ldflags" -o "$out/probe.patched" ./allinone) >&2
   up=$(scan "$out/probe.upstream"); pa=$(scan "$out/probe.patched")
-  # census: glibc by LD_PRELOAD; static musl: interposer linked in (CENSUS_LINKED)
+  # census: glibc by LD_PRELOAD; static musl: census.o linked in (CENSUS_LINKED)
   if [ "$v" = glibc ]; then
     census=$("$here/probe/census/compare.sh" "$out/probe.patched")
     attrib=$("$here/probe/census/attribute.sh" "$out/probe.patched")
     gate_rc=0; "$here/probe/seccomp/gate.sh" "$out/probe.patched" >/dev/null 2>&1 || gate_rc=$?
   else
     attrib='{}'; gate_rc=null
-    gcc_out=$out/probe.census
-    census='{"coverage_pct":null,"note":"musl static census not available"}'
-    wraps=-Wl,--wrap=syscall,--wrap=mmap,--wrap=munmap,--wrap=sigaction,--wrap=pthread_sigmask,--wrap=pthread_create,--wrap=clock_gettime,--wrap=nanosleep,--wrap=pthread_getattr_np
-    if musl-gcc -DCENSUS_WRAP -Wall -Werror -O2 -c -o "$out/census.o" "$here/probe/census/census.c" &&
-       (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$patched/bin/go" build \
-         -ldflags="-extldflags '-static $out/census.o $wraps'" -o "$gcc_out" ./allinone) >&2; then
-      census=$(CENSUS_LINKED=1 "$here/probe/census/compare.sh" "$gcc_out")
-    fi
+    musl-gcc -Wall -Werror -O2 -c -o "$out/census.o" "$here/probe/census/census.c"
+    # named by content: go's link cache keys on -extldflags, not on the object
+    obj=$out/census-$(sha256sum "$out/census.o" | cut -c1-12).o; mv "$out/census.o" "$obj"
+    (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$patched/bin/go" build \
+      -ldflags="-extldflags '-static $obj'" -o "$out/probe.census" ./allinone) >&2
+    census=$(CENSUS_LINKED=1 "$here/probe/census/compare.sh" "$out/probe.census")
   fi
   set +e; probe_json=$("$out/probe.patched" | tail -n1); set -e
   extra_var=EXTRA_BINARIES_$v
@@ -50,8 +48,10 @@ attrib = json.loads(attrib)
 try: probe = json.loads(probe)
 except Exception: probe = {"passed": 0, "failed": None}
 line = {"variant": v, "probe_raw_sites_upstream": int(up), "probe_raw_sites_patched": int(pa),
-        "census_coverage_pct": census.get("coverage_pct"), "census_missed": census.get("missed_by_census"),
-        "census_call_coverage_pct": attrib.get("call_coverage_pct"), "syscalls_from_go_code": attrib.get("issued_from_go_code"),
+        "census_coverage_pct": census.get("coverage_pct"),
+        "census_coverage_after_startup_pct": census.get("coverage_after_startup_pct"),
+        "census_missed": census.get("missed_by_census"), "census_startup_calls": census.get("startup_before_census"),
+        "kernel_restarts": census.get("kernel_restarts"), "syscalls_from_go_code": attrib.get("issued_from_go_code"),
         "seccomp_gate_exit": json.loads(gate_rc),
         "tests_passed": probe.get("passed"), "tests_failed": probe.get("failed")}
 for b in extra.split():

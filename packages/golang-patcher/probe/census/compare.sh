@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Census vs strace in ONE run: strace -f -c counts what the kernel sees, the
-# census interposer (LD_PRELOAD, or linked in when CENSUS_LINKED=1) counts what
-# the program asked libc for. Coverage = sum over syscalls of
-# min(census, strace) / sum(strace). Prints one JSON line; details to stderr.
+# census (LD_PRELOAD, or linked in when CENSUS_LINKED=1) counts the system
+# calls libc and ld.so issue (census.c). Coverage = sum over syscalls of
+# min(census, strace) / sum(strace). Prints one JSON line.
+# The census's trampoline lives at address 0: when vm.mmap_min_addr is not 0
+# and we are root, it is set to 0 for the run and restored after.
 # usage: compare.sh [--so census.so] BINARY [ARGS...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,52 +12,77 @@ so=""
 if [ "${1:-}" = "--so" ]; then so=$2; shift 2; fi
 bin=$1; shift
 work=$(mktemp -d); mkdir -p "$work/dumps"
-trap 'rm -rf "$work"' EXIT
+min_addr=$(cat /proc/sys/vm/mmap_min_addr)
+restore() { [ "$min_addr" = 0 ] || sysctl -qw vm.mmap_min_addr="$min_addr" || true; rm -rf "$work"; }
+trap restore EXIT
+if [ "$min_addr" != 0 ] && ! sysctl -qw vm.mmap_min_addr=0 2>/dev/null; then
+  echo "compare.sh: the census maps its trampoline at address 0: run as root or set vm.mmap_min_addr=0" >&2
+  exit 2
+fi
+"$here/sites.sh" "$bin" >"$work/sites"
 if [ -z "$so" ] && [ "${CENSUS_LINKED:-0}" != 1 ]; then
   so=$work/census.so
-  gcc -Wall -Werror -O2 -fPIC -shared -o "$so" "$here/census.c" -ldl
+  gcc -Wall -Werror -O2 -fPIC -shared -o "$so" "$here/census.c"
 fi
-envs=(-E "CENSUS_OUT=$work/dumps/census")
+envs=(-E "CENSUS_OUT=$work/dumps/census" -E "CENSUS_SITES=$work/sites")
 [ -n "$so" ] && envs+=(-E "LD_PRELOAD=$so")
 set +e
-strace -f -c -o "$work/strace.txt" "${envs[@]}" "$bin" "$@" >"$work/stdout" 2>"$work/stderr"
+strace -f -o "$work/strace.txt" "${envs[@]}" "$bin" "$@" >"$work/stdout" 2>"$work/stderr"
 rc=$?
 set -e
-# strace -c table: "% time seconds usecs/call calls [errors] syscall"
-awk '$1 ~ /^[0-9.]+$/ && NF>=5 && $NF != "total" {print $NF, $4}' "$work/strace.txt" | sort >"$work/strace.counts"
 shopt -s nullglob; dumps=("$work"/dumps/census.*); shopt -u nullglob
 cat /dev/null "${dumps[@]}" | awk '{c[$1]+=$2} END {for (k in c) print k, c[k]}' | sort >"$work/census.counts"
-python3 - "$work/strace.counts" "$work/census.counts" "$bin" "$rc" "$work/stdout" <<'PY'
-import json, sys
-# names that differ only by libc choice (glibc pthread_create uses clone3, musl
-# clone; musl's open() is the open syscall, glibc's openat)
-SAME = {"clone3": "clone", "open": "openat"}
-def load(p):
-    d = {}
-    for line in open(p):
-        k, v = line.split()
-        pre, _, base = k.rpartition(":")
-        k = (pre + ":" if pre else "") + SAME.get(base, base)
-        d[k] = d.get(k, 0) + int(v)
-    return d
-s, c = load(sys.argv[1]), load(sys.argv[2])
-# the census's own dump syscalls are instrumentation, not the program's
+python3 - "$work/strace.txt" "$work/census.counts" "$bin" "$rc" "$work/stdout" "$work/sites" <<'PY'
+import json, re, sys, collections
+trace, counts, binary, rc, stdout, sites = sys.argv[1:7]
+# strace -f: "PID name(args) = r", "PID name(args <unfinished ...>" then
+# "PID <... name resumed>...": one call each. A process image is in start-up
+# from its successful execve until the census opens $CENSUS_SITES (its set-up):
+# what runs before (the dynamic loader, libc's initialisation) no libc-level
+# layer can see. Fork children inherit a set-up census.
+call = re.compile(r'^(\d+) +(?:<\.\.\. (\w+) resumed>(.*)|(\w+)\((.*))$')
+s, startup, restarts = collections.Counter(), collections.Counter(), collections.Counter()
+state, pending = {}, {}
+first = True
+for line in open(trace, errors="replace"):
+    m = call.match(line.rstrip("\n"))
+    if not m: continue
+    pid, resumed, name = m.group(1), m.group(2), m.group(4)
+    rest = m.group(3) if resumed else m.group(5)
+    if name:
+        if name == "open" and rest.startswith('"%s"' % sites): state[pid] = "active"
+        # strace's own execve of the program is not the program's
+        (startup if first or state.get(pid) == "startup" else s)[name] += 1
+        first = False
+    n = name or resumed
+    # the kernel re-runs a call a signal interrupted (SA_RESTART): strace shows
+    # a second call, libc made one
+    if "= ? ERESTART" in rest: restarts[n] += 1
+    if n in ("execve", "execveat") and ("<unfinished" not in rest) and re.search(r"= 0$", rest):
+        state[pid] = "startup"
+c = collections.Counter()
+for line in open(counts):
+    k, v = line.split(); c[k] += int(v)
+# the census's own system calls are instrumentation, not the program's
 selfc = {k.split(":", 1)[1]: v for k, v in c.items() if k.startswith("census_self:")}
-c = {k: v for k, v in c.items() if not k.startswith("census_self:")}
+c = collections.Counter({k: v for k, v in c.items() if not k.startswith("census_self:")})
 for k, v in selfc.items():
-    if k in s: s[k] = max(0, s[k] - v)
-# calls libc serves without a system call (vDSO) are not comparable with strace
-vdso = {k: c.pop(k) for k in list(c) if "vdso" in k or "libc call" in k}
-total = sum(s.values())
-seen = sum(min(v, c.get(k, 0)) for k, v in s.items())
-missing = {k: v - c.get(k, 0) for k, v in s.items() if c.get(k, 0) < v}
-extra = {k: v - s.get(k, 0) for k, v in c.items() if v > s.get(k, 0)}
-out = {"binary": sys.argv[3], "exit": int(sys.argv[4]), "strace_total": total, "census_total": sum(c.values()),
-       "coverage_pct": round(100.0 * seen / total, 2) if total else 0.0,
-       "census_self_removed": selfc, "libc_vdso_calls": vdso, "missed_by_census": dict(sorted(missing.items(), key=lambda kv: -kv[1])),
+    s[k] = max(0, s[k] - v)
+s = +s
+def cov(strace):
+    total = sum(strace.values())
+    return round(100.0 * sum(min(v, c[k]) for k, v in strace.items()) / total, 2) if total else 0.0
+everything = s + startup
+missing = {k: v - c[k] for k, v in everything.items() if c[k] < v}
+extra = {k: v - everything[k] for k, v in c.items() if v > everything[k]}
+out = {"binary": binary, "exit": int(rc), "strace_total": sum(everything.values()), "census_total": sum(c.values()),
+       "coverage_pct": cov(everything),
+       "startup_before_census": sum(startup.values()), "coverage_after_startup_pct": cov(s),
+       "census_self_removed": selfc, "missed_by_census": dict(sorted(missing.items(), key=lambda kv: -kv[1])),
+       "startup_calls": dict(startup.most_common()), "kernel_restarts": dict(restarts),
        "census_not_in_strace": dict(sorted(extra.items(), key=lambda kv: -kv[1]))}
 try:
-    out["probe_stdout_last"] = open(sys.argv[5]).read().strip().splitlines()[-1]
+    out["probe_stdout_last"] = open(stdout).read().strip().splitlines()[-1]
 except Exception:
     pass
 print(json.dumps(out))
