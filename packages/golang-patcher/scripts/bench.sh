@@ -1,36 +1,44 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): upstream vs patched toolchain, side by side in one run.
 # Same source (probe/bench) built by both; each measurement alternates
-# upstream/patched. HTTP: hello server of each toolchain under the same
-# open-loop constant-rate load (generator built by upstream, pinned nothing).
+# upstream/patched. HTTP: the hello servers of both toolchains run at once on
+# CPU 1, the open-loop constant-rate generator (built by upstream) on CPU 0
+# alternates between them in short slices (abload): percentiles over all of a
+# side's requests, p99 ratio with a 95% interval from resampling slice pairs.
 # usage: bench.sh PATCHED_GOROOT [UPSTREAM_GOROOT]  -> markdown on stdout
-# env: RATE (req/s, default 2000), DUR (default 10s), ROUNDS (default 3)
+# env: RATE (req/s, default 2000), SLICE (default 3s), PAIRS (default 40),
+#      ROUNDS of the micro benchmarks (default 3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 patched=${1:?usage: bench.sh PATCHED_GOROOT [UPSTREAM_GOROOT]}
 upstream=${2:-/usr/local/go}
-rate=${RATE:-2000} dur=${DUR:-10s} rounds=${ROUNDS:-3}
-w=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$w"' EXIT
+rate=${RATE:-2000} slice=${SLICE:-3s} pairs=${PAIRS:-40} rounds=${ROUNDS:-3}
+w=$(mktemp -d); servers=()
+trap 'kill "${servers[@]}" 2>/dev/null || true; rm -rf "$w"' EXIT
 (cd "$here/probe" && GOFLAGS=-buildvcs=false "$upstream/bin/go" build -o "$w/up" ./bench && GOFLAGS=-buildvcs=false "$patched/bin/go" build -o "$w/pa" ./bench) >&2
 echo "| round | measurement | upstream | patched | ratio patched/upstream |"
 echo "|---|---|---|---|---|"
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f"{b/a:.3f}" if a else "-")' "$1" "$2"; }
 for r in $(seq 1 "$rounds"); do
-  for m in "getpid 2000000 ns_per_op" "readzero 1000000 ns_per_op" "file 300 mb_per_s"; do
+  for m in "getpid 2000000 ns_per_op" "readzero 1000000 ns_per_op" "file 3000 mb_per_s"; do
     set -- $m
     u=$(field "$("$w/up" "$1" "$2")" "$3"); p=$(field "$("$w/pa" "$1" "$2")" "$3")
     echo "| $r | $1 ($3) | $u | $p | $(ratio "$u" "$p") |"
   done
-  for tc in up pa; do
-    port=$((18100 + RANDOM % 800))
-    "$w/$tc" serve "127.0.0.1:$port" >/dev/null & spid=$!
-    sleep 1
-    res=$("$w/up" load "http://127.0.0.1:$port/" "$rate" "$dur")
-    kill "$spid"; wait "$spid" 2>/dev/null || true
-    eval "${tc}_rps=$(field "$res" req_per_s) ${tc}_p99=$(field "$res" p99_ms) ${tc}_p50=$(field "$res" p50_ms) ${tc}_err=$(field "$res" errors)"
-  done
-  echo "| $r | http req/s @ $rate/s, $dur | $up_rps | $pa_rps | $(ratio "$up_rps" "$pa_rps") |"
-  echo "| $r | http p50 ms | $up_p50 | $pa_p50 | $(ratio "$up_p50" "$pa_p50") |"
-  echo "| $r | http p99 ms (errors up/pa: $up_err/$pa_err) | $up_p99 | $pa_p99 | $(ratio "$up_p99" "$pa_p99") |"
 done
+pin() { if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
+port=$((18100 + RANDOM % 800))
+pin 1 "$w/up" serve "127.0.0.1:$port" >/dev/null & servers+=($!)
+pin 1 "$w/pa" serve "127.0.0.1:$((port + 1))" >/dev/null & servers+=($!)
+sleep 1
+res=$(pin 0 "$w/up" abload "http://127.0.0.1:$port/" "http://127.0.0.1:$((port + 1))/" "$rate" "$slice" "$pairs")
+python3 - "$res" "$rate" "$slice" "$pairs" <<'PY'
+import json, sys
+r, rate, sl, pairs = json.loads(sys.argv[1]), *sys.argv[2:]
+a, b = r["a"], r["b"]
+lo, hi = r["p99_ratio_ci95"]
+print(f"| all | http req/s @ {rate}/s ({pairs} slice pairs of {sl}) | {a['req_per_s']:.1f} | {b['req_per_s']:.1f} | {r['req_ratio_b_a']:.3f} |")
+print(f"| all | http p50 ms | {a['p50_ms']} | {b['p50_ms']} | {r['p50_ratio_b_a']:.3f} |")
+print(f"| all | http p99 ms (errors up/pa: {a['errors']}/{b['errors']}) | {a['p99_ms']} | {b['p99_ms']} | {r['p99_ratio_b_a']:.3f} (95% CI {lo:.3f}–{hi:.3f}) |")
+PY
