@@ -5,6 +5,7 @@
 //go:build goexperiment.libcsyscall
 
 #include "go_asm.h"
+#include "go_tls.h"
 #include "textflag.h"
 
 // runtime·libcsyscall replaces the SYSCALL instruction when
@@ -19,9 +20,9 @@
 //   every other general register is preserved.
 //
 // The C side (runtime/cgo x_cgo_libcsyscall) calls libc syscall(2) and
-// turns -1/errno back into -errno. asmcgocall moves to the g0 stack when
-// running on a goroutine stack and stays put on g0, gsignal or with no g,
-// so NOSPLIT callers (and signal handlers) are safe.
+// turns -1/errno back into -errno. On a goroutine stack asmcgocall moves to
+// the g0 stack; on g0, gsignal or with no g the C function is called in
+// place, so NOSPLIT callers (and signal handlers) are safe.
 //
 // Frame: 0..23 asmcgocall arguments (fn, arg, ret int32);
 //        24..87 libcsyscallArgs (num, a1..a6, ret); 88 saved BX.
@@ -37,10 +38,34 @@ TEXT runtime·libcsyscall(SB),NOSPLIT,$96-0
 	MOVQ	_cgo_libcsyscall(SB), AX
 	TESTQ	AX, AX
 	JZ	nolibc
+	LEAQ	24(SP), DI	// arg (C ABI: first argument in DI)
+	// On g0, on gsignal or without g no stack switch is needed: call the C
+	// function from here, aligning SP with ADJSP, which the assembler records
+	// (asmcgocall aligns with ANDQ, which the unwind tables cannot describe:
+	// debuggers lost the frames above it, e.g. in a crash's raise).
+	get_tls(CX)
+	MOVQ	g(CX), R8
+	TESTQ	R8, R8
+	JZ	direct
+	MOVQ	g_m(R8), R9
+	CMPQ	R8, m_gsignal(R9)
+	JEQ	direct
+	CMPQ	R8, m_g0(R9)
+	JEQ	direct
 	MOVQ	AX, 0(SP)	// fn
-	LEAQ	24(SP), AX
-	MOVQ	AX, 8(SP)	// arg
+	MOVQ	DI, 8(SP)	// arg
 	CALL	runtime·asmcgocall(SB)
+	JMP	done
+direct:
+	TESTQ	$8, SP
+	JNZ	odd
+	CALL	AX
+	JMP	done
+odd:
+	ADJSP	$8
+	CALL	AX
+	ADJSP	$-8
+done:
 	MOVQ	(24+libcsyscallArgs_a1)(SP), DI
 	MOVQ	(24+libcsyscallArgs_a2)(SP), SI
 	MOVQ	(24+libcsyscallArgs_a3)(SP), DX
