@@ -42,8 +42,8 @@ static unsigned long self_counts[MAXNR];
 static char out_path[4000];
 static int ready; // page 0 mapped and sites rewritten
 static char flush_lock;
-// set when exit_group is flushed: other threads still run until the kernel
-// stops them, and each of their later calls is flushed on its own
+// set when exit_group is about to be flushed: other threads still run until
+// the kernel stops them; their calls from then on go through census_flush
 int census_exiting __attribute__((visibility("hidden")));
 
 #include "sysnames.h" /* static const char *sysnames[MAXNR] */
@@ -82,29 +82,24 @@ static NOREG size_t putline(char *b, size_t n, size_t cap, const char *prefix, i
 }
 
 // Called by census_entry right before exit_group/exit/execve/execveat, and
-// for each call other threads make after exit_group was flushed. Those late
-// flushes reuse the file the exit_group flush opened: one write each, so a
-// thread the exiting process stops mid-flush leaves no census call behind.
-void ENTRY_CALLED census_flush(void) {
+// for each call other threads make after exit_group was announced. The flush
+// before exit_group keeps the lock: threads arriving later wait on it until
+// the kernel stops them, so every call strace sees was counted in a flush
+// that was written in full.
+void ENTRY_CALLED census_flush(long final) {
 	static char buf[MAXNR * 64];
-	static long exit_fd = -1;
 	char path[sizeof out_path + 24];
 	size_t n = 0, p;
 	long fd;
-	int i, keep;
+	int i;
 	if (!out_path[0]) return;
 	while (__atomic_test_and_set(&flush_lock, __ATOMIC_ACQUIRE)) {}
-	keep = __atomic_load_n(&census_exiting, __ATOMIC_RELAXED);
-	fd = keep ? exit_fd : -1;
-	if (fd < 0) {
-		p = put(path, 0, sizeof path - 1, out_path);
-		p = put(path, p, sizeof path - 1, ".");
-		p = putnum(path, p, sizeof path - 1, (unsigned long)census_raw(SYS_getpid, 0, 0, 0, 0, 0, 0));
-		path[p] = 0;
-		self_counts[SYS_open]++; // about to happen: in this flush's lines
-		if (!keep) self_counts[SYS_close]++;
-	}
-	self_counts[SYS_write]++;
+	p = put(path, 0, sizeof path - 1, out_path);
+	p = put(path, p, sizeof path - 1, ".");
+	p = putnum(path, p, sizeof path - 1, (unsigned long)census_raw(SYS_getpid, 0, 0, 0, 0, 0, 0));
+	path[p] = 0;
+	// about to happen: in this flush's lines
+	self_counts[SYS_open]++; self_counts[SYS_write]++; self_counts[SYS_close]++;
 	for (i = 0; i < MAXNR; i++) {
 		unsigned long c = __atomic_exchange_n(&census_counts[i], 0, __ATOMIC_RELAXED);
 		if (c) n = putline(buf, n, sizeof buf, "", i, c);
@@ -114,15 +109,14 @@ void ENTRY_CALLED census_flush(void) {
 		self_counts[i] = 0;
 		if (c) n = putline(buf, n, sizeof buf, "census_self:", i, c);
 	}
-	if (fd < 0) fd = census_raw(SYS_open, (long)path, O_WRONLY | O_CREAT | O_APPEND, 0644, 0, 0, 0);
+	fd = census_raw(SYS_open, (long)path, O_WRONLY | O_CREAT | O_APPEND, 0644, 0, 0, 0);
 	if (fd >= 0) {
 		census_raw(SYS_write, fd, (long)buf, (long)n, 0, 0, 0);
-		if (keep) exit_fd = fd;
-		else census_raw(SYS_close, fd, 0, 0, 0, 0, 0);
+		census_raw(SYS_close, fd, 0, 0, 0, 0, 0);
 	}
 	// already in the lines written
 	self_counts[SYS_open] = self_counts[SYS_write] = self_counts[SYS_close] = 0;
-	__atomic_clear(&flush_lock, __ATOMIC_RELEASE);
+	if (!final) __atomic_clear(&flush_lock, __ATOMIC_RELEASE);
 }
 
 // Called in the child of a fork-like clone (no shared memory): what it
@@ -161,9 +155,9 @@ __asm__(".text\n"
         " syscall\n ret\n"
         // rt_sigreturn reads the signal frame at %rsp: drop the return address
         ".Lc_sigreturn:\n add $8,%rsp\n syscall\n ud2\n"
-        ".Lc_flush:\n cmp $231,%rax\n jne 4f\n movl $1,census_exiting(%rip)\n4:\n"
-        SAVE " call census_flush\n" RESTORE " syscall\n ret\n"
-        ".Lc_late:\n" SAVE " call census_flush\n" RESTORE " jmp 1b\n"
+        ".Lc_flush:\n" SAVE " xor %edi,%edi\n cmp $231,%rax\n jne 4f\n"
+        " movl $1,census_exiting(%rip)\n mov $1,%edi\n4:\n call census_flush\n" RESTORE " syscall\n ret\n"
+        ".Lc_late:\n" SAVE " xor %edi,%edi\n call census_flush\n" RESTORE " jmp 1b\n"
         // clone(flags=%rdi, stack=%rsi, ...)
         ".Lc_clone:\n test %rsi,%rsi\n jnz .Lc_newstack\n test $0x100,%edi\n jnz .Lc_shared\n jmp .Lc_fork\n"
         // clone3(args=%rdi, size): args->stack at 40, args->flags at 0
