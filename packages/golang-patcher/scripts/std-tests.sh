@@ -60,8 +60,7 @@ allreg = 0
 # known, explained differences (see packages/golang-patcher/patches/go1.26/README.md, Limits)
 NOTES = ["Known causes of regressions:", "",
  "- `TestUnshareMountNameSpaceChroot` (syscall) builds a test binary with `CGO_ENABLED=0`, which this mode refuses by design (`GOEXPERIMENT=libcsyscall requires external (cgo) linking`).",
- "- `TestGdbCoreSignalBacktrace` (runtime) expects gdb to unwind from the core's crashing thread to `runtime.sigtramp`; the final `raise(SIGABRT)` now runs inside libc `syscall()` on the g0 stack (x_cgo_libcsyscall ← runtime.asmcgocall) and gdb stops unwinding at asmcgocall's stack switch. Debugger backtrace limitation, not a behaviour change.",
- "- The secs column is wall time on 2 cores shared with other builds; not a performance comparison.",
+ "- The secs column is wall time on 2 cores (a result Go's test cache already held shows its cached time); not a performance comparison.",
  "- `TestNewOSProc0` (runtime) is skipped in this mode by the patch (raw clone compiled out); it would otherwise abort the whole runtime test binary.", ""]
 for p in pkgs:
     u, up, us, ue = load("upstream", p)
