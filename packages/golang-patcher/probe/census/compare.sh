@@ -80,7 +80,8 @@ out = {"binary": binary, "exit": int(rc), "strace_total": sum(everything.values(
        "startup_before_census": sum(startup.values()), "coverage_after_startup_pct": cov(s),
        "census_self_removed": selfc, "missed_by_census": dict(sorted(missing.items(), key=lambda kv: -kv[1])),
        "startup_calls": dict(startup.most_common()), "kernel_restarts": dict(restarts),
-       "census_not_in_strace": dict(sorted(extra.items(), key=lambda kv: -kv[1]))}
+       "census_not_in_strace": dict(sorted(extra.items(), key=lambda kv: -kv[1])),
+       "census_counts": dict(c.most_common()), "strace_counts": dict(everything.most_common())}
 try:
     out["probe_stdout_last"] = open(stdout).read().strip().splitlines()[-1]
 except Exception:
