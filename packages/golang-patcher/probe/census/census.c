@@ -12,7 +12,7 @@
 //
 // What it cannot see: system calls issued before its constructor runs (the
 // dynamic loader's start-up, libc's own initialisation) and calls the kernel
-// restarts by itself (restart_syscall). Page 0 must be mappable:
+// re-runs by itself after a signal (ERESTARTSYS, restart_syscall). Page 0 must be mappable:
 // vm.mmap_min_addr=0 (compare.sh sets it for the run when root).
 //
 // Counts are atomics; they are appended as "name count" lines to
