@@ -3,11 +3,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage, extractFromImage, parseImageRef, removeImage } from '@confidential/image-builder';
+import { buildImage, extractFromImage, removeImage } from '@confidential/image-builder';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runPatch } from '../executors/patch/executor.js';
+import { probeBuild } from './verify-image.js';
 
 const root = join(import.meta.dirname, '../../../..');
 const probeDir = join(root, 'packages/golang-patcher/probe');
@@ -34,20 +35,7 @@ describe('census of a probe built by the patched image', () => {
     let probe: string | undefined;
     try {
       await buildImage({
-        dockerfile: {
-          stages: [
-            {
-              name: 'probe',
-              from: parseImageRef(ref),
-              instructions: [
-                { kind: 'COPY', src: ['probe'], dest: '/probe' },
-                { kind: 'WORKDIR', path: '/probe' },
-                { kind: 'RUN', commands: ['GOFLAGS=-buildvcs=false go build -o /out/probe ./allinone'] },
-              ],
-            },
-          ],
-        },
-        context: [{ src: probeDir, dest: 'probe' }],
+        ...probeBuild(ref, probeDir, ['GOFLAGS=-buildvcs=false go build -o /out/probe ./allinone']),
         tags: [tag],
       });
       [probe] = await extractFromImage({ image: tag, paths: ['/out/probe'], dest: work });

@@ -1,7 +1,7 @@
 // Verifying a patched golang image from the inside: a throwaway build FROM it compiles the probe with a plain
 // `go build` (the image's defaults), counts raw SYSCALL instructions in the binary and runs the probe. Any failure
 // fails the build, so a broken image never gets tagged further; the figures are read from the build log.
-import { buildImage, parseImageRef, removeImage } from '@confidential/image-builder';
+import { type BuildImageOptions, buildImage, parseImageRef, removeImage } from '@confidential/image-builder';
 import { z } from 'zod';
 
 export const ProbeResult = z.object({ passed: z.number().int(), failed: z.number().int(), results: z.record(z.string(), z.string()) });
@@ -17,33 +17,37 @@ export interface ImageVerification {
 
 const MARK = 'golang-patcher-verify';
 
+/** A build FROM `image` with the probe sources as the working directory /probe, running `commands` there. */
+export function probeBuild(image: string, probeDir: string, commands: string[]): Pick<BuildImageOptions, 'dockerfile' | 'context'> {
+  return {
+    dockerfile: {
+      stages: [
+        {
+          name: 'probe',
+          from: parseImageRef(image),
+          instructions: [
+            { kind: 'COPY', src: ['probe'], dest: '/probe' },
+            { kind: 'WORKDIR', path: '/probe' },
+            { kind: 'RUN', commands },
+          ],
+        },
+      ],
+    },
+    context: [{ src: probeDir, dest: 'probe' }],
+  };
+}
+
 export async function verifyPatchedImage(image: string, probeDir: string, log: (line: string) => void = () => {}): Promise<ImageVerification> {
   const tag = `${MARK}:${Date.now().toString(36)}`;
   const lines: string[] = [];
   try {
     await buildImage({
-      dockerfile: {
-        stages: [
-          {
-            name: 'verify',
-            from: parseImageRef(image),
-            instructions: [
-              { kind: 'COPY', src: ['probe'], dest: '/probe' },
-              { kind: 'WORKDIR', path: '/probe' },
-              {
-                kind: 'RUN',
-                commands: [
-                  'GOFLAGS=-buildvcs=false go build -o /tmp/probe ./allinone',
-                  `echo "${MARK} GOEXPERIMENT=$(go env GOEXPERIMENT)"`,
-                  `echo "${MARK} RAW_SITES=$(objdump -d --no-show-raw-insn /tmp/probe | grep -cE '\\ssyscall\\s*$' || true)"`,
-                  `echo "${MARK} PROBE=$(/tmp/probe | tail -n1)"`,
-                ],
-              },
-            ],
-          },
-        ],
-      },
-      context: [{ src: probeDir, dest: 'probe' }],
+      ...probeBuild(image, probeDir, [
+        'GOFLAGS=-buildvcs=false go build -o /tmp/probe ./allinone',
+        `echo "${MARK} GOEXPERIMENT=$(go env GOEXPERIMENT)"`,
+        `echo "${MARK} RAW_SITES=$(objdump -d --no-show-raw-insn /tmp/probe | grep -cE '\\ssyscall\\s*$' || true)"`,
+        `echo "${MARK} PROBE=$(/tmp/probe | tail -n1)"`,
+      ]),
       tags: [tag],
       noCache: true,
       onProgress: (line) => {
