@@ -40,7 +40,6 @@
 unsigned long census_counts[MAXNR] __attribute__((visibility("hidden")));
 static unsigned long self_counts[MAXNR];
 static char out_path[4000];
-static int ready; // page 0 mapped and sites rewritten
 static char flush_lock;
 // set when exit_group is about to be flushed: other threads still run until
 // the kernel stops them; their calls from then on go through census_flush
@@ -223,7 +222,7 @@ __attribute__((constructor)) static void census_init(void) {
 	unsigned long stats[3] = {0, 0, 0}; // rewritten, not a SYSCALL, objects seen
 	unsigned char *page;
 	long fd, n, got = 0;
-	if (ready || !out || !sf) return;
+	if (!out || !sf) return;
 	if (strlen(out) >= sizeof out_path) census_fail("CENSUS_OUT too long\n");
 	strcpy(out_path, out);
 	fd = census_raw(SYS_open, (long)sf, O_RDONLY, 0, 0, 0, 0);
@@ -242,5 +241,4 @@ __attribute__((constructor)) static void census_init(void) {
 	dl_iterate_phdr(census_rewrite, stats);
 	if (stats[1]) census_fail("a listed site does not hold a SYSCALL instruction (stale $CENSUS_SITES?)\n");
 	if (!stats[0]) census_fail("no SYSCALL site rewritten (empty $CENSUS_SITES?)\n");
-	ready = 1;
 }
