@@ -352,26 +352,21 @@ static long bfs_openat(int dirfd, const char *path, int flags, mode_t mode) {
 }
 
 /* ---- stat family ---- */
+static long bfs_fstat(int fd, struct stat *st) {
+  int idx = tracked(fd);
+  if (idx < 0) return PASS;
+  fill_stat(idx, st);
+  return 0;
+}
+
 static long bfs_fstatat(int dirfd, const char *path, struct stat *st, int flags) {
-  if (path && path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
-    int idx = tracked(dirfd);
-    if (idx < 0) return PASS;
-    fill_stat(idx, st);
-    return 0;
-  }
+  if (path && path[0] == '\0' && (flags & AT_EMPTY_PATH)) return bfs_fstat(dirfd, st);
   struct res r;
   resolve_path(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), &r);
   if (r.kind == R_ERROR) return fail(r.err);
   if (r.kind == R_EMBEDDED) { fill_stat(r.idx, st); return 0; }
   if (r.kind == R_PASS_RESOLVED) return REAL(fstatat)(AT_FDCWD, r.path, st, flags & ~AT_EMPTY_PATH);
   return PASS;
-}
-
-static long bfs_fstat(int fd, struct stat *st) {
-  int idx = tracked(fd);
-  if (idx < 0) return PASS;
-  fill_stat(idx, st);
-  return 0;
 }
 
 static long bfs_statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *sx) {
