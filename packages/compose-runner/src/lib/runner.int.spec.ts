@@ -42,6 +42,17 @@ const healthyPlusOneShot = (testCommand: string): ComposeModel => ({
   volumes: { state: null },
 });
 
+/** healthyPlusOneShot('exit 0') whose web runs `log` and fails its health check `retries` times (no volume). */
+const unhealthyWeb = (log: string, retries: number): ComposeModel => {
+  const model = healthyPlusOneShot('exit 0');
+  model.services.web = sleeper({
+    command: ['sh', '-c', `${log}; exec sleep 3600`],
+    healthcheck: { test: ['CMD', 'false'], interval: '1s', timeout: '1s', retries },
+  });
+  delete model.volumes;
+  return model;
+};
+
 const waits = [
   { service: 'init', condition: 'service_completed_successfully' as const },
   { service: 'web', condition: 'service_healthy' as const },
@@ -104,12 +115,7 @@ describe('runCompose against the engine', () => {
   it('a service that becomes unhealthy fails the run at that step with its log tail, all torn down', async () => {
     const project = projectName('unhealthy');
     used.push(project);
-    const model = healthyPlusOneShot('exit 0');
-    model.services.web = sleeper({
-      command: ['sh', '-c', 'echo web cannot bind 443; echo web giving up; exec sleep 3600'],
-      healthcheck: { test: ['CMD', 'false'], interval: '1s', timeout: '1s', retries: 2 },
-    });
-    delete model.volumes;
+    const model = unhealthyWeb('echo web cannot bind 443; echo web giving up', 2);
     const error = await runCompose({ model, projectName: project, testService: 'test', timeoutMs: 60_000, waitFor: waits, ...quiet }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ComposeRunError);
     const e = error as ComposeRunError;
@@ -123,12 +129,7 @@ describe('runCompose against the engine', () => {
   it('a service that never becomes healthy within the timeout: the error names it, its state and log tail', async () => {
     const project = projectName('timeout');
     used.push(project);
-    const model = healthyPlusOneShot('exit 0');
-    model.services.web = sleeper({
-      command: ['sh', '-c', 'echo web still starting; exec sleep 3600'],
-      healthcheck: { test: ['CMD', 'false'], interval: '1s', timeout: '1s', retries: 1000 },
-    });
-    delete model.volumes;
+    const model = unhealthyWeb('echo web still starting', 1000);
     const started = Date.now();
     const error = await runCompose({ model, projectName: project, testService: 'test', timeoutMs: 8_000, waitFor: waits, ...quiet }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(60_000);
@@ -179,9 +180,7 @@ describe('runCompose against the engine', () => {
   it('without waitFor, a dependency that turns unhealthy is still named (compose up refuses to go on)', async () => {
     const project = projectName('culprit');
     used.push(project);
-    const model = healthyPlusOneShot('exit 0');
-    model.services.web = sleeper({ command: ['sh', '-c', 'echo web broken; exec sleep 3600'], healthcheck: { test: ['CMD', 'false'], interval: '1s', timeout: '1s', retries: 1 } });
-    delete model.volumes;
+    const model = unhealthyWeb('echo web broken', 1);
     const error = await runCompose({ model, projectName: project, testService: 'test', timeoutMs: 60_000, ...quiet }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ComposeRunError);
     expect((error as ComposeRunError).service).toBe('web');

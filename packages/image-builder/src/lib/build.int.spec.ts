@@ -75,16 +75,17 @@ describe('buildImage (real engine)', () => {
         },
       ],
     };
+    const context = [
+      { src: join(dir, 'go.mod'), dest: 'go.mod' },
+      { src: join(dir, 'main.go'), dest: 'main.go' },
+    ];
     // the builder stage first, tagged, so that removing the tag at the end also removes that stage's image
     const builderTag = `confidential-test/hello-builder:${run}`;
     created.push(builderTag);
     const builder = await buildImage({
       dockerfile: model,
       target: 'builder',
-      context: [
-        { src: join(dir, 'go.mod'), dest: 'go.mod' },
-        { src: join(dir, 'main.go'), dest: 'main.go' },
-      ],
+      context,
       tags: [builderTag],
       onProgress: () => {},
     });
@@ -93,10 +94,7 @@ describe('buildImage (real engine)', () => {
     const lines: string[] = [];
     const result = await buildImage({
       dockerfile: model,
-      context: [
-        { src: join(dir, 'go.mod'), dest: 'go.mod' },
-        { src: join(dir, 'main.go'), dest: 'main.go' },
-      ],
+      context,
       tags: [tag],
       labels: { 'org.confidential.test': run },
       onProgress: (l) => lines.push(l),
@@ -115,10 +113,7 @@ describe('buildImage (real engine)', () => {
     // same inputs again: every step from the layer cache, same image
     const again = await buildImage({
       dockerfile: model,
-      context: [
-        { src: join(dir, 'go.mod'), dest: 'go.mod' },
-        { src: join(dir, 'main.go'), dest: 'main.go' },
-      ],
+      context,
       tags: [tag],
       labels: { 'org.confidential.test': run },
       onProgress: () => {},
