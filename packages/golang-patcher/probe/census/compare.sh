@@ -30,11 +30,9 @@ set +e
 strace -f -o "$work/strace.txt" "${envs[@]}" "$bin" "$@" >"$work/stdout" 2>"$work/stderr"
 rc=$?
 set -e
-shopt -s nullglob; dumps=("$work"/dumps/census.*); shopt -u nullglob
-cat /dev/null "${dumps[@]}" | awk '{c[$1]+=$2} END {for (k in c) print k, c[k]}' | sort >"$work/census.counts"
-python3 - "$work/strace.txt" "$work/census.counts" "$bin" "$rc" "$work/stdout" "$work/sites" <<'PY'
-import json, re, sys, collections
-trace, counts, binary, rc, stdout, sites = sys.argv[1:7]
+python3 - "$work/strace.txt" "$work/dumps" "$bin" "$rc" "$work/stdout" "$work/sites" <<'PY'
+import json, os, re, sys, collections
+trace, dumps, binary, rc, stdout, sites = sys.argv[1:7]
 # strace -f: "PID name(args) = r", "PID name(args <unfinished ...>" then
 # "PID <... name resumed>...": one call each. A process image is in start-up
 # from its successful execve until the census opens $CENSUS_SITES (its set-up):
@@ -42,7 +40,7 @@ trace, counts, binary, rc, stdout, sites = sys.argv[1:7]
 # layer can see. Fork children inherit a set-up census.
 call = re.compile(r'^(\d+) +(?:<\.\.\. (\w+) resumed>(.*)|(\w+)\((.*))$')
 s, startup, restarts = collections.Counter(), collections.Counter(), collections.Counter()
-state, pending = {}, {}
+state = {}
 first = True
 for line in open(trace, errors="replace"):
     m = call.match(line.rstrip("\n"))
@@ -58,11 +56,13 @@ for line in open(trace, errors="replace"):
     # the kernel re-runs a call a signal interrupted (SA_RESTART): strace shows
     # a second call, libc made one
     if "= ? ERESTART" in rest: restarts[n] += 1
-    if n in ("execve", "execveat") and ("<unfinished" not in rest) and re.search(r"= 0$", rest):
+    if n in ("execve", "execveat") and re.search(r"= 0$", rest):
         state[pid] = "startup"
+# the census's dumps: "name count" lines in $CENSUS_OUT.<pid>, one or more per process
 c = collections.Counter()
-for line in open(counts):
-    k, v = line.split(); c[k] += int(v)
+for f in os.listdir(dumps):
+    for line in open(os.path.join(dumps, f)):
+        k, v = line.split(); c[k] += int(v)
 # the census's own system calls are instrumentation, not the program's
 selfc = {k.split(":", 1)[1]: v for k, v in c.items() if k.startswith("census_self:")}
 c = collections.Counter({k: v for k, v in c.items() if not k.startswith("census_self:")})
