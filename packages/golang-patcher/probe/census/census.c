@@ -1,19 +1,28 @@
 // census: a libc-level layer that sees every system call libc (and the
 // dynamic loader) issue on behalf of the program, counted by number.
 //
-// How: when loaded (LD_PRELOAD=census.so for glibc; linked into a static musl
-// binary as census.o) its constructor rewrites each SYSCALL instruction (0f 05)
-// of libc and ld.so — listed by objdump in $CENSUS_SITES, see sites.sh — into
-// CALL *%rax (ff d0), the same length. Page 0 holds a slide of one-byte NOPs
-// ending in a jump to census_entry, so the call lands at the address equal to
-// the system-call number, slides into the entry, which counts the number and
-// issues the system call itself (zpoline's idea; written here from scratch).
-// Each site is checked to hold 0f 05 before it is rewritten.
+// How: each SYSCALL instruction (0f 05) of libc and ld.so — listed by objdump
+// in $CENSUS_SITES, see sites.sh — is rewritten into CALL *%rax (ff d0), the
+// same length. Page 0 holds a slide of one-byte NOPs ending in a jump to
+// census_entry, so the call lands at the address equal to the system-call
+// number, slides into the entry, which counts the number and issues the
+// system call itself (zpoline's idea; written here from scratch). Each site is
+// checked to hold 0f 05 before it is rewritten. Libraries mapped later
+// (dlopen, or ld.so loading libc under census-ld) are rewritten when their
+// executable segment is mapped: the entry follows open/openat/close to know
+// which file a descriptor is, and mmap with PROT_EXEC of a listed file
+// rewrites the sites (by file offset) inside the new mapping.
 //
-// What it cannot see: system calls issued before its constructor runs (the
-// dynamic loader's start-up, libc's own initialisation) and calls the kernel
-// re-runs by itself after a signal (ERESTARTSYS, restart_syscall). Page 0 must be mappable:
-// vm.mmap_min_addr=0 (compare.sh sets it for the run when root).
+// Three ways in:
+// - census-ld.c (glibc, dynamic): the program's ELF interpreter; it maps the
+//   real ld.so, rewrites it and the program before ld.so's first instruction,
+//   so the loader's start-up and libc's initialisation are seen too.
+// - LD_PRELOAD=census.so, or linked into a static musl binary as census.o:
+//   the constructor below rewrites what is mapped; what ran before it (ld.so's
+//   start-up, libc's initialisation) is not seen.
+// Neither sees calls the kernel re-runs by itself after a signal (ERESTARTSYS,
+// restart_syscall). Page 0 must be mappable: vm.mmap_min_addr=0 (compare.sh
+// sets it for the run when root).
 //
 // Counts are atomics; they are appended as "name count" lines to
 // $CENSUS_OUT.<pid> right before exit_group, exit, execve and execveat, by code that
@@ -25,17 +34,17 @@
 #define _GNU_SOURCE
 #endif
 #include <link.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stddef.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
 
 #define MAXNR 512
 // code that runs inside census_entry: no libc, no SSE registers (the
-// interrupted libc code may hold values in them)
-#define NOREG __attribute__((target("general-regs-only")))
-#define ENTRY_CALLED __attribute__((target("general-regs-only"), used, visibility("hidden")))
+// interrupted libc code may hold values in them), no loop turned into a libc
+// call (strlen, memset)
+#define NOREG __attribute__((target("general-regs-only"), optimize("no-tree-loop-distribute-patterns")))
+#define ENTRY_CALLED NOREG __attribute__((used, visibility("hidden")))
 
 unsigned long census_counts[MAXNR] __attribute__((visibility("hidden")));
 static unsigned long self_counts[MAXNR];
@@ -49,13 +58,17 @@ int census_exiting __attribute__((visibility("hidden")));
 
 // The census's own system calls: never rewritten (census code is not listed
 // in the sites), counted apart.
-static inline NOREG long census_raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+static inline NOREG long raw_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
 	long r;
 	register long r10 __asm__("r10") = a4, r8 __asm__("r8") = a5, r9 __asm__("r9") = a6;
 	__asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
 	                 : "rcx", "r11", "memory");
-	self_counts[nr]++;
 	return r;
+}
+
+static inline NOREG long census_raw(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+	self_counts[nr]++;
+	return raw_syscall(nr, a1, a2, a3, a4, a5, a6);
 }
 
 static NOREG size_t put(char *b, size_t n, size_t cap, const char *s) {
@@ -151,7 +164,14 @@ __asm__(".text\n"
         " cmp $435,%rax\n je .Lc_clone3\n"
         " cmp $57,%rax\n je .Lc_fork\n"
         " cmp $58,%rax\n je .Lc_shared\n"
+        " cmp $2,%rax\n je .Lc_hook\n"
+        " cmp $257,%rax\n je .Lc_hook\n"
+        " cmp $3,%rax\n je .Lc_hook\n"
+        " cmp $9,%rax\n je .Lc_hook\n"
         " syscall\n ret\n"
+        // open/openat/close/mmap: census_hook makes the call; its result goes
+        // back through the saved %rax
+        ".Lc_hook:\n" SAVE " lea 8(%rbx),%rdi\n call census_hook\n" RESTORE " ret\n"
         // rt_sigreturn reads the signal frame at %rsp: drop the return address
         ".Lc_sigreturn:\n add $8,%rsp\n syscall\n ud2\n"
         ".Lc_flush:\n" SAVE " xor %edi,%edi\n cmp $231,%rax\n jne 4f\n"
@@ -175,70 +195,170 @@ __asm__(".text\n"
         ".size census_entry,.-census_entry\n");
 void census_entry(void);
 
-// "<object> <hex vaddr>" lines; <object> is a basename ("libc.so.6") or MAIN
-static char *sites;
+// ---- sites: "<object> <hex vaddr> [<hex file offset>]" lines; <object> is a
+// basename ("libc.so.6") or MAIN (the program). No libc below: the hook runs
+// inside libc's code, the interpreter before any libc exists.
+static const char *sites;
 
-static int census_rewrite(struct dl_phdr_info *info, size_t size, void *data) {
-	// the program comes first (glibc names it "", static musl "/proc/self/exe")
-	unsigned long *stats = data;
-	const char *name = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
-	const char *obj = stats[2]++ == 0 ? "MAIN" : name ? name + 1 : info->dlpi_name;
-	size_t olen = strlen(obj);
-	char *line;
-	int i;
-	(void)size;
-	for (i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		unsigned long lo, hi;
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
-		lo = (info->dlpi_addr + ph->p_vaddr) & ~4095UL;
-		hi = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + 4095) & ~4095UL;
-		if (census_raw(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0) != 0) continue;
-		for (line = sites; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-			unsigned long va, at;
-			unsigned char *p;
-			if (strncmp(line, obj, olen) != 0 || line[olen] != ' ') continue;
-			va = strtoul(line + olen + 1, NULL, 16);
-			if (va < ph->p_vaddr || va + 2 > ph->p_vaddr + ph->p_memsz) continue;
-			at = info->dlpi_addr + va;
-			p = (unsigned char *)at;
-			if (p[0] == 0x0f && p[1] == 0x05) { p[0] = 0xff; p[1] = 0xd0; stats[0]++; }
-			else stats[1]++;
-		}
-		census_raw(SYS_mprotect, (long)lo, (long)(hi - lo), PROT_READ | PROT_EXEC, 0, 0, 0);
+static NOREG int obj_is(const char *line, const char *obj, size_t olen) {
+	size_t i;
+	for (i = 0; i < olen; i++)
+		if (line[i] != obj[i]) return 0;
+	return line[olen] == ' ';
+}
+
+static NOREG const char *next_line(const char *p) {
+	while (*p && *p != '\n') p++;
+	return *p ? p + 1 : p;
+}
+
+// parses hex at *p (after spaces); 0 when there is none
+static NOREG int hex(const char **p, unsigned long *v) {
+	const char *s = *p;
+	int any = 0;
+	while (*s == ' ') s++;
+	for (*v = 0;; s++, any = 1) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 : -1;
+		if (d < 0) break;
+		*v = *v << 4 | (unsigned long)d;
 	}
-	return 0;
+	*p = s;
+	return any;
+}
+
+// Rewrites the sites of obj whose key (column col: 1 = vaddr, 2 = file
+// offset) lies in [lo, hi); the instruction is at key + delta, in a mapping
+// whose protection is prot. Returns how many; *bad counts listed sites that
+// do not hold a SYSCALL.
+static NOREG long rewrite_sites(const char *obj, size_t olen, int col, unsigned long lo, unsigned long hi, long delta,
+                                long prot, long *bad) {
+	unsigned long plo = (lo + (unsigned long)delta) & ~4095UL, phi = (hi + (unsigned long)delta + 4095) & ~4095UL;
+	const char *line;
+	long n = 0;
+	int writable = 0;
+	for (line = sites; line && *line; line = next_line(line)) {
+		const char *p = line + olen;
+		unsigned long key;
+		unsigned char *at;
+		if (!obj_is(line, obj, olen) || !hex(&p, &key) || (col == 2 && !hex(&p, &key))) continue;
+		if (key < lo || key + 2 > hi) continue;
+		if (!writable && census_raw(SYS_mprotect, (long)plo, (long)(phi - plo), PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0, 0) != 0)
+			return n;
+		writable = 1;
+		at = (unsigned char *)(key + (unsigned long)delta);
+		if (at[0] == 0x0f && at[1] == 0x05) { at[0] = 0xff; at[1] = 0xd0; n++; }
+		else (*bad)++;
+	}
+	if (writable) census_raw(SYS_mprotect, (long)plo, (long)(phi - plo), prot, 0, 0, 0);
+	return n;
+}
+
+// ---- the hook: which listed file a descriptor is, and its executable mappings
+#define MAXFD 4096
+static const char *fd_obj[MAXFD]; // the first site line of the file's object
+
+static NOREG const char *find_obj(const char *path) {
+	const char *b = path, *p, *line;
+	for (p = path; *p; p++)
+		if (*p == '/') b = p + 1;
+	for (line = sites; line && *line; line = next_line(line))
+		if (obj_is(line, b, (size_t)(p - b))) return line;
+	return NULL;
+}
+
+static NOREG size_t obj_len(const char *line) {
+	size_t n = 0;
+	while (line[n] != ' ') n++;
+	return n;
+}
+
+// f: the saved r9 r8 r10 rdx rsi rdi rax of census_entry (args 6..1, number)
+long ENTRY_CALLED census_hook(long *f) {
+	long nr = f[6], r = raw_syscall(nr, f[5], f[4], f[3], f[2], f[1], f[0]);
+	if (sites && (nr == SYS_open || nr == SYS_openat) && r >= 0 && r < MAXFD)
+		fd_obj[r] = find_obj((const char *)(nr == SYS_open ? f[5] : f[4]));
+	else if (nr == SYS_close && r == 0 && f[5] >= 0 && f[5] < MAXFD)
+		fd_obj[f[5]] = NULL;
+	else if (nr == SYS_mmap && (unsigned long)r < -4096UL && (f[3] & PROT_EXEC) && f[1] >= 0 && f[1] < MAXFD && fd_obj[f[1]]) {
+		// maps file bytes [off, off + len) at r
+		const char *obj = fd_obj[f[1]];
+		long bad = 0;
+		rewrite_sites(obj, obj_len(obj), 2, (unsigned long)f[0], (unsigned long)(f[0] + f[4]), r - f[0], f[3], &bad);
+	}
+	f[6] = r;
+	return r;
+}
+
+static NOREG size_t c_strlen(const char *s) {
+	size_t n = 0;
+	while (s[n]) n++;
+	return n;
 }
 
 static void census_fail(const char *msg) {
 	census_raw(SYS_write, 2, (long)"census: ", 8, 0, 0, 0);
-	census_raw(SYS_write, 2, (long)msg, (long)strlen(msg), 0, 0, 0);
+	census_raw(SYS_write, 2, (long)msg, (long)c_strlen(msg), 0, 0, 0);
 	census_raw(SYS_exit_group, 97, 0, 0, 0, 0, 0);
 }
 
-__attribute__((constructor)) static void census_init(void) {
+// Reads $CENSUS_SITES (its open is compare.sh's "census is set up" mark) and
+// maps the trampoline at page 0.
+static void census_setup(const char *out, const char *sites_file) {
 	static char text[1 << 20];
-	const char *out = getenv("CENSUS_OUT"), *sf = getenv("CENSUS_SITES");
-	unsigned long stats[3] = {0, 0, 0}; // rewritten, not a SYSCALL, objects seen
+	long fd, n, got = 0, i;
 	unsigned char *page;
-	long fd, n, got = 0;
-	if (!out || !sf) return;
-	if (strlen(out) >= sizeof out_path) census_fail("CENSUS_OUT too long\n");
-	strcpy(out_path, out);
-	fd = census_raw(SYS_open, (long)sf, O_RDONLY, 0, 0, 0, 0);
+	unsigned long e = (unsigned long)&census_entry;
+	if (c_strlen(out) >= sizeof out_path) census_fail("CENSUS_OUT too long\n");
+	fd = census_raw(SYS_open, (long)sites_file, O_RDONLY | O_CLOEXEC, 0, 0, 0, 0);
 	if (fd < 0) census_fail("cannot open $CENSUS_SITES\n");
 	while ((n = census_raw(SYS_read, fd, (long)(text + got), (long)(sizeof text - 1 - got), 0, 0, 0)) > 0) got += n;
 	census_raw(SYS_close, fd, 0, 0, 0, 0, 0);
 	text[got] = 0;
-	sites = text;
 	page = (unsigned char *)census_raw(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (page != NULL) census_fail("cannot map page 0 for the trampoline (needs vm.mmap_min_addr=0)\n");
-	memset(page, 0x90, MAXNR);
+	for (i = 0; i < MAXNR; i++) page[i] = 0x90;
 	page[MAXNR] = 0x49; page[MAXNR + 1] = 0xbb; // movabs $census_entry,%r11
-	{ unsigned long e = (unsigned long)&census_entry; memcpy(page + MAXNR + 2, &e, 8); }
+	for (i = 0; i < 8; i++) page[MAXNR + 2 + i] = (unsigned char)(e >> (8 * i));
 	page[MAXNR + 10] = 0x41; page[MAXNR + 11] = 0xff; page[MAXNR + 12] = 0xe3; // jmp *%r11
 	census_raw(SYS_mprotect, 0, 4096, PROT_READ | PROT_EXEC, 0, 0, 0);
+	for (i = 0; out[i]; i++) out_path[i] = out[i];
+	sites = text;
+}
+
+// Rewrites obj's sites inside the executable PT_LOADs of an object mapped at
+// bias; fails when a listed site holds something else.
+static long rewrite_object(const char *obj, const ElfW(Phdr) *ph, int phnum, unsigned long bias) {
+	long n = 0, bad = 0;
+	int i;
+	for (i = 0; i < phnum; i++)
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X))
+			n += rewrite_sites(obj, c_strlen(obj), 1, ph[i].p_vaddr, ph[i].p_vaddr + ph[i].p_memsz, (long)bias,
+			                   PROT_READ | PROT_EXEC, &bad);
+	if (bad) census_fail("a listed site does not hold a SYSCALL instruction (stale $CENSUS_SITES?)\n");
+	return n;
+}
+
+#ifndef CENSUS_LD
+#include <stdlib.h>
+#include <string.h>
+
+static int census_rewrite(struct dl_phdr_info *info, size_t size, void *data) {
+	// the program comes first (glibc names it "", static musl "/proc/self/exe")
+	long *stats = data;
+	const char *name = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
+	const char *obj = stats[1]++ == 0 ? "MAIN" : name ? name + 1 : info->dlpi_name;
+	(void)size;
+	stats[0] += rewrite_object(obj, info->dlpi_phdr, info->dlpi_phnum, info->dlpi_addr);
+	return 0;
+}
+
+// LD_PRELOAD / linked: rewrite everything mapped so far
+__attribute__((constructor)) static void census_init(void) {
+	const char *out = getenv("CENSUS_OUT"), *sf = getenv("CENSUS_SITES");
+	long stats[2] = {0, 0}; // rewritten, objects seen
+	if (!out || !sf) return;
+	census_setup(out, sf);
 	dl_iterate_phdr(census_rewrite, stats);
-	if (stats[1]) census_fail("a listed site does not hold a SYSCALL instruction (stale $CENSUS_SITES?)\n");
 	if (!stats[0]) census_fail("no SYSCALL site rewritten (empty $CENSUS_SITES?)\n");
 }
+#endif

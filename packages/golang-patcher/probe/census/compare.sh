@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Census vs strace in ONE run: strace -f -c counts what the kernel sees, the
-# census (LD_PRELOAD, or linked in when CENSUS_LINKED=1) counts the system
-# calls libc and ld.so issue (census.c). Coverage = sum over syscalls of
-# min(census, strace) / sum(strace). Prints one JSON line.
+# Census vs strace in ONE run: strace -f counts what the kernel sees, the
+# census counts the system calls libc and ld.so issue (census.c). Coverage =
+# sum over syscalls of min(census, strace) / sum(strace). Prints one JSON line.
+# How the census gets in:
+# - a dynamic binary: census-ld is its ELF interpreter (a copy of the binary
+#   whose PT_INTERP names census-ld, which chains to the real ld.so), so the
+#   loader's start-up is counted too;
+# - --so census.so: LD_PRELOAD instead (start-up before its constructor unseen);
+# - CENSUS_LINKED=1: census.o is already linked into the (static) binary.
 # The census's trampoline lives at address 0: when vm.mmap_min_addr is not 0
 # and we are root, it is set to 0 for the run and restored after.
 # usage: compare.sh [--so census.so] BINARY [ARGS...]
@@ -10,7 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 so=""
 if [ "${1:-}" = "--so" ]; then so=$2; shift 2; fi
-bin=$1; shift
+bin=$1; orig=$1; shift
 work=$(mktemp -d); mkdir -p "$work/dumps"
 min_addr=$(cat /proc/sys/vm/mmap_min_addr)
 restore() { [ "$min_addr" = 0 ] || sysctl -qw vm.mmap_min_addr="$min_addr" || true; rm -rf "$work"; }
@@ -20,17 +25,33 @@ if [ "$min_addr" != 0 ] && ! sysctl -qw vm.mmap_min_addr=0 2>/dev/null; then
   exit 2
 fi
 "$here/sites.sh" "$bin" >"$work/sites"
-if [ -z "$so" ] && [ "${CENSUS_LINKED:-0}" != 1 ]; then
-  so=$work/census.so
-  gcc -Wall -Werror -O2 -fPIC -shared -o "$so" "$here/census.c"
-fi
 envs=(-E "CENSUS_OUT=$work/dumps/census" -E "CENSUS_SITES=$work/sites")
-[ -n "$so" ] && envs+=(-E "LD_PRELOAD=$so")
+if [ -n "$so" ]; then
+  envs+=(-E "LD_PRELOAD=$so")
+elif [ "${CENSUS_LINKED:-0}" != 1 ]; then
+  gcc -Wall -Werror -O2 -nostdlib -static-pie -fPIE -fno-stack-protector -o "$work/ld" "$here/census-ld.c"
+  # same bytes but the interpreter's name (NUL-padded in place)
+  cp "$bin" "$work/prog"; bin=$work/prog
+  python3 - "$bin" "$work/ld" <<'PY'
+import struct, sys
+path, interp = sys.argv[1], sys.argv[2].encode()
+with open(path, "r+b") as f:
+    elf = f.read()
+    phoff, = struct.unpack_from("<Q", elf, 32); phentsize, phnum = struct.unpack_from("<HH", elf, 54)
+    for i in range(phnum):
+        ptype, _, off, _, _, filesz = struct.unpack_from("<IIQQQQ", elf, phoff + i * phentsize)
+        if ptype == 3:  # PT_INTERP
+            if len(interp) >= filesz: sys.exit(f"compare.sh: {sys.argv[2]} is longer than the PT_INTERP of {path}")
+            f.seek(off); f.write(interp.ljust(filesz, b"\0")); break
+    else:
+        sys.exit(f"compare.sh: {path} has no PT_INTERP (static? then link census.o and set CENSUS_LINKED=1)")
+PY
+fi
 set +e
 strace -f -o "$work/strace.txt" "${envs[@]}" "$bin" "$@" >"$work/stdout" 2>"$work/stderr"
 rc=$?
 set -e
-python3 - "$work/strace.txt" "$work/dumps" "$bin" "$rc" "$work/stdout" "$work/sites" <<'PY'
+python3 - "$work/strace.txt" "$work/dumps" "$orig" "$rc" "$work/stdout" "$work/sites" <<'PY'
 import json, os, re, sys, collections
 trace, dumps, binary, rc, stdout, sites = sys.argv[1:7]
 # strace -f: "PID name(args) = r", "PID name(args <unfinished ...>" then
