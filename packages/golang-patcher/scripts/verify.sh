@@ -24,7 +24,7 @@ for v in $variants; do
   (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$upstream/bin/go" build -ldflags="$ldflags" -o "$out/probe.upstream" ./allinone) >&2
   (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$patched/bin/go" build -ldflags="$ldflags" -o "$out/probe.patched" ./allinone) >&2
   up=$(scan "$out/probe.upstream"); pa=$(scan "$out/probe.patched")
-  # census: glibc by LD_PRELOAD; static musl: census.o linked in (CENSUS_LINKED)
+  # census: glibc with census-ld as the interpreter; static musl: census.o linked in (CENSUS_LINKED)
   if [ "$v" = glibc ]; then
     census=$("$here/probe/census/compare.sh" "$out/probe.patched")
     attrib=$("$here/probe/census/attribute.sh" "$out/probe.patched")
