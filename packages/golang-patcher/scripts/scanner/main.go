@@ -19,10 +19,10 @@ import (
 )
 
 type site struct {
-	Addr     string `json:"addr"`
-	Func     string `json:"func"`
-	Insn     string `json:"insn"`
-	ElfSym   string `json:"elf_symbol"`
+	Addr   string `json:"addr"`
+	Func   string `json:"func"`
+	Insn   string `json:"insn"`
+	ElfSym string `json:"elf_symbol"`
 }
 
 func main() {
@@ -40,7 +40,18 @@ func main() {
 	}
 	data, err := pcln.Data()
 	check(err)
-	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
+	// Function addresses in the pclntab are relative to runtime.text, which an
+	// external link may place after C code in .text (static libc: far after).
+	textStart := text.Addr
+	if syms, err := f.Symbols(); err == nil {
+		for _, s := range syms {
+			if s.Name == "runtime.text" {
+				textStart = s.Value
+				break
+			}
+		}
+	}
+	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, textStart))
 	check(err)
 	sites := []site{}
 	other := 0
