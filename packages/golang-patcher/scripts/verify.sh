@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# One JSON line per variant (glibc, musl): raw SYSCALL sites in Go text of the
+# One JSON line per variant (glibc; static: CGO_ENABLED=0, the patched
+# toolchain's static libc mode; musl): raw SYSCALL sites in Go text of the
 # probe built by the upstream and the patched toolchain, census coverage
 # (interposer vs strace -f -c, same run) and probe tests passed.
 # usage: verify.sh PATCHED_GOROOT [UPSTREAM_GOROOT]
-# env: VARIANTS="glibc musl" (default: glibc, plus musl when musl-gcc exists),
+# env: VARIANTS="glibc static musl" (default: glibc static, plus musl when musl-gcc exists),
 #      EXTRA_BINARIES_glibc="..." more binaries to scan (e.g. caddy), WORK dir.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,31 +12,37 @@ patched=$(cd "${1:?usage: verify.sh PATCHED_GOROOT [UPSTREAM_GOROOT]}" && pwd)
 upstream=${2:-/usr/local/go}
 work=${WORK:-$(mktemp -d)}
 mkdir -p "$work"
-variants=${VARIANTS:-glibc$(command -v musl-gcc >/dev/null && echo " musl")}
+variants=${VARIANTS:-glibc static$(command -v musl-gcc >/dev/null && echo " musl")}
 scan() { GO="$upstream/bin/go" "$here/scripts/scan-syscalls.sh" "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["raw_sites"])'; }
 export SCAN=$here/scripts/scan-syscalls.sh
 for v in $variants; do
+  # cgo: CGO_ENABLED for both toolchains (0 = the patched toolchain's static libc mode)
   case $v in
-    glibc) cc=gcc; ldflags="" ;;
-    musl)  cc=musl-gcc; ldflags="-extldflags=-static" ;;
+    glibc)  cc=gcc; cgo=1; ldflags="" ;;
+    static) cc=gcc; cgo=0; ldflags="" ;;
+    musl)   cc=musl-gcc; cgo=1; ldflags="-extldflags=-static" ;;
     *) echo "unknown variant $v" >&2; exit 2 ;;
   esac
   out=$work/$v; mkdir -p "$out"
-  (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$upstream/bin/go" build -ldflags="$ldflags" -o "$out/probe.upstream" ./allinone) >&2
-  (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$patched/bin/go" build -ldflags="$ldflags" -o "$out/probe.patched" ./allinone) >&2
+  build() { # toolchain output [ldflags]
+    (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc CGO_ENABLED=$cgo "$1/bin/go" build -ldflags="${3:-$ldflags}" -o "$2" ./allinone) >&2
+  }
+  build "$upstream" "$out/probe.upstream"; build "$patched" "$out/probe.patched"
   up=$(scan "$out/probe.upstream"); pa=$(scan "$out/probe.patched")
-  # census: glibc with census-ld as the interpreter; static musl: census.o linked in (CENSUS_LINKED)
+  # census: glibc with census-ld as the interpreter; static binaries: census.o linked in (CENSUS_LINKED)
   if [ "$v" = glibc ]; then
     census=$("$here/probe/census/compare.sh" "$out/probe.patched")
     attrib=$("$here/probe/census/attribute.sh" "$out/probe.patched")
     gate_rc=0; "$here/probe/seccomp/gate.sh" "$out/probe.patched" >/dev/null 2>&1 || gate_rc=$?
   else
     attrib='{}'; gate_rc=null
-    musl-gcc -Wall -Werror -O2 -c -o "$out/census.o" "$here/probe/census/census.c"
+    if readelf -l "$out/probe.patched" | grep -q 'program interpreter'; then
+      echo "verify: $v: the patched probe is not statically linked" >&2; exit 1
+    fi
+    $cc -Wall -Werror -O2 -c -o "$out/census.o" "$here/probe/census/census.c"
     # named by content: go's link cache keys on -extldflags, not on the object
     obj=$out/census-$(sha256sum "$out/census.o" | cut -c1-12).o; mv "$out/census.o" "$obj"
-    (cd "$here/probe" && GOFLAGS=-buildvcs=false CC=$cc "$patched/bin/go" build \
-      -ldflags="-extldflags '-static $obj'" -o "$out/probe.census" ./allinone) >&2
+    build "$patched" "$out/probe.census" "-extldflags '-static $obj'"
     census=$(CENSUS_LINKED=1 "$here/probe/census/compare.sh" "$out/probe.census")
   fi
   set +e; probe_json=$("$out/probe.patched" | tail -n1); set -e

@@ -38,8 +38,11 @@ export async function publishPlan(plan: SyncPlan, o: PublishOptions): Promise<Pu
   for (const b of plan.build) {
     const image = await buildPatchedImage({ root: o.root, from: `${o.upstream}:${b.from}`, libc: b.libc, repository: o.target, log });
     const v = await verifyPatchedImage(image.ref, join(o.root, 'packages/golang-patcher/probe'));
-    if (v.goExperiment !== 'libcsyscall' || v.rawSites !== 0 || v.probe.failed !== 0) {
-      throw new Error(`verify of ${image.ref} failed (GOEXPERIMENT=${v.goExperiment}, raw sites ${v.rawSites}, probe ${v.probe.failed} failed): nothing pushed`);
+    if (v.goExperiment !== 'libcsyscall' || v.rawSites !== 0 || v.probe.failed !== 0 || !v.staticLinked || v.staticProbe.failed !== 0) {
+      throw new Error(
+        `verify of ${image.ref} failed (GOEXPERIMENT=${v.goExperiment}, raw sites ${v.rawSites}, probe ${v.probe.failed} failed, ` +
+          `CGO_ENABLED=0 build ${v.staticLinked ? 'static' : 'not static'} with ${v.staticProbe.failed} failed): nothing pushed`,
+      );
     }
     if ((await listTags(o.target)).includes(b.from)) {
       log(`skip ${b.from}: published meanwhile (full tags are never overwritten)`);

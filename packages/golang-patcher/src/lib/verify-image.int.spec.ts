@@ -14,12 +14,14 @@ describe('the go1.26 patch on this machine', () => {
     expect(result.log).toMatch(/all \d+ diffs apply cleanly to go1\.26/);
   });
 
-  it('builds a patched glibc image whose plain `go build` has 0 raw SYSCALL sites and passes the probe', async () => {
+  it('builds a patched glibc image whose plain `go build` has 0 raw SYSCALL sites and passes the probe, and whose CGO_ENABLED=0 build is static and passes it too', async () => {
     const { ref } = await runPatch({ from: 'golang:1.26.8-bookworm', libc: 'glibc', output: 'tmp/golang-patcher-int/image.json' }, root, () => {});
     const v = await verifyPatchedImage(ref, join(root, 'packages/golang-patcher/probe'));
     expect(v.goExperiment).toBe('libcsyscall');
     expect(v.rawSites).toBe(0);
     expect(v.probe.failed).toBe(0);
     expect(v.probe.passed).toBeGreaterThanOrEqual(10);
+    expect(v.staticLinked).toBe(true);
+    expect(v.staticProbe).toMatchObject({ failed: 0, passed: v.probe.passed });
   });
 });

@@ -1,6 +1,7 @@
 // Verifying a patched golang image from the inside: a throwaway build FROM it compiles the probe with a plain
-// `go build` (the image's defaults), counts raw SYSCALL instructions in the binary and runs the probe. Any failure
-// fails the build, so a broken image never gets tagged further; the figures are read from the build log.
+// `go build` (the image's defaults), counts raw SYSCALL instructions in the binary and runs the probe; then the same
+// with `CGO_ENABLED=0` (the static libc mode: a self-contained binary, libc linked in). Any failure fails the build,
+// so a broken image never gets tagged further; the figures are read from the build log.
 import { type BuildImageOptions, buildImage, parseImageRef, removeImage } from '@confidential/image-builder';
 import { z } from 'zod';
 
@@ -13,6 +14,9 @@ export interface ImageVerification {
   rawSites: number;
   goExperiment: string;
   probe: ProbeResult;
+  /** the CGO_ENABLED=0 build has no ELF interpreter (its libc is linked in) */
+  staticLinked: boolean;
+  staticProbe: ProbeResult;
 }
 
 const MARK = 'golang-patcher-verify';
@@ -47,6 +51,9 @@ export async function verifyPatchedImage(image: string, probeDir: string, log: (
         `echo "${MARK} GOEXPERIMENT=$(go env GOEXPERIMENT)"`,
         `echo "${MARK} RAW_SITES=$(objdump -d --no-show-raw-insn /tmp/probe | grep -cE '\\ssyscall\\s*$' || true)"`,
         `echo "${MARK} PROBE=$(/tmp/probe | tail -n1)"`,
+        'CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -o /tmp/probe-static ./allinone',
+        `echo "${MARK} STATIC_INTERP=$(readelf -l /tmp/probe-static | grep -c 'program interpreter' || true)"`,
+        `echo "${MARK} STATIC_PROBE=$(/tmp/probe-static | tail -n1)"`,
       ]),
       tags: [tag],
       noCache: true,
@@ -63,7 +70,17 @@ export async function verifyPatchedImage(image: string, probeDir: string, log: (
     if (line === undefined) throw new Error(`verify of ${image}: the build log has no ${key} line`);
     return line.slice(`${MARK} ${key}=`.length);
   };
-  const probe = ProbeResult.safeParse(JSON.parse(value('PROBE')));
-  if (!probe.success) throw new Error(`verify of ${image}: the probe printed no result line`);
-  return { image, rawSites: Number(value('RAW_SITES')), goExperiment: value('GOEXPERIMENT'), probe: probe.data };
+  const probeResult = (key: string) => {
+    const probe = ProbeResult.safeParse(JSON.parse(value(key)));
+    if (!probe.success) throw new Error(`verify of ${image}: the probe printed no result line (${key})`);
+    return probe.data;
+  };
+  return {
+    image,
+    rawSites: Number(value('RAW_SITES')),
+    goExperiment: value('GOEXPERIMENT'),
+    probe: probeResult('PROBE'),
+    staticLinked: value('STATIC_INTERP') === '0',
+    staticProbe: probeResult('STATIC_PROBE'),
+  };
 }
