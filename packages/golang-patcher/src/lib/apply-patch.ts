@@ -17,6 +17,8 @@ export interface ApplyPatchOptions {
   checkOnly?: boolean;
   /** patch folder; default: patches/go<major.minor> of the package */
   patchDir?: string;
+  /** each output line as it comes (make.bash stages, hunk checks) */
+  log?: (line: string) => void;
 }
 
 export interface ApplyPatchResult {
@@ -43,7 +45,15 @@ export async function applyPatch(o: ApplyPatchOptions): Promise<ApplyPatchResult
     throw new Error(`${o.goroot} is ${version}, expected ${o.version}`);
   }
   const { file, args, env } = applyPatchCommand(o);
-  const r = await execa(file, args, { env, reject: false, all: true });
+  const run = execa(file, args, { env, reject: false, all: true });
+  let partial = '';
+  run.all?.on('data', (chunk: Buffer) => {
+    const lines = (partial + String(chunk)).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) o.log?.(line);
+  });
+  const r = await run;
+  if (partial) o.log?.(partial);
   if (r.exitCode !== 0) {
     throw new Error(`apply-patch.sh failed (exit ${r.exitCode}) for ${version}:\n${r.all ?? ''}`);
   }

@@ -1,0 +1,5 @@
+export interface ToolchainExecutorSchema {
+  goroot?: string;
+  dest?: string;
+  cc?: string;
+}
