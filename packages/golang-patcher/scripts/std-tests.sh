@@ -59,8 +59,8 @@ details = []
 allreg = 0
 # known, explained differences (see packages/golang-patcher/patches/go1.26/README.md, Limits)
 NOTES = ["Known causes of regressions:", "",
- "- `TestUnshareMountNameSpaceChroot` (syscall) builds a test binary with `CGO_ENABLED=0`, which this mode refuses by design (`GOEXPERIMENT=libcsyscall requires external (cgo) linking`).",
- "- `TestGdbCoreSignalBacktrace` (runtime), musl only: gdb unwinds from the crash's `raise` through libc `syscall()` to `runtime.sigtramp` with glibc, but musl ships no unwind tables (CFI) for `syscall()` and its signal restorer, so gdb walks garbage frames between them and never shows `<signal handler called>`. Upstream Go on musl raises with its own SYSCALL and restorer, outside musl.",
+ "- `TestGdbCoreSignalBacktrace` (runtime), musl only: gdb unwinds from the crash's `raise` through libc `syscall()` to `runtime.sigtramp` with glibc, but Debian's musl ships no unwind tables (CFI) for `syscall()` (`readelf -S` of its libc.so: `.eh_frame` 0x84 bytes, glibc's 0x256d0; no musl debug package), so gdb walks garbage frames and never shows `<signal handler called>`. Upstream Go on musl raises with its own SYSCALL, outside musl.",
+ "- `TestUnshareMountNameSpaceChroot` (syscall) builds its helper with `CGO_ENABLED=0` and runs it in an empty chroot: it passes through the static libc mode (libc linked in; before that mode the build was refused).",
  "- The secs column is wall time on 2 cores (a result Go's test cache already held shows its cached time); not a performance comparison.",
  "- `TestNewOSProc0` (runtime) is skipped in this mode by the patch (raw clone compiled out); it would otherwise abort the whole runtime test binary.", ""]
 for p in pkgs:
