@@ -1,6 +1,6 @@
 // Apply the Go runtime patch (patches/go<minor>/) to a copy of a GOROOT and
 // build it: a thin wrapper over scripts/apply-patch.sh (argument arrays only).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
@@ -15,6 +15,8 @@ export interface ApplyPatchOptions {
   cc?: string;
   /** only check that every diff applies (patch --dry-run) */
   checkOnly?: boolean;
+  /** remove dest first (after the GOROOT checks) */
+  replace?: boolean;
   /** patch folder; default: patches/go<major.minor> of the package */
   patchDir?: string;
   /** each output line as it comes (make.bash stages, hunk checks) */
@@ -44,6 +46,7 @@ export async function applyPatch(o: ApplyPatchOptions): Promise<ApplyPatchResult
   if (o.version && version !== o.version && version !== `go${o.version}`) {
     throw new Error(`${o.goroot} is ${version}, expected ${o.version}`);
   }
+  if (o.replace && !o.checkOnly) rmSync(o.dest, { recursive: true, force: true });
   const { file, args, env } = applyPatchCommand(o);
   const run = execa(file, args, { env, reject: false, all: true });
   let partial = '';

@@ -1,5 +1,4 @@
 // golang-patcher:toolchain — the patched GOROOT on the host, the base of verify, std-tests and bench.
-import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { nxExecutor, optionsOrThrow } from '@confidential/image-builder';
 import { execa } from 'execa';
@@ -9,9 +8,7 @@ import { ToolchainOptions } from './options.js';
 export async function runToolchain(raw: unknown, root: string, log: (line: string) => void = console.log): Promise<ApplyPatchResult> {
   const o = optionsOrThrow(ToolchainOptions, raw, 'golang-patcher:toolchain');
   const goroot = o.goroot ?? (await execa('go', ['env', 'GOROOT'])).stdout.trim();
-  const dest = resolve(root, o.dest);
-  rmSync(dest, { recursive: true, force: true });
-  const result = await applyPatch({ goroot, dest, cc: o.cc, log });
+  const result = await applyPatch({ goroot, dest: resolve(root, o.dest), cc: o.cc, replace: true, log });
   log(`golang-patcher:toolchain ${result.version} patched → ${o.dest}`);
   return result;
 }
