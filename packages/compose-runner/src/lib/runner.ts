@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import tar from 'tar-stream';
-import { docker as defaultDocker } from '@confidential/image-builder';
+import { docker as defaultDocker, lineSplitter } from '@confidential/image-builder';
 import { composeArgs, detectCompose, downArgs, PROJECT_NAME, projectName as makeProjectName, upArgs, type ComposeCli, type ProjectRef } from './cli.js';
 import { LogFollower, tailLogs, type LogLine } from './logs.js';
 import { renderCompose, withLabels, type ComposeModel, type DependsOnCondition } from './model.js';
@@ -306,12 +306,10 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
     up = execa(cli.command, composeArgs(cli, ref, upArgs(cli)), { reject: false, env, cancelSignal: abort.signal, forceKillAfterDelay: 3000, all: true });
     let upResult: Awaited<ReturnType<typeof execa>> | undefined;
     void up.then((r) => (upResult = r));
-    let partial = '';
-    up.all?.on('data', (chunk: Buffer) => {
-      const parts = (partial + String(chunk)).split(/\r?\n/);
-      partial = parts.pop() ?? '';
-      for (const line of parts) if (line.trim()) onEvent(`compose: ${line.trim()}`);
+    const upLines = lineSplitter((line) => {
+      if (line.trim()) onEvent(`compose: ${line.trim()}`);
     });
+    up.all?.on('data', (chunk: Buffer) => upLines.write(String(chunk)));
 
     const pending = [...(options.waitFor ?? [])];
     const deadline = started + options.timeoutMs;

@@ -2,6 +2,7 @@
 // build it: a thin wrapper over scripts/apply-patch.sh (argument arrays only).
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { lineSplitter } from '@confidential/image-builder';
 import { execa } from 'execa';
 
 export interface ApplyPatchOptions {
@@ -49,14 +50,10 @@ export async function applyPatch(o: ApplyPatchOptions): Promise<ApplyPatchResult
   if (o.replace && !o.checkOnly) rmSync(o.dest, { recursive: true, force: true });
   const { file, args, env } = applyPatchCommand(o);
   const run = execa(file, args, { env, reject: false, all: true });
-  let partial = '';
-  run.all?.on('data', (chunk: Buffer) => {
-    const lines = (partial + String(chunk)).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) o.log?.(line);
-  });
+  const lines = lineSplitter((line) => o.log?.(line));
+  run.all?.on('data', (chunk: Buffer) => lines.write(String(chunk)));
   const r = await run;
-  if (partial) o.log?.(partial);
+  if (lines.rest) o.log?.(lines.rest);
   if (r.exitCode !== 0) {
     throw new Error(`apply-patch.sh failed (exit ${r.exitCode}) for ${version}:\n${r.all ?? ''}`);
   }

@@ -6,7 +6,7 @@ import { type ContextEntry, packContext } from './context.js';
 import { baseImages, type Dockerfile, renderDockerfile } from './dockerfile.js';
 import { docker as defaultDocker } from './engine.js';
 import { inspectImage, pullImage } from './images.js';
-import { entryError, followStream, type StreamEntry } from './stream.js';
+import { entryError, followStream, lineSplitter, type StreamEntry } from './stream.js';
 
 export interface BuildImageOptions {
   /** a Dockerfile model (rendered) or Dockerfile text */
@@ -152,24 +152,20 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildResul
   } as unknown as Docker.ImageBuildOptions);
 
   const log: string[] = [];
-  let partial = '';
   let step: string | undefined;
   let cachedSteps = 0;
   let auxId: string | undefined;
   let error: string | undefined;
+  const lines = lineSplitter((line) => {
+    const clean = line.replace(/\r/g, '').replace(/\x1b\[[0-9;]*m/g, '');
+    if (/^Step \d+\/\d+ : /.test(clean)) step = clean;
+    if (/^ ---> Using cache$/.test(clean)) cachedSteps++;
+    log.push(clean);
+    progress(clean);
+  });
   const onEntry = (entry: StreamEntry) => {
     if (entry.aux?.ID) auxId = entry.aux.ID;
-    if (entry.stream !== undefined) {
-      const lines = (partial + entry.stream).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        const clean = line.replace(/\r/g, '').replace(/\x1b\[[0-9;]*m/g, '');
-        if (/^Step \d+\/\d+ : /.test(clean)) step = clean;
-        if (/^ ---> Using cache$/.test(clean)) cachedSteps++;
-        log.push(clean);
-        progress(clean);
-      }
-    }
+    if (entry.stream !== undefined) lines.write(entry.stream);
     if (entry.status) progress(`${entry.status}${entry.progress ? ` ${entry.progress}` : ''}`);
     const err = entryError(entry);
     if (err !== undefined && error === undefined) {
@@ -180,7 +176,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildResul
   try {
     await followStream(client, stream, 'build', onEntry);
   } catch (err) {
-    if (partial) log.push(partial);
+    if (lines.rest) log.push(lines.rest);
     const engineError = error ?? (err instanceof Error ? err.message : String(err));
     const missing = /pull access denied|manifest unknown|no such host|repository does not exist|dial tcp|i\/o timeout/i.exec(engineError);
     if (missing && step && /^Step \d+\/\d+ : FROM /i.test(step)) {
