@@ -120,7 +120,7 @@ unsigned long census_ld_main(unsigned long *sp) {
 	char **argv = (char **)(sp + 1), **envp = argv + sp[0] + 1, **e = envp;
 	Elf64_auxv_t *av, *at_base = NULL;
 	const Elf64_Phdr *prog_ph = NULL, *ld_ph;
-	const char *out, *sf, *name, *c;
+	const char *out, *sf;
 	unsigned long prog_phnum = 0, bias, entry, i;
 	int ld_phnum;
 	while (*e) e++;
@@ -138,9 +138,7 @@ unsigned long census_ld_main(unsigned long *sp) {
 	bias = map_elf(CENSUS_REAL_INTERP, &entry, &ld_ph, &ld_phnum);
 	at_base->a_un.a_val = bias;
 	if (!sites) return entry;
-	for (name = c = CENSUS_REAL_INTERP; *c; c++)
-		if (*c == '/') name = c + 1;
-	if (!rewrite_object(name, ld_ph, ld_phnum, bias)) census_fail("no SYSCALL site of the dynamic loader rewritten\n");
+	if (!rewrite_object(base_name(CENSUS_REAL_INTERP), ld_ph, ld_phnum, bias)) census_fail("no SYSCALL site of the dynamic loader rewritten\n");
 	for (i = 0; prog_ph && i < prog_phnum; i++) // the program's bias from its PT_PHDR
 		if (prog_ph[i].p_type == PT_PHDR)
 			rewrite_object("MAIN", prog_ph, (int)prog_phnum, (unsigned long)prog_ph - prog_ph[i].p_vaddr);

@@ -257,12 +257,25 @@ static NOREG long rewrite_sites(const char *obj, size_t olen, int col, unsigned 
 #define MAXFD 4096
 static const char *fd_obj[MAXFD]; // the first site line of the file's object
 
+// what follows a path's last '/', as the sites name an object
+static NOREG const char *base_name(const char *path) {
+	const char *b = path;
+	for (; *path; path++)
+		if (*path == '/') b = path + 1;
+	return b;
+}
+
+static NOREG size_t c_strlen(const char *s) {
+	size_t n = 0;
+	while (s[n]) n++;
+	return n;
+}
+
 static NOREG const char *find_obj(const char *path) {
-	const char *b = path, *p, *line;
-	for (p = path; *p; p++)
-		if (*p == '/') b = p + 1;
+	const char *b = base_name(path), *line;
+	size_t n = c_strlen(b);
 	for (line = sites; line && *line; line = next_line(line))
-		if (obj_is(line, b, (size_t)(p - b))) return line;
+		if (obj_is(line, b, n)) return line;
 	return NULL;
 }
 
@@ -287,12 +300,6 @@ long ENTRY_CALLED census_hook(long *f) {
 	}
 	f[6] = r;
 	return r;
-}
-
-static NOREG size_t c_strlen(const char *s) {
-	size_t n = 0;
-	while (s[n]) n++;
-	return n;
 }
 
 static void census_fail(const char *msg) {
@@ -340,13 +347,11 @@ static long rewrite_object(const char *obj, const ElfW(Phdr) *ph, int phnum, uns
 
 #ifndef CENSUS_LD
 #include <stdlib.h>
-#include <string.h>
 
 static int census_rewrite(struct dl_phdr_info *info, size_t size, void *data) {
 	// the program comes first (glibc names it "", static musl "/proc/self/exe")
 	long *stats = data;
-	const char *name = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
-	const char *obj = stats[1]++ == 0 ? "MAIN" : name ? name + 1 : info->dlpi_name;
+	const char *obj = stats[1]++ == 0 ? "MAIN" : info->dlpi_name ? base_name(info->dlpi_name) : "";
 	(void)size;
 	stats[0] += rewrite_object(obj, info->dlpi_phdr, info->dlpi_phnum, info->dlpi_addr);
 	return 0;
