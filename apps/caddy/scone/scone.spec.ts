@@ -3,20 +3,21 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { appTargets, loadAppConfig } from '@confidential/app';
 import { loadSessionFile, renderSession, sconeUploadCommand } from '@confidential/cas-policy';
 import { runSign, sconeRuntimeEnv } from '@confidential/signer';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const app = join(import.meta.dirname, '..');
-const project = JSON.parse(readFileSync(join(app, 'project.json'), 'utf8')) as {
-  targets: { sign: { options: Record<string, unknown>; configurations: { scone: Record<string, unknown> } } };
-};
+const workspace = join(app, '../..');
+// the sign target as the plugin infers it from apps/caddy/confidential.yml
+const { targets } = appTargets(loadAppConfig(workspace, 'apps/caddy/confidential.yml'));
+const sign = targets.sign as { options: Record<string, unknown>; configurations: { scone: Record<string, unknown> } };
 
 describe('caddy with the scone backend', () => {
   it('renders the builder + signer stages of the original (golden Dockerfile)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'caddy-scone-'));
-    const { sign } = project.targets;
     await runSign({ ...sign.options, ...sign.configurations.scone, outputDir: out }, '/', () => {});
     const dockerfile = readFileSync(join(out, 'Dockerfile.signer'), 'utf8');
     expect(dockerfile).toBe(readFileSync(join(import.meta.dirname, 'Dockerfile.golden'), 'utf8'));
@@ -33,7 +34,7 @@ describe('caddy with the scone backend', () => {
     const { cas, upload, caddy } = compose.services;
     expect(cas?.devices).toEqual(['/dev/sgx_enclave']);
     expect(caddy?.devices).toEqual(['/dev/sgx_enclave']);
-    expect(caddy?.environment).toEqual({ ...sconeRuntimeEnv(), SCONE_CAS_ADDR: 'cas' });
+    expect(caddy?.environment).toEqual({ ...sconeRuntimeEnv({ binary: sign.configurations.scone.binary as string, include: sign.options.include as string[], configId: sign.options.configId as string }), SCONE_CAS_ADDR: 'cas' });
     expect(caddy?.command).toEqual(['caddy', 'file-server', '--domain', 'localhost']);
     const { args } = sconeUploadCommand({ sessionFile: join(app, 'session.yml') });
     expect(upload?.command).toEqual(args.slice(args.indexOf('scone')));

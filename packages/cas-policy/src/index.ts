@@ -30,7 +30,7 @@ export {
   type AccessEntry,
 } from './lib/schema.js';
 export { CommandSyntaxError, splitCommand } from './lib/argv.js';
-export { loadSessionFile, loadSessionText, parseYamlWith, positionOf, zodIssues, type LoadedSession, type LoadedYaml } from './lib/load.js';
+export { loadSessionFile, loadSessionText, type LoadedSession } from './lib/load.js';
 export { LINT_RULES, lintOrThrow, lintSession, secretReferences, type LintCode, type LintOptions } from './lib/lint.js';
 export { Measurement, loadMeasurementFile, loadMeasurementText } from './lib/measurement.js';
 export { bindMeasurement, renderSession, type BindOptions } from './lib/bind.js';

@@ -1,6 +1,5 @@
 export * from './lib/dockerfile.js';
 export * from './lib/engine.js';
-export * from './lib/errors.js';
 export * from './lib/extract.js';
 export * from './lib/stream.js';
 export * from './lib/context.js';

@@ -4,7 +4,8 @@
 // a function of the session's content alone, so the same content gives the same bytes.
 import { stringify } from 'yaml';
 import { PolicyError } from './errors.js';
-import { positionOf, type LoadedSession } from './load.js';
+import { positionOf } from '@confidential/kit';
+import type { LoadedSession } from './load.js';
 import { Mrenclave, Session } from './schema.js';
 
 const HEADER = new Set(['name', 'version', 'predecessor']);

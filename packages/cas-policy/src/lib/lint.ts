@@ -1,7 +1,8 @@
 // Lint: things that are valid session language but weaken the policy. Each finding has a code; `strict` makes
 // them errors.
 import { issuePath, PolicyError, type PolicyIssue } from './errors.js';
-import { positionOf, type LoadedSession } from './load.js';
+import { positionOf } from '@confidential/kit';
+import type { LoadedSession } from './load.js';
 
 export const LINT_RULES = {
   CP001: 'attestation disabled (security.attestation.mode: none)',

@@ -2,7 +2,7 @@
 // can add fields; the ones we use are checked.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseYamlWith, type LoadedYaml } from './load.js';
+import { parseYamlWith, type LoadedYaml } from '@confidential/kit';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (sha256)');
 const FileDigest = z.object({ path: z.string().min(1), sha256: Sha256 });

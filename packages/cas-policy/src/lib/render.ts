@@ -5,7 +5,8 @@ import { dirname, resolve } from 'node:path';
 import { bindMeasurement, renderSession } from './bind.js';
 import { PolicyError, type PolicyIssue } from './errors.js';
 import { lintOrThrow } from './lint.js';
-import { loadSessionFile, loadSessionText, positionOf } from './load.js';
+import { positionOf } from '@confidential/kit';
+import { loadSessionFile, loadSessionText } from './load.js';
 import { loadMeasurementText, type Measurement } from './measurement.js';
 
 export interface RenderFilesOptions {

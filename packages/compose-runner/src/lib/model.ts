@@ -6,7 +6,7 @@
 // docker-compose v1, is YAML 1.1: unquoted `80:80` is a base-60 number and `on`/`yes` are booleans).
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { formatIssues } from '@confidential/image-builder';
+import { formatIssues } from '@confidential/kit';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export const ServiceName = z.string().regex(NAME, 'expected a service name of letters, digits, "_", "." or "-"');

@@ -2,7 +2,7 @@
 // Only the instructions the project needs, and only what the classic builder accepts (no BuildKit-only
 // flags such as COPY --chmod: engines here have no buildx); every value is quoted the way the Dockerfile parser expects.
 import { z } from 'zod';
-import { parseOrThrow } from './errors.js';
+import { parseOrThrow } from '@confidential/kit';
 
 /** An image reference; `digest` pins it (rendered as `image:tag@sha256:…`). */
 export const ImageRef = z.strictObject({

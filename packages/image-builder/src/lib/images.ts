@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { docker as defaultDocker } from './engine.js';
-import { formatIssues } from './errors.js';
+import { formatIssues } from '@confidential/kit';
 import { followStream, type StreamEntry } from './stream.js';
 
 export interface ImageInfo {
@@ -107,12 +107,13 @@ export const ImageJson = z
   .loose();
 export type ImageJson = z.infer<typeof ImageJson>;
 
-/** Builds the image.json record of an image in the engine (digest: the first repo digest, or null). */
+/** Builds the image.json record of an image in the engine (digest: the first repo digest, or null); a function of the image alone. */
 export async function imageJsonFor(ref: string, client: Docker = defaultDocker(), extra: Record<string, unknown> = {}): Promise<ImageJson> {
   const info = await inspectImage(ref, client);
   if (!info) throw new Error(`image ${ref} is not in the engine`);
   const digest = info.repoDigests.map((d) => d.split('@')[1]).find((d): d is string => !!d) ?? null;
-  return { ref, id: info.id, digest, size: info.size, labels: info.labels, builtAt: new Date().toISOString(), ...extra };
+  // builtAt is the image's own creation time: the same image always gives the same record (downstream Nx hashes stay put)
+  return { ref, id: info.id, digest, size: info.size, labels: info.labels, builtAt: info.created, ...extra };
 }
 
 export async function writeImageJson(path: string, record: ImageJson): Promise<void> {

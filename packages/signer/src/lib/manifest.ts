@@ -3,7 +3,7 @@ import { createPublicKey, sign as edSign, verify as edVerify, type KeyObject } f
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { parseOrThrow } from '@confidential/image-builder';
+import { parseOrThrow } from '@confidential/kit';
 import { canonicalJson, computeMeasurement, sha256File } from './measure.js';
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits');

@@ -32,6 +32,8 @@ export const SignOptions = z.strictObject({
   /** Ed25519 private key (PEM); default: generated once at ~/.config/confidential/signer-key.pem */
   keyFile: z.string().min(1).optional(),
   outputDir: z.string().min(1),
+  /** the config id `<session>/<service>` the program is started with (SCONE_CONFIG_ID); required for scone */
+  configId: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected <session>/<service>').optional(),
   /** scone: version of the SCONE packages image */
   sconeVersion: z.string().regex(/^[\w][\w.-]*$/, 'expected an image tag such as "6.0.2"').default('6.0.2'),
   /** scone: the stage that builds the native binary (image-builder model), before the signer stage */

@@ -20,13 +20,16 @@ RUN mkdir /binary-fs-dir \\
  && scone-signer sign --sconify --extensions libbinaryfs.so --heap 2g --syslibs 1 --dlopen 0 /caddy/cmd/caddy/caddy
 `;
 
+/** The original caddy example's options (the library has no app defaults). */
+const ORIGINAL = { binary: '/caddy/cmd/caddy/caddy', include: ['/caddy/*'], hostPaths: ['/root/.local/share/caddy/'], configId: 'caddy/binaryfs' };
+
 describe('scone backend', () => {
   it('renders the original builder steps (golden)', () => {
-    expect(renderSconeDockerfile({}, [{ name: 'builder', from: { image: 'ghcr.io/scontain/golang', tag: '1-alpine' } }])).toBe(GOLDEN);
+    expect(renderSconeDockerfile(ORIGINAL, [{ name: 'builder', from: { image: 'ghcr.io/scontain/golang', tag: '1-alpine' } }])).toBe(GOLDEN);
   });
 
   it('emits the original commands as argument arrays', () => {
-    expect(sconeCommands()).toEqual({
+    expect(sconeCommands(ORIGINAL)).toEqual({
       binaryfsEnv: { SCONE_MODE: 'SIM', SCONE_HEAP: '3G' },
       binaryfs: ['scone', 'binaryfs', '/', '/binary-fs-dir', '-v', '--include', '/caddy/*', '--host-path', '/root/.local/share/caddy/'],
       link: ['gcc', '/binary-fs-dir/binary_fs_blob.s', './libbinary_fs_template.a', '-shared', '-o', '/libbinaryfs.so'],
@@ -35,7 +38,7 @@ describe('scone backend', () => {
   });
 
   it('gives the original runtime environment', () => {
-    expect(sconeRuntimeEnv()).toEqual({
+    expect(sconeRuntimeEnv(ORIGINAL)).toEqual({
       SCONE_MODE: 'hw',
       SCONE_VERSION: '1',
       SCONE_CONFIG_ID: 'caddy/binaryfs',
@@ -45,16 +48,16 @@ describe('scone backend', () => {
   });
 
   it('maps typed options: version, heap units, booleans, several globs and host paths', () => {
-    const c = sconeCommands({ heap: '512m', syslibs: false, dlopen: true, include: ['/a/*', '/b/**'], hostPaths: ['/h1', '/h2/'] });
+    const c = sconeCommands({ ...ORIGINAL, heap: '512m', syslibs: false, dlopen: true, include: ['/a/*', '/b/**'], hostPaths: ['/h1', '/h2/'] });
     expect(c.sign.slice(5, 11)).toEqual(['--heap', '512m', '--syslibs', '0', '--dlopen', '1']);
     expect(c.binaryfs.slice(5)).toEqual(['--include', '/a/*', '--include', '/b/**', '--host-path', '/h1', '--host-path', '/h2/']);
-    const { args } = renderSconeStages({ sconeVersion: '6.1.0' });
+    const { args } = renderSconeStages({ ...ORIGINAL, sconeVersion: '6.1.0' });
     expect(args).toEqual([{ name: 'SCONE_PACKAGES_IMAGE', default: 'registry.scontain.com/scone.cloud/scone-alpine-pkgs:6.1.0' }]);
   });
 
   it('rejects badly typed options with the field named', () => {
-    expect(() => sconeCommands({ heap: '2 GB' })).toThrow(/scone options heap: expected a size/);
-    expect(() => sconeCommands({ syslibs: 1 as unknown as boolean })).toThrow(/scone options syslibs/);
-    expect(() => sconeRuntimeEnv({ configId: 'caddy' })).toThrow(/configId: expected <session>\/<service>/);
+    expect(() => sconeCommands({ ...ORIGINAL, heap: '2 GB' })).toThrow(/scone options heap: expected a size/);
+    expect(() => sconeCommands({ ...ORIGINAL, syslibs: 1 as unknown as boolean })).toThrow(/scone options syslibs/);
+    expect(() => sconeRuntimeEnv({ ...ORIGINAL, configId: 'caddy' })).toThrow(/configId: expected <session>\/<service>/);
   });
 });

@@ -2,7 +2,8 @@
 // (needs the SCONE images); it is checked by what it emits (golden tests).
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { parseOrThrow, renderDockerfile, type Stage } from '@confidential/image-builder';
+import { renderDockerfile, type Stage } from '@confidential/image-builder';
+import { parseOrThrow } from '@confidential/kit';
 import { HeapSize } from './options.js';
 
 export const SconeOptions = z.strictObject({
@@ -13,12 +14,12 @@ export const SconeOptions = z.strictObject({
   from: z.union([z.strictObject({ stage: z.string().min(1) }), z.strictObject({ image: z.string().min(1) })]).default({ stage: 'builder' }),
   stageName: z.string().regex(/^[a-z][a-z0-9_.-]*$/).default('signer'),
   /** the native binary inside the builder (signed in place, as the original does) */
-  binary: z.string().startsWith('/').default('/caddy/cmd/caddy/caddy'),
+  binary: z.string().startsWith('/', 'expected an absolute path in the builder'),
   /** root scanned by scone binaryfs */
   root: z.string().startsWith('/').default('/'),
   binaryfsDir: z.string().startsWith('/').default('/binary-fs-dir'),
-  include: z.array(z.string().min(1)).min(1).default(['/caddy/*']),
-  hostPaths: z.array(z.string().startsWith('/')).default(['/root/.local/share/caddy/']),
+  include: z.array(z.string().min(1)).min(1, 'expected at least one glob'),
+  hostPaths: z.array(z.string().startsWith('/')).default([]),
   heap: HeapSize.default('2g'),
   binaryfsHeap: HeapSize.default('3G'),
   syslibs: z.boolean().default(true),
@@ -27,7 +28,7 @@ export const SconeOptions = z.strictObject({
   /** where the linked extension is installed in the builder */
   extensionDir: z.string().startsWith('/').default('/usr/lib'),
   /** runtime: SCONE_CONFIG_ID (<session>/<service>) */
-  configId: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected <session>/<service>').default('caddy/binaryfs'),
+  configId: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected <session>/<service>'),
   edmmMode: z.enum(['auto', 'enable', 'disable']).default('auto'),
 });
 export type SconeOptions = z.infer<typeof SconeOptions>;
@@ -48,7 +49,7 @@ export interface SconeCommands {
   sign: string[];
 }
 
-export function sconeCommands(input: SconeOptionsInput = {}): SconeCommands {
+export function sconeCommands(input: SconeOptionsInput): SconeCommands {
   const o = parseOrThrow(SconeOptions, input, 'scone options');
   return {
     binaryfsEnv: { SCONE_MODE: 'SIM', SCONE_HEAP: o.binaryfsHeap },
@@ -62,7 +63,7 @@ export function sconeCommands(input: SconeOptionsInput = {}): SconeCommands {
 }
 
 /** The environment the confidential binary runs with (run_test.sh of the original). */
-export function sconeRuntimeEnv(input: SconeOptionsInput = {}): Record<string, string> {
+export function sconeRuntimeEnv(input: SconeOptionsInput): Record<string, string> {
   const o = parseOrThrow(SconeOptions, input, 'scone options');
   return {
     SCONE_MODE: 'hw',
@@ -74,7 +75,7 @@ export function sconeRuntimeEnv(input: SconeOptionsInput = {}): Record<string, s
 }
 
 /** The packages stage and the signer stage (binaryfs → link → sign), as image-builder Stage models. */
-export function renderSconeStages(input: SconeOptionsInput = {}): { args: { name: string; default: string }[]; stages: Stage[] } {
+export function renderSconeStages(input: SconeOptionsInput): { args: { name: string; default: string }[]; stages: Stage[] } {
   const o = parseOrThrow(SconeOptions, input, 'scone options');
   const c = sconeCommands(o);
   const words = (argv: string[], quoted: Set<number>) => argv.map((a, i) => (quoted.has(i) ? dq(a) : shWord(a))).join(' ');
@@ -109,7 +110,7 @@ export function renderSconeStages(input: SconeOptionsInput = {}): { args: { name
 }
 
 /** The stages rendered as Dockerfile text (FROM of the signer stage must name an earlier stage or image). */
-export function renderSconeDockerfile(input: SconeOptionsInput = {}, before: Stage[] = []): string {
+export function renderSconeDockerfile(input: SconeOptionsInput, before: Stage[] = []): string {
   const { args, stages } = renderSconeStages(input);
   const [packages, signer] = stages as [Stage, Stage];
   return renderDockerfile({ args, stages: [packages, ...before, signer] });

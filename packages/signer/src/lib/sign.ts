@@ -3,7 +3,7 @@
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { parseOrThrow } from '@confidential/image-builder';
+import { parseOrThrow } from '@confidential/kit';
 import { collectFiles, renderBlobAssembly } from './binaryfs.js';
 import { loadOrCreateKey } from './keys.js';
 import { signManifest, writeManifest, type Manifest } from './manifest.js';

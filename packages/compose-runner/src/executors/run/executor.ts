@@ -3,7 +3,8 @@
 // (paths copied out of the test container). Success iff the test service exits 0. Always tears down.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { optionsOrThrow, verifyImageJson } from '@confidential/image-builder';
+import { verifyImageJson } from '@confidential/image-builder';
+import { optionsOrThrow } from '@confidential/kit';
 import type { LogLine } from '../../lib/logs.js';
 import type { ComposeModel } from '../../lib/model.js';
 import { runCompose, type RunComposeOptions, type RunComposeResult } from '../../lib/runner.js';

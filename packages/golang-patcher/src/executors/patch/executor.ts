@@ -1,6 +1,7 @@
 // golang-patcher:patch — builds the patched golang image from an upstream one and records it in image.json.
 import { resolve } from 'node:path';
-import { nxExecutor, optionsOrThrow, writeImageJson } from '@confidential/image-builder';
+import { writeImageJson } from '@confidential/image-builder';
+import { nxExecutor, optionsOrThrow } from '@confidential/kit';
 import { execa } from 'execa';
 import { buildPatchedImage, goVersionOfTag } from '../../lib/patch-image.js';
 import { PatchOptions } from './options.js';

@@ -6,7 +6,7 @@ import { publishPlan } from '../../lib/publish.js';
 import { listTags } from '../../lib/registry-tags.js';
 import { planSync, type SyncPlan } from '../../lib/tags.js';
 import { patchedMinors } from '../../lib/versions.js';
-import { nxExecutor, optionsOrThrow } from '@confidential/image-builder';
+import { nxExecutor, optionsOrThrow } from '@confidential/kit';
 import { SyncOptions } from './options.js';
 
 export async function runSync(raw: unknown, root: string): Promise<SyncPlan> {

@@ -1,6 +1,6 @@
 // golang-patcher:toolchain — the patched GOROOT on the host, the base of verify, std-tests and bench.
 import { resolve } from 'node:path';
-import { nxExecutor, optionsOrThrow } from '@confidential/image-builder';
+import { nxExecutor, optionsOrThrow } from '@confidential/kit';
 import { execa } from 'execa';
 import { type ApplyPatchResult, applyPatch } from '../../lib/apply-patch.js';
 import { ToolchainOptions } from './options.js';

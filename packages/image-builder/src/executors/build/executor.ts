@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildImage, stageNamesOfText } from '../../lib/build.js';
-import { optionsOrThrow, nxExecutor } from '../../lib/errors.js';
+import { optionsOrThrow, nxExecutor } from '@confidential/kit';
 import { imageJsonFor, verifyImageJson, writeImageJson } from '../../lib/images.js';
 import { BuildOptions } from './options.js';
 

@@ -1,7 +1,7 @@
 // image-builder:extract — copies files out of a built image (e.g. binaries to sign on the host).
 import { rm } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { optionsOrThrow, nxExecutor } from '../../lib/errors.js';
+import { optionsOrThrow, nxExecutor } from '@confidential/kit';
 import { extractFromImage } from '../../lib/extract.js';
 import { verifyImageJson } from '../../lib/images.js';
 import { ExtractOptions } from './options.js';

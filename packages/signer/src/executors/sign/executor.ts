@@ -2,7 +2,7 @@
 // scone: the builder stages (Dockerfile.signer) and the commands/env (scone.json) in outputDir.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { nxExecutor, optionsOrThrow } from '@confidential/image-builder';
+import { nxExecutor, optionsOrThrow } from '@confidential/kit';
 import { SignOptions } from '../../lib/options.js';
 import { renderSconeDockerfile, sconeCommands, sconeRuntimeEnv, type SconeOptionsInput } from '../../lib/scone.js';
 import { sign } from '../../lib/sign.js';
@@ -14,7 +14,9 @@ export async function runSign(raw: unknown, root: string, log: (line: string) =>
     log(`signer:sign (sim) ${result.binary}, ${result.extension}, ${result.manifestPath}`);
     return { success: true };
   }
+  if (!options.configId) throw new Error('signer:sign: option "configId" is invalid: the scone backend needs the config id <session>/<service>.');
   const scone: SconeOptionsInput = {
+    configId: options.configId,
     sconeVersion: options.sconeVersion,
     binary: options.binary,
     include: options.include,

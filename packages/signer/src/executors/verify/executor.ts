@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { z } from 'zod';
-import { optionsOrThrow } from '@confidential/image-builder';
+import { optionsOrThrow } from '@confidential/kit';
 import { verify } from '../../lib/manifest.js';
 import { createPublicKey } from 'node:crypto';
 

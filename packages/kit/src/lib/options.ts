@@ -1,12 +1,7 @@
-// One way to turn zod issues into sentences that name the source, the field path and what was expected.
+// Validating values and executor options with zod, and the Nx executor wrapper: one sentence per problem,
+// naming the source, the field path and what was expected.
 import type { z } from 'zod';
-
-/** `stages[1].instructions[0].from` style path. */
-export function issuePath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
-    .join('');
-}
+import { issuePath } from './issues.js';
 
 /** "<source> <path>: <message>" per issue, one per line. */
 export function formatIssues(source: string, error: z.ZodError): string {
@@ -20,13 +15,13 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, sou
   return result.data;
 }
 
-/** Validates executor options; a bad option gives one sentence naming it and what was expected. */
-export function optionsOrThrow<S extends z.ZodType>(schema: S, raw: unknown, executor: string): z.output<S> {
+/** Validates executor or CLI options; a bad option gives one sentence naming it and what was expected. */
+export function optionsOrThrow<S extends z.ZodType>(schema: S, raw: unknown, source: string): z.output<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const name = issue ? issuePath(issue.path) || '(options)' : '(options)';
-  throw new Error(`${executor}: option "${name}" is invalid: ${issue?.message ?? 'unexpected value'}.`, { cause: result.error });
+  throw new Error(`${source}: option "${name}" is invalid: ${issue?.message ?? 'unexpected value'}.`, { cause: result.error });
 }
 
 /**

@@ -1,0 +1,222 @@
+// The generic pipeline, once: app config → Nx targets. Each target names the packages whose code it runs (their
+// `production` files, and their build in dependsOn), reads only its upstream targets' outputs, and writes under
+// dist/<app root>/. Image targets hash the engine's id of their tag (a runtime input): an image gone from the
+// engine is a cache miss, rebuilt from the layer cache, never a failure that asks for --skip-nx-cache.
+import type { TargetConfiguration } from '@nx/devkit';
+import type { LoadedApp } from './config.js';
+
+/** The sim policy service image, built once by cas-policy:image for every app. */
+export const POLICY_SERVICE_IMAGE_JSON = 'dist/packages/cas-policy/image/image.json';
+
+/** Code that a target runs: the executor's package and the workspace packages it imports. */
+const CODE = {
+  app: ['confidential-app', 'kit'],
+  image: ['image-builder', 'kit'],
+  golang: ['golang-patcher', 'image-builder', 'kit'],
+  signer: ['signer', 'image-builder', 'kit'],
+  policy: ['cas-policy', 'kit'],
+  compose: ['compose-runner', 'image-builder', 'kit'],
+} as const;
+
+const code = (projects: readonly string[]) => ({ input: 'production', projects: [...projects] });
+const built = (project: string) => ({ projects: [project], target: 'build' });
+const upstream = (glob = '**/*') => ({ dependentTasksOutputFiles: glob, transitive: false });
+
+/**
+ * The runtime input of an image target: the engine's id of its tag, or a one-off value when the engine does not
+ * have it (so that a cached record of a gone image is never restored). A shell command, as Nx runs it.
+ */
+export function imageState(ref: string): { runtime: string } {
+  return { runtime: `docker image inspect --format '{{.Id}}' ${ref} 2>/dev/null || echo "absent $(date +%s%N) $$"` };
+}
+
+export interface AppTargets {
+  targets: Record<string, TargetConfiguration>;
+  /** the tags of the images the app builds */
+  images: { golang: string; native: string; runtime: string };
+}
+
+export function appTargets(app: LoadedApp): AppTargets {
+  const { config: c, root, name, file } = app;
+  const out = `dist/${root}`;
+  const at = (p: string) => `${root}/${p}`;
+  const golangRef = `confidential/golang:${c.go.version}-${c.distro}${c.libc === 'musl' ? '-musl' : ''}`;
+  const nativeRef = `confidential/${name}-native:dev`;
+  const runtimeRef = `confidential/${name}:dev`;
+  const bin = c.binary;
+  const goEnv = { kind: 'ENV', vars: { GOFLAGS: '-mod=vendor -trimpath', GOPROXY: 'off' } } as const;
+
+  const targets: Record<string, TargetConfiguration> = {
+    modules: {
+      metadata: { description: `Fetch ${c.go.module ?? `${at(c.go.source!)}'s modules`} through the Go module proxy and vendor them for the offline image builds; assemble the embedded files (${c.embed.files.map((f) => f.to).join(', ')}).` },
+      executor: '@confidential/app:modules',
+      dependsOn: [built('confidential-app')],
+      inputs: [code(CODE.app), `{projectRoot}/${file.slice(root.length + 1)}`, ...(c.go.source ? [`{projectRoot}/${c.go.source}/**/*`] : []), ...c.embed.files.filter((f) => !f.from.startsWith('module:')).map((f) => `{projectRoot}/${f.from}/**/*`), { runtime: 'go env GOVERSION GOPROXY GOFLAGS' }],
+      options: { config: file, outputDir: out },
+      outputs: [`{workspaceRoot}/${out}/go`, `{workspaceRoot}/${out}/site`],
+      cache: true,
+    },
+    golang: {
+      metadata: { description: `The patched golang image ${golangRef}: golang:${c.go.version}-${c.distro} with the libcsyscall runtime patch (${c.libc}), toolchain rebuilt in the image.` },
+      executor: '@confidential/golang-patcher:patch',
+      dependsOn: [built('golang-patcher'), { projects: ['image-builder'], target: 'base-images' }],
+      inputs: [code(CODE.golang), imageState(golangRef)],
+      options: { from: `golang:${c.go.version}-${c.distro}`, libc: c.libc, output: `${out}/golang/image.json` },
+      outputs: [`{workspaceRoot}/${out}/golang`],
+      cache: true,
+    },
+    native: {
+      metadata: { description: `${bin} built twice from the same vendored sources — with the patched toolchain (${bin}.native, 0 raw SYSCALL instructions by golang-patcher's scanner) and with upstream Go (${bin}.upstream)${c.tools.length ? ` — and the app's tools (${c.tools.map((t) => t.name).join(', ')})` : ''}.` },
+      executor: '@confidential/image-builder:build',
+      dependsOn: [built('image-builder'), 'golang', 'modules'],
+      inputs: [code(CODE.image), '{workspaceRoot}/packages/golang-patcher/scripts/scan-syscalls.sh', '{workspaceRoot}/packages/golang-patcher/scripts/scanner/main.go', ...c.tools.map((t) => `{projectRoot}/${t.source}/**/*`), upstream(), imageState(nativeRef)],
+      options: {
+        args: [{ name: 'GOLANG' }],
+        stages: [
+          {
+            name: 'upstream',
+            from: { image: 'golang', tag: `${c.go.version}-${c.distro}` },
+            instructions: [
+              { kind: 'COPY', src: ['src'], dest: '/src' },
+              goEnv,
+              { kind: 'RUN', commands: ['cd /src/app', `go build -o /out/${bin}.upstream ${c.go.main}`, ...c.tools.flatMap((t) => [`cd /src/tools/${t.name}`, `CGO_ENABLED=0 go build -o /out/${t.name} .`])] },
+            ],
+          },
+          {
+            name: 'native',
+            from: { arg: 'GOLANG' },
+            instructions: [
+              { kind: 'COPY', src: ['src/app'], dest: '/src/app' },
+              { kind: 'COPY', src: ['scanner'], dest: '/scanner' },
+              goEnv,
+              {
+                kind: 'RUN',
+                commands: [
+                  'cd /src/app',
+                  `go build -o /out/${bin}.native ${c.go.main}`,
+                  `go version -m /out/${bin}.native | grep -q 'GOEXPERIMENT=libcsyscall'`,
+                  `bash /scanner/scan-syscalls.sh --require-zero /out/${bin}.native > /out/${bin}.native.scan.json`,
+                ],
+              },
+              { kind: 'COPY', from: 'upstream', src: [`/out/${bin}.upstream`, ...c.tools.map((t) => `/out/${t.name}`)], dest: '/out/' },
+            ],
+          },
+        ],
+        context: [
+          { src: `${out}/go/src`, dest: 'src/app' },
+          ...c.tools.map((t) => ({ src: at(t.source), dest: `src/tools/${t.name}` })),
+          { src: 'packages/golang-patcher/scripts/scan-syscalls.sh', dest: 'scanner/scan-syscalls.sh' },
+          { src: 'packages/golang-patcher/scripts/scanner/main.go', dest: 'scanner/scanner/main.go' },
+        ],
+        images: { GOLANG: `${out}/golang/image.json` },
+        tags: [nativeRef],
+        output: `${out}/native/image.json`,
+      },
+      outputs: [`{workspaceRoot}/${out}/native`],
+      cache: true,
+    },
+    binaries: {
+      metadata: { description: `Copy ${bin}.native, ${bin}.upstream${c.tools.map((t) => `, ${t.name}`).join('')} and the scan out of the native image, for signing and for the runtime image.` },
+      executor: '@confidential/image-builder:extract',
+      dependsOn: [built('image-builder'), 'native'],
+      inputs: [code(CODE.image), upstream('**/image.json')],
+      options: { image: `${out}/native/image.json`, paths: ['/out'], outputDir: `${out}/bin` },
+      outputs: [`{workspaceRoot}/${out}/bin`],
+      cache: true,
+    },
+    sign: {
+      metadata: { description: `The confidential transformation (sim backend; --configuration=scone renders SCONE's steps): embed ${c.embed.include.join(', ')} (binaryfs), attach the extension, measure and sign; measurement.json.` },
+      executor: '@confidential/signer:sign',
+      dependsOn: [built('signer'), 'binaries', 'modules'],
+      inputs: [code(CODE.signer), upstream()],
+      options: {
+        backend: 'sim',
+        binary: `${out}/bin/out/${bin}.native`,
+        include: c.embed.include,
+        root: `${out}/site`,
+        hostPaths: c.embed.hostPaths,
+        ...c.sign,
+        libc: c.libc,
+        configId: app.configId,
+        outputDir: `${out}/sign`,
+      },
+      ...(c.scone
+        ? { configurations: { scone: { backend: 'scone', binary: c.scone.binary, root: '/', sconeVersion: c.scone.version, sconeBuilder: c.scone.builder, outputDir: `${out}/scone` } } }
+        : {}),
+      outputs: [`{workspaceRoot}/${out}/sign`, `{workspaceRoot}/${out}/scone`],
+      cache: true,
+    },
+    policy: {
+      metadata: { description: `${at(c.session.file)} with the measurement bound into ${c.session.service}'s mrenclaves, validated and linted.` },
+      executor: '@confidential/cas-policy:render',
+      dependsOn: [built('cas-policy'), 'sign'],
+      inputs: [code(CODE.policy), `{projectRoot}/${c.session.file}`, upstream('**/measurement.json')],
+      options: { session: at(c.session.file), measurement: `${out}/sign/measurement.json`, service: c.session.service, output: `${out}/policy/session.yml` },
+      outputs: [`{workspaceRoot}/${out}/policy`],
+      cache: true,
+    },
+    image: {
+      metadata: { description: `The runtime image ${runtimeRef}: confidential ${bin} (sim) with its extension and measurement, ${bin}.native and ${bin}.upstream, the session, the embedded files at their paths${c.tools.length ? ' and the tools' : ''}.${c.scone ? ' --configuration=scone builds the SCONE variant from the rendered Dockerfile (needs the SCONE images).' : ''}` },
+      executor: '@confidential/image-builder:build',
+      dependsOn: [built('image-builder'), 'binaries', 'sign', 'policy'],
+      inputs: [code(CODE.image), ...c.image.files.map((f) => `{projectRoot}/${f.src}`), upstream(), imageState(runtimeRef)],
+      options: {
+        stages: [
+          {
+            name: 'runtime',
+            from: { image: 'debian', tag: c.distro },
+            instructions: [
+              { kind: 'COPY', src: [`bin/out/${bin}.native`, `bin/out/${bin}.upstream`, ...c.tools.map((t) => `bin/out/${t.name}`)], dest: '/usr/local/bin/' },
+              { kind: 'COPY', src: [`sign/${bin}.native`], dest: `/usr/local/bin/${bin}` },
+              { kind: 'COPY', src: [...c.sign.extensions.map((e) => `sign/${e}`), 'sign/measurement.json'], dest: '/usr/local/bin/' },
+              { kind: 'COPY', src: ['site'], dest: '/' },
+              ...c.image.files.map((f, i) => ({ kind: 'COPY' as const, src: [`files/${i}`], dest: f.dest })),
+              { kind: 'COPY', src: ['policy/session.yml'], dest: '/etc/confidential/session.yml' },
+              { kind: 'ENV', vars: { SCONE_CONFIG_ID: app.configId, SCONE_CAS_ADDR: 'cas:8081', ...c.image.env } },
+              { kind: 'WORKDIR', path: '/' },
+              { kind: 'CMD', exec: c.image.cmd },
+            ],
+          },
+        ],
+        context: [
+          { src: `${out}/bin`, dest: 'bin' },
+          { src: `${out}/sign`, dest: 'sign' },
+          { src: `${out}/site`, dest: 'site' },
+          { src: `${out}/policy`, dest: 'policy' },
+          ...c.image.files.map((f, i) => ({ src: at(f.src), dest: `files/${i}` })),
+        ],
+        tags: [runtimeRef],
+        output: `${out}/image/image.json`,
+      },
+      ...(c.scone
+        ? { configurations: { scone: { stages: [], dockerfile: `${out}/scone/Dockerfile.signer`, target: 'signer', context: [], images: {}, tags: [`confidential/${name}:scone`], output: `${out}/scone/image.json` } } }
+        : {}),
+      outputs: [`{workspaceRoot}/${out}/image`],
+      cache: true,
+    },
+  };
+
+  for (const [run, spec] of Object.entries(c.runs)) {
+    targets[run] = {
+      metadata: { description: spec.description ?? `docker compose (${at(c.compose.file)}): the sim policy service, the session upload, then ${c.compose.testService}.` },
+      executor: '@confidential/compose-runner:run',
+      dependsOn: [built('compose-runner'), 'image', { projects: ['cas-policy'], target: 'image' }],
+      options: {
+        composeFile: at(c.compose.file),
+        projectDirectory: '.',
+        testService: c.compose.testService,
+        timeoutSeconds: spec.timeoutSeconds,
+        env: {
+          CAS_IMAGE: { file: POLICY_SERVICE_IMAGE_JSON, field: 'ref' },
+          APP_IMAGE: { file: `${out}/image/image.json`, field: 'ref' },
+          POLICY_DIR: `${out}/policy`,
+          ...spec.env,
+        },
+        outputDir: `${out}/${run}`,
+        results: spec.results,
+      },
+      cache: false,
+    };
+  }
+  return { targets, images: { golang: golangRef, native: nativeRef, runtime: runtimeRef } };
+}
