@@ -3,3 +3,4 @@
 export { formatIssue, issuePath, IssueError, type Issue, type Severity } from './lib/issues.js';
 export { formatIssues, nxExecutor, optionsOrThrow, parseOrThrow } from './lib/options.js';
 export { parseYamlWith, positionOf, zodIssues, type LoadedYaml } from './lib/yaml.js';
+export { lineSplitter } from './lib/lines.js';

@@ -33,10 +33,10 @@ describe('loadSessionText', () => {
 
   it('wrong type: points at the value', () => {
     const text = `${header}services:\n  - name: binaryfs\n    environment:\n      HOME: /root\n    pwd: 42\n`;
-    expect(errorsOf(text)).toEqual(['session.yml:8:10 services[0].pwd: expected string']);
+    expect(errorsOf(text)).toEqual(['session.yml:8:10 services[0].pwd: expected string (quote it: pwd: "42")']);
     const command = `${header}services:\n  - name: binaryfs\n    environment:\n      HOME: 7\n    command: 42\n`;
     expect(errorsOf(command)).toEqual([
-      'session.yml:7:13 services[0].environment.HOME: expected string',
+      'session.yml:7:13 services[0].environment.HOME: expected string (quote it: HOME: "7")',
       'session.yml:8:14 services[0].command: expected string or list of strings',
     ]);
   });

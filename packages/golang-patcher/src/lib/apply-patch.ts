@@ -2,7 +2,7 @@
 // build it: a thin wrapper over scripts/apply-patch.sh (argument arrays only).
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { lineSplitter } from '@confidential/image-builder';
+import { lineSplitter } from '@confidential/kit';
 import { execa } from 'execa';
 
 export interface ApplyPatchOptions {

@@ -6,7 +6,8 @@ import { type ContextEntry, packContext } from './context.js';
 import { baseImages, type Dockerfile, renderDockerfile } from './dockerfile.js';
 import { docker as defaultDocker } from './engine.js';
 import { inspectImage, pullImage } from './images.js';
-import { entryError, followStream, lineSplitter, type StreamEntry } from './stream.js';
+import { lineSplitter } from '@confidential/kit';
+import { entryError, followStream, type StreamEntry } from './stream.js';
 
 export interface BuildImageOptions {
   /** a Dockerfile model (rendered) or Dockerfile text */

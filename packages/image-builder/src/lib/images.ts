@@ -146,13 +146,13 @@ export class ImageGoneError extends Error {
 
 /**
  * Reads an image.json and checks that the engine still has the recorded id (a cached Nx output can outlive the
- * image). Throws ImageGoneError: "image X (sha256:…) recorded in <file> is gone from the engine; rerun with --skip-nx-cache".
+ * image). Throws ImageGoneError: "image X (sha256:…) recorded in <file> is gone from the engine; run it again …".
  */
 export async function verifyImageJson(path: string, client: Docker = defaultDocker()): Promise<ImageJson & { refMatches: boolean }> {
   const record = await readImageJson(path);
   const byId = await inspectImage(record.id, client);
   if (!byId) {
-    throw new ImageGoneError(`image ${record.ref} (${record.id}) recorded in ${path} is gone from the engine; rerun with --skip-nx-cache`);
+    throw new ImageGoneError(`image ${record.ref} (${record.id}) recorded in ${path} is gone from the engine; run it again (image targets hash their tag's id in the engine, so a missing image reruns its target)`);
   }
   const byRef = await inspectImage(record.ref, client);
   return { ...record, refMatches: byRef?.id === record.id };

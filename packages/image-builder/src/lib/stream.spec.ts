@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { followStream, lineSplitter, StreamError, type StreamEntry } from './stream.js';
+import { followStream, StreamError, type StreamEntry } from './stream.js';
 
 // dockerode's real followProgress over a synthetic JSON-lines stream (no engine is contacted)
 const client = new Docker({ socketPath: '/nonexistent.sock' });
@@ -32,16 +32,5 @@ describe('followStream', () => {
 
   it('treats an errorDetail without error as a failure too', async () => {
     await expect(followStream(client, streamOf([{ errorDetail: { message: 'denied' } }]), 'push x')).rejects.toThrow('push x: denied');
-  });
-});
-
-describe('lineSplitter', () => {
-  it('hands out whole lines across chunk boundaries and keeps the unfinished tail', () => {
-    const lines: string[] = [];
-    const split = lineSplitter((line) => lines.push(line));
-    split.write('Step 1/2 : FR');
-    split.write('OM x\nStep 2/2 : RUN a\n\nlast');
-    expect(lines).toEqual(['Step 1/2 : FROM x', 'Step 2/2 : RUN a', '']);
-    expect(split.rest).toBe('last');
   });
 });

@@ -85,7 +85,7 @@ export function zodIssues(
         const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
         const value = valueAt(data, path);
         if (value === undefined) push(path, `missing, expected ${expected}`, 'value');
-        else if (expected === 'string' && typeof value === 'number') {
+        else if (expected === 'string' && typeof value === 'number' && typeof path[path.length - 1] === 'string') {
           push(path, `expected string (quote it: ${String(path[path.length - 1])}: "${String(value)}")`, 'value');
         } else push(path, `expected ${expected}`, 'value');
         break;

@@ -60,7 +60,7 @@ export async function runModules(raw: unknown, root: string, log: (line: string)
       const answer = GoModDownload.safeParse((() => { try { return JSON.parse(raw.stdout); } catch { return {}; } })());
       if (raw.exitCode !== 0 || !answer.success || !answer.data.Dir) {
         const why = (answer.success ? answer.data.Error : undefined) ?? raw.stderr.trim().split('\n').pop() ?? `exit ${raw.exitCode}`;
-        throw issue(app, ['go', 'module'], `the Go module proxy has no ${config.go.module} (${why})`);
+        throw issue(app, ['go', 'module'], `the Go module proxy has no ${config.go.module} (${why.split('\n')[0]})`);
       }
       await cp(answer.data.Dir, src, { recursive: true });
       await makeWritable(src);

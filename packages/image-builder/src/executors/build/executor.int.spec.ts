@@ -60,7 +60,7 @@ describe('image-builder:build (real engine)', () => {
     await removeImage(downstreamTag, { force: true });
     await removeImage(upstreamTag, { force: true });
     await expect(runBuild(downstream, root, () => {})).rejects.toThrow(
-      `image ${upstreamTag} (${up.id}) recorded in ${join(root, 'out/up/image.json')} is gone from the engine; rerun with --skip-nx-cache`,
+      `image ${upstreamTag} (${up.id}) recorded in ${join(root, 'out/up/image.json')} is gone from the engine; run it again (image targets hash their tag's id in the engine, so a missing image reruns its target)`,
     );
   });
 });

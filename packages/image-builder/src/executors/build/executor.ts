@@ -29,7 +29,7 @@ export async function runBuild(raw: unknown, root: string, log: (line: string) =
     const path = resolve(root, file);
     const record = await verifyImageJson(path);
     if (!record.refMatches) {
-      throw new Error(`image-builder:build: option "images.${arg}" is invalid: ${record.ref} no longer names ${record.id} recorded in ${file}; rebuild the upstream target with --skip-nx-cache.`);
+      throw new Error(`image-builder:build: option "images.${arg}" is invalid: ${record.ref} no longer names ${record.id} recorded in ${file}; run it again (the upstream image target reruns when its tag names another image).`);
     }
     buildArgs[arg] = record.ref;
   }

@@ -23,7 +23,7 @@ describe('signer:sign options', () => {
     const root = await mkdtemp(join(tmpdir(), 'sign-exec-'));
     try {
       const lines: string[] = [];
-      await runSign({ backend: 'scone', binary: '/caddy/cmd/caddy/caddy', include: ['/caddy/*'], hostPaths: ['/root/.local/share/caddy/'], outputDir: 'out' }, root, (l) => lines.push(l));
+      await runSign({ backend: 'scone', binary: '/caddy/cmd/caddy/caddy', include: ['/caddy/*'], hostPaths: ['/root/.local/share/caddy/'], configId: 'caddy/binaryfs', outputDir: 'out' }, root, (l) => lines.push(l));
       const dockerfile = await readFile(join(root, 'out/Dockerfile.signer'), 'utf8');
       expect(dockerfile).toContain('scone-signer sign --sconify --extensions libbinaryfs.so --heap 2g --syslibs 1 --dlopen 0 /caddy/cmd/caddy/caddy');
       const json = JSON.parse(await readFile(join(root, 'out/scone.json'), 'utf8'));

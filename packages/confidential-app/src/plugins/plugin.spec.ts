@@ -1,0 +1,92 @@
+// The plugin in the style of Nx's own plugin tests: a temporary workspace, createNodes as Nx calls it, and a
+// snapshot of the inferred project.
+import { describe, expect, it } from 'vitest';
+import { APP_CONFIG, tempWorkspace } from '../testing/workspace.js';
+import { createNodes } from './plugin.js';
+
+const [glob, createNodesFunction] = createNodes;
+
+async function infer(root: string, files = ['apps/hello/confidential.yml']) {
+  return createNodesFunction(files, undefined, { workspaceRoot: root, nxJsonConfiguration: {} });
+}
+
+/** the one-line error of a bad config (Nx reports createNodes failures as an aggregate of per-file errors) */
+async function errorOf(files: Record<string, string>): Promise<string> {
+  using ws = tempWorkspace(files);
+  try {
+    await infer(ws.root);
+  } catch (err) {
+    const inner = (err as { errors?: [string, Error][] }).errors?.[0]?.[1] ?? (err as Error);
+    return inner.message;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('createNodes', () => {
+  it('matches one config file per app', () => {
+    expect(glob).toBe('**/confidential.yml');
+  });
+
+  it('infers the pipeline targets of an app (snapshot)', async () => {
+    using ws = tempWorkspace();
+    const results = await infer(ws.root);
+    expect(results).toHaveLength(1);
+    const [file, result] = results[0]!;
+    expect(file).toBe('apps/hello/confidential.yml');
+    const project = result.projects?.['apps/hello'];
+    expect(project?.name).toBe('hello');
+    expect(Object.keys(project?.targets ?? {})).toEqual(['modules', 'golang', 'native', 'binaries', 'sign', 'policy', 'image', 'run', 'e2e']);
+    expect(project).toMatchSnapshot();
+  });
+
+  it('names exactly the packages each target runs, never ^build', async () => {
+    using ws = tempWorkspace();
+    const targets = (await infer(ws.root))[0]![1].projects!['apps/hello']!.targets!;
+    for (const [name, t] of Object.entries(targets)) {
+      expect(JSON.stringify(t.dependsOn ?? []), name).not.toContain('^');
+      expect(JSON.stringify(t.inputs ?? []), name).not.toContain('^');
+      for (const o of t.outputs ?? []) expect(o, name).toMatch(/^\{workspaceRoot\}\/dist\/apps\/hello\//);
+      expect(t.metadata?.description, name).toBeTruthy();
+    }
+    const code = (name: string) => (targets[name]!.inputs as { input?: string; projects?: string[] }[]).find((i) => i.input === 'production')?.projects;
+    expect(code('native')).toEqual(['image-builder', 'kit']);
+    expect(code('sign')).toEqual(['signer', 'image-builder', 'kit']);
+    expect(code('policy')).toEqual(['cas-policy', 'kit']);
+    // compose-runner is not code of any build step
+    for (const name of ['modules', 'golang', 'native', 'binaries', 'sign', 'policy', 'image']) expect(code(name), name).not.toContain('compose-runner');
+    // the session file is read by policy alone
+    expect(Object.entries(targets).filter(([, t]) => JSON.stringify(t.inputs ?? []).includes('session.yml')).map(([n]) => n)).toEqual(['policy']);
+  });
+
+  it('gives image targets the engine id of their tag as a runtime input (a gone image is a cache miss)', async () => {
+    using ws = tempWorkspace();
+    const targets = (await infer(ws.root))[0]![1].projects!['apps/hello']!.targets!;
+    const runtime = (name: string) => (targets[name]!.inputs as { runtime?: string }[]).map((i) => i.runtime).filter(Boolean);
+    expect(runtime('golang')).toEqual([expect.stringContaining('docker image inspect --format \'{{.Id}}\' confidential/golang:1.26.8-bookworm ')]);
+    expect(runtime('native')).toEqual([expect.stringContaining('confidential/hello-native:dev')]);
+    expect(runtime('image')).toEqual([expect.stringContaining('confidential/hello:dev')]);
+    expect(runtime('sign')).toEqual([]);
+  });
+
+  it('derives the config id <session>/<service> once, from the session file', async () => {
+    using ws = tempWorkspace();
+    const targets = (await infer(ws.root))[0]![1].projects!['apps/hello']!.targets!;
+    expect(targets.sign!.options.configId).toBe('hello/web');
+    expect(JSON.stringify(targets.image!.options)).toContain('"SCONE_CONFIG_ID":"hello/web"');
+  });
+});
+
+describe('bad app configs: one line naming file:line:col and the field', () => {
+  it.each([
+    ['an unknown key', APP_CONFIG.replace('binary: hello', 'binary: hello\nbinaries: [x]'), 'apps/hello/confidential.yml:5:1 binaries: unknown key'],
+    ['libc: glib', `${APP_CONFIG}libc: glib\n`, 'apps/hello/confidential.yml:23:7 libc: expected one of "glibc"|"musl"'],
+    ['a missing session file', APP_CONFIG.replace('  service: web', '  file: policy.yml\n  service: web'), 'apps/hello/confidential.yml:11:9 session.file: apps/hello/policy.yml does not exist'],
+    ['a Go version with no patch', APP_CONFIG.replace('"1.26.8"', '"1.25.4"'), 'apps/hello/confidential.yml:3:12 go.version: no libcsyscall patch for go1.25 (expected packages/golang-patcher/patches/go1.25); patched minors: go1.26'],
+    ['an unquoted Go version', APP_CONFIG.replace('"1.26.8"', '1.26'), 'apps/hello/confidential.yml:3:12 go.version: expected string (quote it: version: "1.26")'],
+    ['both a source and a module', APP_CONFIG.replace('  source: src', '  source: src\n  module: example.com/x@v1.0.0'), 'apps/hello/confidential.yml:3:11 go.module: give exactly one of "source" (a folder of the app) or "module" (path@version)'],
+    ['a source folder without go.mod', APP_CONFIG.replace('source: src', 'source: www'), 'apps/hello/confidential.yml:2:11 go.source: apps/hello/www has no go.mod'],
+    ['no run named run', APP_CONFIG.replace('  run:\n    results: [/out/run.json]\n', ''), 'apps/hello/confidential.yml:18:3 runs: expected a run named "run"'],
+  ])('%s', async (_, config, message) => {
+    expect(await errorOf({ 'apps/hello/confidential.yml': config })).toBe(message);
+  });
+});
