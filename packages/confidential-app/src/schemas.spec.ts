@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { generatedFiles } from './schemas.js';
 
 describe('generated schemas', () => {
-  it.each(Object.entries(generatedFiles()))('%s is what the zod definition generates (npx nx run confidential-app:schemas)', (path, text) => {
+  it.each(Object.entries(generatedFiles()))('%s is what the zod definition generates (npm run schemas)', (path, text) => {
     expect(readFileSync(join(import.meta.dirname, '..', path), 'utf8')).toBe(text);
   });
 

@@ -4,3 +4,4 @@ export { formatIssue, issuePath, IssueError, type Issue, type Severity } from '.
 export { formatIssues, nxExecutor, optionsOrThrow, parseOrThrow } from './lib/options.js';
 export { parseYamlWith, positionOf, zodIssues, type LoadedYaml } from './lib/yaml.js';
 export { lineSplitter } from './lib/lines.js';
+export { executorSchemaFiles, executorSchemaJson, packagesWithExecutors } from './lib/schemas.js';

@@ -9,4 +9,5 @@ export { attachExtension, EXTENSION_FILE, sign, type SignContext, type SignResul
 export { buildTemplate, linkExtension, C_SOURCE_DIR, C_FLAGS, compilerFor, type Libc } from './lib/toolchain.js';
 export { renderSconeStages, renderSconeDockerfile, sconeCommands, sconeRuntimeEnv, SconeOptions, type SconeCommands } from './lib/scone.js';
 export { runSign } from './executors/sign/executor.js';
-export { runVerify, VerifyOptions } from './executors/verify/executor.js';
+export { runVerify } from './executors/verify/executor.js';
+export { VerifyOptions } from './executors/verify/options.js';

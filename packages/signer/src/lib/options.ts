@@ -8,36 +8,23 @@ export const HeapSize = z.string().regex(/^[1-9][0-9]*[kKmMgG]?$/, 'expected a s
 export type HeapSize = z.infer<typeof HeapSize>;
 
 export const SignOptions = z.strictObject({
-  /** sim runs here (no hardware isolation); scone renders the original's builder stage */
-  backend: z.enum(['sim', 'scone']).default('sim'),
-  /** the native binary to transform (for scone: its path inside the builder image) */
-  binary: z.string().min(1),
-  /** globs of the files to embed, matched against "/"-rooted paths below root, e.g. "/caddy/*" */
-  include: z.array(z.string().min(1)).min(1, 'expected at least one glob'),
-  /** the host directory that is "/" for the include globs */
-  root: z.string().min(1).default('/'),
-  /** directories the program reads from the host at run time (never embedded), e.g. "/root/.local/share/caddy/" */
-  hostPaths: z.array(z.string().startsWith('/', 'expected an absolute path')).default([]),
-  /** enclave heap (scone-signer --heap) */
-  heap: HeapSize.default('2g'),
-  /** heap of the scone binaryfs tool while it runs in the builder (SCONE_HEAP) */
-  binaryfsHeap: HeapSize.default('3G'),
-  /** scone-signer --syslibs 1|0 */
-  syslibs: z.boolean().default(true),
-  /** scone-signer --dlopen 1|0 */
-  dlopen: z.boolean().default(false),
-  /** extension libraries (file names); the binaryfs extension is libbinaryfs.so */
-  extensions: z.array(z.string().regex(/^[A-Za-z0-9._+-]+\.so(\.[0-9]+)*$/, 'expected a library file name such as "libbinaryfs.so"')).min(1).default(['libbinaryfs.so']),
-  libc: z.enum(['glibc', 'musl']).default('glibc'),
-  /** Ed25519 private key (PEM); default: generated once at ~/.config/confidential/signer-key.pem */
-  keyFile: z.string().min(1).optional(),
-  outputDir: z.string().min(1),
+  backend: z.enum(['sim', 'scone']).default('sim').describe('sim: runnable anywhere, no hardware isolation. scone: SCONE images required.'),
+  binary: z.string().min(1).describe('The native binary (sim: workspace path; scone: path in the builder image).'),
+  include: z.array(z.string().min(1)).min(1, 'expected at least one glob').describe('Globs of files to embed, "/"-rooted below root, e.g. "/caddy/*".'),
+  root: z.string().min(1).default('/').describe('Host directory that is "/" for the include globs.'),
+  hostPaths: z.array(z.string().startsWith('/', 'expected an absolute path')).default([]).describe('Directories read from the host at run time, never embedded.'),
+  heap: HeapSize.default('2g').describe('Enclave heap with unit (scone-signer --heap).'),
+  binaryfsHeap: HeapSize.default('3G').describe('SCONE_HEAP of the scone binaryfs step.'),
+  syslibs: z.boolean().default(true).describe('scone-signer --syslibs.'),
+  dlopen: z.boolean().default(false).describe('scone-signer --dlopen.'),
+  extensions: z.array(z.string().regex(/^[A-Za-z0-9._+-]+\.so(\.[0-9]+)*$/, 'expected a library file name such as "libbinaryfs.so"')).min(1).default(['libbinaryfs.so']).describe('Extension library file names.'),
+  libc: z.enum(['glibc', 'musl']).default('glibc').describe('C library of the binary (gcc or musl-gcc for the runtime).'),
+  keyFile: z.string().min(1).optional().describe('Ed25519 private key (PEM); default ~/.config/confidential/signer-key.pem, generated once.'),
+  outputDir: z.string().min(1).describe('Where the confidential binary, libbinaryfs.so and measurement.json go.'),
   /** the config id `<session>/<service>` the program is started with (SCONE_CONFIG_ID); required for scone */
   configId: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected <session>/<service>').optional(),
-  /** scone: version of the SCONE packages image */
-  sconeVersion: z.string().regex(/^[\w][\w.-]*$/, 'expected an image tag such as "6.0.2"').default('6.0.2'),
-  /** scone: the stage that builds the native binary (image-builder model), before the signer stage */
-  sconeBuilder: Stage.default({ name: 'builder', from: { image: 'ghcr.io/scontain/golang', tag: '1-alpine' }, instructions: [] }),
+  sconeVersion: z.string().regex(/^[\w][\w.-]*$/, 'expected an image tag such as "6.0.2"').default('6.0.2').describe('Tag of the SCONE packages image (scone backend).'),
+  sconeBuilder: Stage.default({ name: 'builder', from: { image: 'ghcr.io/scontain/golang', tag: '1-alpine' }, instructions: [] }).describe('scone: the stage building the native binary (image-builder Dockerfile model), placed before the signer stage; default an empty ghcr.io/scontain/golang:1-alpine stage.'),
 });
 export type SignOptions = z.infer<typeof SignOptions>;
 export type SignOptionsInput = z.input<typeof SignOptions>;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 
 export const RenderOptions = z.strictObject({
-  session: z.string().min(1),
-  measurement: z.string().min(1),
-  service: z.string().min(1).optional(),
-  output: z.string().min(1),
-  strict: z.boolean().default(false),
-  backend: z.enum(['sim', 'scone']).default('sim'),
+  session: z.string().min(1).describe('The session policy (session.yml), relative to the workspace root.'),
+  measurement: z.string().min(1).describe('measurement.json written by signer:sign, relative to the workspace root.'),
+  service: z.string().min(1).optional().describe('Service whose mrenclaves receives the measurement; default: the first service.'),
+  output: z.string().min(1).describe('Where to write the bound session file, relative to the workspace root.'),
+  strict: z.boolean().default(false).describe('Lint findings (CP001…) fail the target instead of warning.'),
+  backend: z.enum(['sim', 'scone']).default('sim').describe('Backend the measurement must come from.'),
 });
 export type RenderOptions = z.infer<typeof RenderOptions>;

@@ -1,4 +1,4 @@
-// compose-runner:run options (zod); schema.json mirrors this for Nx.
+// compose-runner:run options (zod); schema.json is generated from this (npm run schemas).
 import { z } from 'zod';
 import { ComposeModel, DependsOnCondition, ServiceName } from '../../lib/model.js';
 
@@ -14,24 +14,17 @@ export type EnvValue = z.infer<typeof EnvValue>;
 
 export const RunOptions = z
   .strictObject({
-    /** compose file, workspace-relative */
-    composeFile: z.string().min(1).optional(),
-    /** inline compose model */
-    model: z.unknown().optional(),
-    testService: ServiceName,
-    timeoutSeconds: z.number().positive().default(600),
-    waitFor: z.array(z.strictObject({ service: ServiceName, condition: DependsOnCondition })).default([]),
-    /** environment of the compose process (for `${VAR}` in the file) */
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name'), EnvValue).default({}),
-    /** workspace-relative folder for logs.txt, logs/<service>.log, exit-code, run.json and results/ */
-    outputDir: z.string().min(1),
-    /** paths inside the test container copied into <outputDir>/results after it exited */
-    results: z.array(z.string().startsWith('/', 'expected an absolute path in the container')).default([]),
-    /** the <name> in the project name cr-<name>-<random>; default the test service */
-    name: z.string().min(1).optional(),
-    /** folder relative paths of the compose file resolve against, workspace-relative */
-    projectDirectory: z.string().min(1).optional(),
-    labels: z.record(z.string().min(1), z.string()).default({}),
+    composeFile: z.string().min(1).optional().describe('Compose file, relative to the workspace root (give this or model).'),
+    model: z.unknown().optional().describe('Inline compose model {services, networks?, volumes?} (give this or composeFile).'),
+    testService: ServiceName.describe('The service whose exit code is the result.'),
+    timeoutSeconds: z.number().positive().default(600).describe('Limit for up, the waits and the test service; teardown comes on top.'),
+    waitFor: z.array(z.strictObject({ service: ServiceName, condition: DependsOnCondition })).default([]).describe("Services to wait on, in order, before the test service's exit counts."),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name'), EnvValue).default({}).describe('Environment of the compose process (for ${VAR} in the file): a string, or {file, field?} reading an upstream output (JSON field, default "ref"; a non-JSON file gives its text). An image.json is checked against the engine.'),
+    outputDir: z.string().min(1).describe('Workspace-relative folder for logs.txt, logs/<service>.log, exit-code, run.json and results/.'),
+    results: z.array(z.string().startsWith('/', 'expected an absolute path in the container')).default([]).describe('Absolute paths in the test container copied into <outputDir>/results after it exited.'),
+    name: z.string().min(1).optional().describe('The <name> of the project name cr-<name>-<random>; default the test service.'),
+    projectDirectory: z.string().min(1).optional().describe('Folder relative paths of the compose file resolve against (workspace-relative).'),
+    labels: z.record(z.string().min(1), z.string()).default({}).describe('Extra labels for every service of an inline model.'),
   })
   .superRefine((o, ctx) => {
     if (!o.composeFile === (o.model === undefined)) {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 
 export const PatchOptions = z.strictObject({
-  from: z.string().regex(/^[a-z0-9][a-z0-9._\/:-]*:[\w][\w.-]*$/, 'expected an upstream image with its tag, e.g. golang:1.26.8-bookworm').optional(),
-  libc: z.enum(['glibc', 'musl']).default('glibc'),
-  repository: z.string().min(1).default('confidential/golang'),
-  output: z.string().min(1),
-  noCache: z.boolean().default(false),
+  from: z.string().regex(/^[a-z0-9][a-z0-9._\/:-]*:[\w][\w.-]*$/, 'expected an upstream image with its tag, e.g. golang:1.26.8-bookworm').optional().describe('Upstream image with tag; default golang:<host go version>-bookworm (bootstrapped offline where no registry answers).'),
+  libc: z.enum(['glibc', 'musl']).default('glibc').describe('C library the patched runtime calls (musl: CC=musl-gcc).'),
+  repository: z.string().min(1).default('confidential/golang').describe('Repository of the patched image; the tag follows the upstream tag (+ -musl on glibc bases).'),
+  output: z.string().min(1).describe('Where image.json is written (workspace-relative).'),
+  noCache: z.boolean().default(false).describe("Rebuild without the engine's layer cache."),
 });
 export type PatchOptions = z.infer<typeof PatchOptions>;

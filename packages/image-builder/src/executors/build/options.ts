@@ -1,4 +1,4 @@
-// image-builder:build options (zod); schema.json mirrors this for Nx.
+// image-builder:build options (zod); schema.json is generated from this (npm run schemas).
 import { z } from 'zod';
 import { ContextEntry } from '../../lib/context.js';
 import { Stage } from '../../lib/dockerfile.js';
@@ -7,22 +7,21 @@ const TagRef = z.string().regex(/^[a-z0-9][a-z0-9._\/:-]*$/, 'expected an image 
 
 export const BuildOptions = z
   .strictObject({
-    /** inline Dockerfile model: the stages ([] counts as none, so that a configuration can switch to `dockerfile`) */
-    stages: z.array(Stage).optional().transform((s) => (s?.length ? s : undefined)),
-    /** global ARGs of the inline model (before the first FROM) */
-    args: z.array(z.strictObject({ name: z.string().min(1), default: z.string().optional() })).optional(),
-    /** path (workspace-relative) of a Dockerfile text, instead of stages */
-    dockerfile: z.string().min(1).optional(),
-    context: z.array(ContextEntry).default([]),
-    target: z.string().min(1).optional(),
-    tags: z.array(TagRef).min(1, 'expected at least one tag'),
-    buildArgs: z.record(z.string(), z.string()).default({}),
-    /** ARG name → path of an upstream image.json: its ref is passed as that build arg */
-    images: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an ARG name'), z.string().min(1)).default({}),
-    labels: z.record(z.string().min(1), z.string()).default({}),
-    /** where image.json is written (workspace-relative) */
-    output: z.string().min(1),
-    noCache: z.boolean().default(false),
+    stages: z
+      .array(Stage)
+      .optional()
+      .describe('Inline Dockerfile model: [{ name, from: {image, tag?, digest?} | {stage} | {arg}, instructions: [...] }] (see src/lib/dockerfile.ts). [] counts as none (a configuration switching to "dockerfile").')
+      .transform((s) => (s?.length ? s : undefined)),
+    args: z.array(z.strictObject({ name: z.string().min(1), default: z.string().optional() })).optional().describe('Global ARGs of the inline model (before the first FROM): [{ name, default? }].'),
+    dockerfile: z.string().min(1).optional().describe('Path (workspace-relative) of a Dockerfile text; instead of stages.'),
+    context: z.array(ContextEntry).default([]).describe('Declared context files: [{ src (host file or folder, workspace-relative), dest (path in the context), mode?, exclude? }].'),
+    target: z.string().min(1).optional().describe('Stage to build (must be a stage name).'),
+    tags: z.array(TagRef).min(1, 'expected at least one tag').describe('Image tags; the first is the ref in image.json.'),
+    buildArgs: z.record(z.string(), z.string()).default({}).describe('Build arguments.'),
+    images: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an ARG name'), z.string().min(1)).default({}).describe('ARG name → path of an upstream image.json; its ref is passed as that build arg (fails when the engine no longer has the recorded id).'),
+    labels: z.record(z.string().min(1), z.string()).default({}).describe('Labels set on the image.'),
+    output: z.string().min(1).describe('Path of the image.json written (workspace-relative).'),
+    noCache: z.boolean().default(false).describe("Do not use the engine's layer cache."),
   })
   .superRefine((o, ctx) => {
     if (!o.stages === !o.dockerfile) {

@@ -2,18 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { z } from 'zod';
 import { optionsOrThrow } from '@confidential/kit';
 import { verify } from '../../lib/manifest.js';
+import { VerifyOptions } from './options.js';
 import { createPublicKey } from 'node:crypto';
 
-export const VerifyOptions = z.strictObject({
-  /** the directory holding measurement.json, the binary and its extensions */
-  dir: z.string().min(1),
-  /** PEM file with the expected public key, or a private key whose public half is expected */
-  keyFile: z.string().min(1).optional(),
-});
-export type VerifyOptions = z.infer<typeof VerifyOptions>;
 
 export async function runVerify(raw: unknown, root: string, log: (line: string) => void = console.log): Promise<{ success: boolean }> {
   const options = optionsOrThrow(VerifyOptions, raw, 'signer:verify');

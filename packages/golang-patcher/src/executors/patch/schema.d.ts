@@ -1,7 +1,0 @@
-export interface PatchExecutorSchema {
-  from?: string;
-  libc?: 'glibc' | 'musl';
-  repository?: string;
-  output: string;
-  noCache?: boolean;
-}

@@ -1,5 +1,0 @@
-export interface ToolchainExecutorSchema {
-  goroot?: string;
-  dest?: string;
-  cc?: string;
-}

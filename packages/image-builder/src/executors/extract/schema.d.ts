@@ -1,5 +1,0 @@
-export interface ExtractExecutorSchema {
-  image: string;
-  paths: string[];
-  outputDir: string;
-}

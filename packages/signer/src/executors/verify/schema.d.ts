@@ -1,4 +1,0 @@
-export interface VerifyExecutorSchema {
-  dir: string;
-  keyFile?: string;
-}
