@@ -114,6 +114,25 @@ export type AppConfigInput = z.input<typeof AppConfig>;
 /** The config file's name; the plugin's glob is `** /confidential.yml`. */
 export const CONFIG_FILE = 'confidential.yml';
 
+/** The config of an app that starts from another app's: `extends: ../caddy/confidential.yml`, then the keys it
+ * changes (each replaces the base's key whole; paths stay relative to the file that wrote them). */
+export const ExtendingAppConfig = AppConfig.partial().extend({
+  extends: z.string().regex(/^(\.\.?\/)+[A-Za-z0-9._/-]*confidential\.yml$/, 'expected the relative path of another app\'s confidential.yml, such as "../caddy/confidential.yml"'),
+});
+
+type TopKey = keyof AppConfig;
+
+/** The paths of an app config resolved to workspace-relative paths (each against the file that wrote it). */
+export interface AppPaths {
+  goSource?: string;
+  tools: { name: string; source: string }[];
+  /** `module:<path>` entries as given */
+  embed: { from: string; to: string }[];
+  imageFiles: { src: string; dest: string }[];
+  session: string;
+  compose: string;
+}
+
 export interface LoadedApp {
   /** workspace-relative path of confidential.yml */
   file: string;
@@ -122,53 +141,109 @@ export interface LoadedApp {
   /** the project name (the folder's name) */
   name: string;
   config: AppConfig;
+  paths: AppPaths;
   /** `<session name>/<service>` (SCONE_CONFIG_ID) */
   configId: string;
   /** the patch folder of the Go minor, workspace-relative */
   patchDir: string;
-  loaded: LoadedYaml<AppConfig>;
+  /** the config files this one extends, nearest first (workspace-relative) */
+  extends: string[];
+  /** an IssueError positioned at a field, in the file that wrote it */
+  issue(path: (string | number)[], message: string): IssueError;
 }
 
-function fail(loaded: LoadedYaml<unknown>, path: (string | number)[], message: string, at: 'key' | 'value' = 'value'): never {
-  throw new IssueError([{ file: loaded.file, ...positionOf(loaded, path, at), path: path.join('.').replace(/\.(\d+)/g, '[$1]'), message, severity: 'error' }]);
+function issueAt(loaded: LoadedYaml<unknown>, path: (string | number)[], message: string): IssueError {
+  return new IssueError([{ file: loaded.file, ...positionOf(loaded, path), path: path.join('.').replace(/\.(\d+)/g, '[$1]'), message, severity: 'error' }]);
+}
+
+interface Origin {
+  loaded: LoadedYaml<unknown>;
+  /** workspace-relative folder its paths are relative to */
+  dir: string;
+}
+
+interface Merged {
+  config: AppConfig;
+  origin: Record<TopKey, Origin>;
+  extends: string[];
+}
+
+function loadMerged(workspaceRoot: string, file: string, seen: string[]): Merged {
+  const text = readFileSync(join(workspaceRoot, file), 'utf8');
+  const dir = posix.dirname(file);
+  const head = (() => {
+    try {
+      return parse(text) as unknown;
+    } catch {
+      return undefined; // parseYamlWith reports the syntax error with its position
+    }
+  })();
+  if (head === null || typeof head !== 'object' || !('extends' in head)) {
+    const loaded = parseYamlWith(AppConfig, text, file);
+    const origin = Object.fromEntries(Object.keys(AppConfig.shape).map((k) => [k, { loaded, dir }])) as Record<TopKey, Origin>;
+    return { config: loaded.value, origin, extends: [] };
+  }
+  const child = parseYamlWith(ExtendingAppConfig, text, file);
+  const baseFile = posix.normalize(posix.join(dir, child.value.extends));
+  if (!existsSync(join(workspaceRoot, baseFile))) throw issueAt(child, ['extends'], `${baseFile} does not exist`);
+  if (seen.includes(baseFile)) throw issueAt(child, ['extends'], `${baseFile} extends ${file} again (a cycle)`);
+  const base = loadMerged(workspaceRoot, baseFile, [...seen, file]);
+  const config = { ...base.config } as Record<string, unknown>;
+  const origin = { ...base.origin };
+  for (const key of Object.keys(head).filter((k): k is TopKey => k !== 'extends' && k in AppConfig.shape)) {
+    config[key] = child.value[key];
+    origin[key] = { loaded: child, dir };
+  }
+  return { config: config as AppConfig, origin, extends: [baseFile, ...base.extends] };
 }
 
 /**
- * Loads and checks an app config: the schema, then what it refers to in the workspace (the session file and its
- * name, the Go source folder, the tools, the compose file, a patch for the Go minor). Throws IssueError: one line
- * per problem, `apps/x/confidential.yml:3:12 go.version: …`.
+ * Loads and checks an app config: the schema (with `extends`, the base first), then what it refers to in the
+ * workspace (the session file and its name, the Go source folder, the tools, the compose file, a patch for the Go
+ * minor). Throws IssueError: one line per problem, `apps/x/confidential.yml:3:12 go.version: …`.
  */
 export function loadAppConfig(workspaceRoot: string, file: string): LoadedApp {
-  const loaded = parseYamlWith(AppConfig, readFileSync(join(workspaceRoot, file), 'utf8'), file);
-  const config = loaded.value;
-  const root = posix.dirname(file);
-  const inApp = (p: string) => join(workspaceRoot, root, p);
-  const sessionFile = inApp(config.session.file);
-  if (!existsSync(sessionFile)) fail(loaded, ['session', 'file'], `${posix.join(root, config.session.file)} does not exist`);
+  const { config, origin, extends: bases } = loadMerged(workspaceRoot, file, []);
+  const issue = (path: (string | number)[], message: string) => issueAt(origin[path[0] as TopKey].loaded, path, message);
+  const fail = (path: (string | number)[], message: string): never => {
+    throw issue(path, message);
+  };
+  const at = (key: TopKey, p: string) => posix.normalize(posix.join(origin[key].dir, p));
+  const exists = (p: string) => existsSync(join(workspaceRoot, p));
+  const paths: AppPaths = {
+    ...(config.go.source ? { goSource: at('go', config.go.source) } : {}),
+    tools: config.tools.map((t) => ({ name: t.name, source: at('tools', t.source) })),
+    embed: config.embed.files.map((f) => ({ from: f.from.startsWith('module:') ? f.from : at('embed', f.from), to: f.to })),
+    imageFiles: config.image.files.map((f) => ({ src: at('image', f.src), dest: f.dest })),
+    session: at('session', config.session.file),
+    compose: at('compose', config.compose.file),
+  };
+  if (!exists(paths.session)) fail(['session', 'file'], `${paths.session} does not exist`);
   let sessionName: unknown;
   try {
-    sessionName = (parse(readFileSync(sessionFile, 'utf8')) as { name?: unknown } | null)?.name;
+    sessionName = (parse(readFileSync(join(workspaceRoot, paths.session), 'utf8')) as { name?: unknown } | null)?.name;
   } catch (err) {
-    fail(loaded, ['session', 'file'], `${posix.join(root, config.session.file)} is not YAML (${(err as Error).message.split('\n')[0]})`);
+    fail(['session', 'file'], `${paths.session} is not YAML (${(err as Error).message.split('\n')[0]})`);
   }
-  if (typeof sessionName !== 'string' || !sessionName) fail(loaded, ['session', 'file'], `${posix.join(root, config.session.file)} has no "name"`);
-  if (config.go.source && !existsSync(join(inApp(config.go.source), 'go.mod'))) fail(loaded, ['go', 'source'], `${posix.join(root, config.go.source)} has no go.mod`);
-  config.tools.forEach((t, i) => {
-    if (!existsSync(join(inApp(t.source), 'go.mod'))) fail(loaded, ['tools', i, 'source'], `${posix.join(root, t.source)} has no go.mod`);
+  if (typeof sessionName !== 'string' || !sessionName) fail(['session', 'file'], `${paths.session} has no "name"`);
+  if (paths.goSource && !exists(posix.join(paths.goSource, 'go.mod'))) fail(['go', 'source'], `${paths.goSource} has no go.mod`);
+  paths.tools.forEach((t, i) => {
+    if (!exists(posix.join(t.source, 'go.mod'))) fail(['tools', i, 'source'], `${t.source} has no go.mod`);
   });
-  config.image.files.forEach((f, i) => {
-    if (!existsSync(inApp(f.src))) fail(loaded, ['image', 'files', i, 'src'], `${posix.join(root, f.src)} does not exist`);
+  paths.imageFiles.forEach((f, i) => {
+    if (!exists(f.src)) fail(['image', 'files', i, 'src'], `${f.src} does not exist`);
   });
-  config.embed.files.forEach((f, i) => {
-    if (!f.from.startsWith('module:') && !existsSync(inApp(f.from))) fail(loaded, ['embed', 'files', i, 'from'], `${posix.join(root, f.from)} does not exist`);
+  paths.embed.forEach((f, i) => {
+    if (!f.from.startsWith('module:') && !exists(f.from)) fail(['embed', 'files', i, 'from'], `${f.from} does not exist`);
   });
-  if (!existsSync(inApp(config.compose.file))) fail(loaded, ['compose', 'file'], `${posix.join(root, config.compose.file)} does not exist`);
+  if (!exists(paths.compose)) fail(['compose', 'file'], `${paths.compose} does not exist`);
   const minor = config.go.version.split('.').slice(0, 2).join('.');
   const patchDir = `packages/golang-patcher/patches/go${minor}`;
-  if (!existsSync(join(workspaceRoot, patchDir))) {
-    fail(loaded, ['go', 'version'], `no libcsyscall patch for go${minor} (expected ${patchDir}); patched minors: ${patchedMinors(workspaceRoot).join(', ') || 'none'}`);
+  if (!exists(patchDir)) {
+    fail(['go', 'version'], `no libcsyscall patch for go${minor} (expected ${patchDir}); patched minors: ${patchedMinors(workspaceRoot).join(', ') || 'none'}`);
   }
-  return { file, root, name: posix.basename(root), config, configId: `${sessionName}/${config.session.service}`, patchDir, loaded };
+  const root = posix.dirname(file);
+  return { file, root, name: posix.basename(root), config, paths, configId: `${sessionName}/${config.session.service}`, patchDir, extends: bases, issue };
 }
 
 function patchedMinors(workspaceRoot: string): string[] {

@@ -37,9 +37,9 @@ export interface AppTargets {
 }
 
 export function appTargets(app: LoadedApp): AppTargets {
-  const { config: c, root, name, file } = app;
+  const { config: c, root, name, file, paths } = app;
   const out = `dist/${root}`;
-  const at = (p: string) => `${root}/${p}`;
+  const ws = (p: string) => `{workspaceRoot}/${p}`;
   const golangRef = `confidential/golang:${c.go.version}-${c.distro}${c.libc === 'musl' ? '-musl' : ''}`;
   const nativeRef = `confidential/${name}-native:dev`;
   const runtimeRef = `confidential/${name}:dev`;
@@ -48,10 +48,16 @@ export function appTargets(app: LoadedApp): AppTargets {
 
   const targets: Record<string, TargetConfiguration> = {
     modules: {
-      metadata: { description: `Fetch ${c.go.module ?? `${at(c.go.source!)}'s modules`} through the Go module proxy and vendor them for the offline image builds; assemble the embedded files (${c.embed.files.map((f) => f.to).join(', ')}).` },
+      metadata: { description: `Fetch ${c.go.module ?? `${paths.goSource}'s modules`} through the Go module proxy and vendor them for the offline image builds; assemble the embedded files (${c.embed.files.map((f) => f.to).join(', ')}).` },
       executor: '@confidential/app:modules',
       dependsOn: [built('confidential-app')],
-      inputs: [code(CODE.app), `{projectRoot}/${file.slice(root.length + 1)}`, ...(c.go.source ? [`{projectRoot}/${c.go.source}/**/*`] : []), ...c.embed.files.filter((f) => !f.from.startsWith('module:')).map((f) => `{projectRoot}/${f.from}/**/*`), { runtime: 'go env GOVERSION GOPROXY GOFLAGS' }],
+      inputs: [
+        code(CODE.app),
+        ...[file, ...app.extends].map(ws),
+        ...(paths.goSource ? [ws(`${paths.goSource}/**/*`)] : []),
+        ...paths.embed.filter((f) => !f.from.startsWith('module:')).map((f) => ws(`${f.from}/**/*`)),
+        { runtime: 'go env GOVERSION GOPROXY GOFLAGS' },
+      ],
       options: { config: file, outputDir: out },
       outputs: [`{workspaceRoot}/${out}/go`, `{workspaceRoot}/${out}/site`],
       cache: true,
@@ -69,7 +75,7 @@ export function appTargets(app: LoadedApp): AppTargets {
       metadata: { description: `${bin} built twice from the same vendored sources — with the patched toolchain (${bin}.native, 0 raw SYSCALL instructions by golang-patcher's scanner) and with upstream Go (${bin}.upstream)${c.tools.length ? ` — and the app's tools (${c.tools.map((t) => t.name).join(', ')})` : ''}.` },
       executor: '@confidential/image-builder:build',
       dependsOn: [built('image-builder'), 'golang', 'modules'],
-      inputs: [code(CODE.image), '{workspaceRoot}/packages/golang-patcher/scripts/scan-syscalls.sh', '{workspaceRoot}/packages/golang-patcher/scripts/scanner/main.go', ...c.tools.map((t) => `{projectRoot}/${t.source}/**/*`), upstream(), imageState(nativeRef)],
+      inputs: [code(CODE.image), '{workspaceRoot}/packages/golang-patcher/scripts/scan-syscalls.sh', '{workspaceRoot}/packages/golang-patcher/scripts/scanner/main.go', ...paths.tools.map((t) => ws(`${t.source}/**/*`)), upstream(), imageState(nativeRef)],
       options: {
         args: [{ name: 'GOLANG' }],
         stages: [
@@ -104,7 +110,7 @@ export function appTargets(app: LoadedApp): AppTargets {
         ],
         context: [
           { src: `${out}/go/src`, dest: 'src/app' },
-          ...c.tools.map((t) => ({ src: at(t.source), dest: `src/tools/${t.name}` })),
+          ...paths.tools.map((t) => ({ src: t.source, dest: `src/tools/${t.name}` })),
           { src: 'packages/golang-patcher/scripts/scan-syscalls.sh', dest: 'scanner/scan-syscalls.sh' },
           { src: 'packages/golang-patcher/scripts/scanner/main.go', dest: 'scanner/scanner/main.go' },
         ],
@@ -147,11 +153,11 @@ export function appTargets(app: LoadedApp): AppTargets {
       cache: true,
     },
     policy: {
-      metadata: { description: `${at(c.session.file)} with the measurement bound into ${c.session.service}'s mrenclaves, validated and linted.` },
+      metadata: { description: `${paths.session} with the measurement bound into ${c.session.service}'s mrenclaves, validated and linted.` },
       executor: '@confidential/cas-policy:render',
       dependsOn: [built('cas-policy'), 'sign'],
-      inputs: [code(CODE.policy), `{projectRoot}/${c.session.file}`, upstream('**/measurement.json')],
-      options: { session: at(c.session.file), measurement: `${out}/sign/measurement.json`, service: c.session.service, output: `${out}/policy/session.yml` },
+      inputs: [code(CODE.policy), ws(paths.session), upstream('**/measurement.json')],
+      options: { session: paths.session, measurement: `${out}/sign/measurement.json`, service: c.session.service, output: `${out}/policy/session.yml` },
       outputs: [`{workspaceRoot}/${out}/policy`],
       cache: true,
     },
@@ -159,7 +165,7 @@ export function appTargets(app: LoadedApp): AppTargets {
       metadata: { description: `The runtime image ${runtimeRef}: confidential ${bin} (sim) with its extension and measurement, ${bin}.native and ${bin}.upstream, the session, the embedded files at their paths${c.tools.length ? ' and the tools' : ''}.${c.scone ? ' --configuration=scone builds the SCONE variant from the rendered Dockerfile (needs the SCONE images).' : ''}` },
       executor: '@confidential/image-builder:build',
       dependsOn: [built('image-builder'), 'binaries', 'sign', 'policy'],
-      inputs: [code(CODE.image), ...c.image.files.map((f) => `{projectRoot}/${f.src}`), upstream(), imageState(runtimeRef)],
+      inputs: [code(CODE.image), ...paths.imageFiles.map((f) => ws(f.src)), upstream(), imageState(runtimeRef)],
       options: {
         stages: [
           {
@@ -170,7 +176,7 @@ export function appTargets(app: LoadedApp): AppTargets {
               { kind: 'COPY', src: [`sign/${bin}.native`], dest: `/usr/local/bin/${bin}` },
               { kind: 'COPY', src: [...c.sign.extensions.map((e) => `sign/${e}`), 'sign/measurement.json'], dest: '/usr/local/bin/' },
               { kind: 'COPY', src: ['site'], dest: '/' },
-              ...c.image.files.map((f, i) => ({ kind: 'COPY' as const, src: [`files/${i}`], dest: f.dest })),
+              ...paths.imageFiles.map((f, i) => ({ kind: 'COPY' as const, src: [`files/${i}`], dest: f.dest })),
               { kind: 'COPY', src: ['policy/session.yml'], dest: '/etc/confidential/session.yml' },
               { kind: 'ENV', vars: { SCONE_CONFIG_ID: app.configId, SCONE_CAS_ADDR: 'cas:8081', ...c.image.env } },
               { kind: 'WORKDIR', path: '/' },
@@ -183,7 +189,7 @@ export function appTargets(app: LoadedApp): AppTargets {
           { src: `${out}/sign`, dest: 'sign' },
           { src: `${out}/site`, dest: 'site' },
           { src: `${out}/policy`, dest: 'policy' },
-          ...c.image.files.map((f, i) => ({ src: at(f.src), dest: `files/${i}` })),
+          ...paths.imageFiles.map((f, i) => ({ src: f.src, dest: `files/${i}` })),
         ],
         tags: [runtimeRef],
         output: `${out}/image/image.json`,
@@ -198,11 +204,11 @@ export function appTargets(app: LoadedApp): AppTargets {
 
   for (const [run, spec] of Object.entries(c.runs)) {
     targets[run] = {
-      metadata: { description: spec.description ?? `docker compose (${at(c.compose.file)}): the sim policy service, the session upload, then ${c.compose.testService}.` },
+      metadata: { description: spec.description ?? `docker compose (${paths.compose}): the sim policy service, the session upload, then ${c.compose.testService}.` },
       executor: '@confidential/compose-runner:run',
       dependsOn: [built('compose-runner'), 'image', { projects: ['cas-policy'], target: 'image' }],
       options: {
-        composeFile: at(c.compose.file),
+        composeFile: paths.compose,
         projectDirectory: '.',
         testService: c.compose.testService,
         timeoutSeconds: spec.timeoutSeconds,

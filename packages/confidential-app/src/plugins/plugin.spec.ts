@@ -76,6 +76,36 @@ describe('createNodes', () => {
   });
 });
 
+describe('an app that extends another', () => {
+  const child = 'extends: ../hello/confidential.yml\nlibc: musl\n';
+
+  it('takes the base, replaces the keys it writes, and reads the base\'s files where the base names them', async () => {
+    using ws = tempWorkspace({ 'apps/hello-musl/confidential.yml': child });
+    const [[, result]] = (await infer(ws.root, ['apps/hello-musl/confidential.yml'])) as [[string, { projects: Record<string, { name: string; implicitDependencies: string[]; targets: Record<string, { options: Record<string, unknown>; inputs: unknown[] }> }> }]];
+    const project = result.projects['apps/hello-musl']!;
+    expect(project.name).toBe('hello-musl');
+    expect(project.implicitDependencies).toContain('hello');
+    expect(project.targets.golang!.options).toMatchObject({ libc: 'musl', output: 'dist/apps/hello-musl/golang/image.json' });
+    expect(project.targets.sign!.options).toMatchObject({ libc: 'musl', configId: 'hello/web' });
+    expect(project.targets.policy!.options.session).toBe('apps/hello/session.yml');
+    expect(project.targets.modules!.inputs).toEqual(expect.arrayContaining(['{workspaceRoot}/apps/hello-musl/confidential.yml', '{workspaceRoot}/apps/hello/confidential.yml', '{workspaceRoot}/apps/hello/src/**/*']));
+  });
+
+  it.each([
+    ['an error of its own, in its own file', `${child}distro: sid\n`, 'apps/hello-musl/confidential.yml:3:9 distro: expected one of "bookworm"|"trixie"'],
+    ['a base that does not exist', 'extends: ../nothing/confidential.yml\n', 'apps/hello-musl/confidential.yml:1:10 extends: apps/nothing/confidential.yml does not exist'],
+    ['an error of the base, in the base', child, 'apps/hello/confidential.yml:2:11 go.source: apps/hello/www has no go.mod', { 'apps/hello/confidential.yml': APP_CONFIG.replace('source: src', 'source: www') }],
+  ])('refuses %s', async (_, config, message, more = {}) => {
+    using ws = tempWorkspace({ 'apps/hello-musl/confidential.yml': config, ...more });
+    try {
+      await infer(ws.root, ['apps/hello-musl/confidential.yml']);
+      throw new Error('expected the config to be refused');
+    } catch (err) {
+      expect((err as { errors?: [string, Error][] }).errors?.[0]?.[1]?.message ?? (err as Error).message).toBe(message);
+    }
+  });
+});
+
 describe('bad app configs: one line naming file:line:col and the field', () => {
   it.each([
     ['an unknown key', APP_CONFIG.replace('binary: hello', 'binary: hello\nbinaries: [x]'), 'apps/hello/confidential.yml:5:1 binaries: unknown key'],

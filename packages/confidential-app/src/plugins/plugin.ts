@@ -1,6 +1,7 @@
 // The Nx plugin: every `confidential.yml` makes its folder a project with the inferred pipeline targets
 // (modules → golang → native → binaries → sign → policy → image → the compose runs). The app folder keeps only
 // what differs; a project.json beside it may add the app's own targets.
+import { posix } from 'node:path';
 import { createNodesFromFiles, type CreateNodes, type CreateNodesResult } from '@nx/devkit';
 import { CONFIG_FILE, loadAppConfig } from '../lib/config.js';
 import { appTargets } from '../lib/targets.js';
@@ -16,7 +17,8 @@ export function createNodesForFile(file: string, workspaceRoot: string): CreateN
       [app.root]: {
         name: app.name,
         projectType: 'application',
-        implicitDependencies: PIPELINE_PROJECTS,
+        // the apps whose config this one extends own files it reads
+        implicitDependencies: [...PIPELINE_PROJECTS, ...app.extends.map((f) => posix.basename(posix.dirname(f)))],
         tags: ['scope:app', 'confidential'],
         metadata: {
           description: `Confidential ${app.config.binary} (${app.config.libc}, go${app.config.go.version}, config id ${app.configId}), from ${file}.`,

@@ -3,18 +3,14 @@
 // beside the output and moved into place only when every check passed: a failure leaves the old output as it was.
 import { chmod, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
-import { IssueError, nxExecutor, optionsOrThrow, positionOf } from '@confidential/kit';
+import { nxExecutor, optionsOrThrow } from '@confidential/kit';
 import { execa } from 'execa';
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import { loadAppConfig, type LoadedApp } from '../../lib/config.js';
+import { loadAppConfig } from '../../lib/config.js';
 import { ModulesOptions } from './options.js';
 
 const GoModDownload = z.object({ Dir: z.string().optional(), Error: z.string().optional() }).loose();
-
-function issue(app: LoadedApp, path: (string | number)[], message: string): IssueError {
-  return new IssueError([{ file: app.file, ...positionOf(app.loaded, path), path: path.join('.').replace(/\.(\d+)/g, '[$1]'), message, severity: 'error' }]);
-}
 
 async function go(args: string[], cwd: string, what: string): Promise<string> {
   const r = await execa('go', args, { cwd, reject: false, env: { GOWORK: 'off', GOFLAGS: '-mod=mod' } });
@@ -60,32 +56,33 @@ export async function runModules(raw: unknown, root: string, log: (line: string)
       const answer = GoModDownload.safeParse((() => { try { return JSON.parse(raw.stdout); } catch { return {}; } })());
       if (raw.exitCode !== 0 || !answer.success || !answer.data.Dir) {
         const why = (answer.success ? answer.data.Error : undefined) ?? raw.stderr.trim().split('\n').pop() ?? `exit ${raw.exitCode}`;
-        throw issue(app, ['go', 'module'], `the Go module proxy has no ${config.go.module} (${why.split('\n')[0]})`);
+        throw app.issue(['go', 'module'], `the Go module proxy has no ${config.go.module} (${why.split('\n')[0]})`);
       }
       await cp(answer.data.Dir, src, { recursive: true });
       await makeWritable(src);
     } else {
-      await cp(join(root, app.root, config.go.source!), src, { recursive: true, filter: (p) => posix.basename(p) !== 'vendor' || resolve(p, '..') !== resolve(root, app.root, config.go.source!) });
+      const from = resolve(root, app.paths.goSource!);
+      await cp(from, src, { recursive: true, filter: (p) => !(posix.basename(p) === 'vendor' && resolve(p, '..') === from) });
     }
-    log(`modules: go mod vendor (${posix.join(app.root, config.go.source ?? config.go.module!)})`);
+    log(`modules: go mod vendor (${app.paths.goSource ?? config.go.module!})`);
     await go(['mod', 'vendor'], src, `${app.name}: vendoring`);
     const pkg = await go(['list', '-mod=vendor', '-f', '{{.Name}}', config.go.main], src, `${app.name}: go.main`).catch((err: Error) => {
-      throw issue(app, ['go', 'main'], `${config.go.main} is not a package of the module (${err.message.split(': ').slice(-1)[0]})`);
+      throw app.issue(['go', 'main'], `${config.go.main} is not a package of the module (${err.message.split(': ').slice(-1)[0]})`);
     });
-    if (pkg.trim() !== 'main') throw issue(app, ['go', 'main'], `${config.go.main} is package ${pkg.trim()}, expected package main`);
+    if (pkg.trim() !== 'main') throw app.issue(['go', 'main'], `${config.go.main} is package ${pkg.trim()}, expected package main`);
 
     const site = join(scratch, 'site');
     await mkdir(site, { recursive: true });
-    for (const [i, f] of config.embed.files.entries()) {
-      const from = f.from.startsWith('module:') ? join(src, 'vendor', f.from.slice('module:'.length)) : join(root, app.root, f.from);
+    for (const [i, f] of app.paths.embed.entries()) {
+      const from = f.from.startsWith('module:') ? join(src, 'vendor', f.from.slice('module:'.length)) : join(root, f.from);
       const found = await stat(from).catch(() => undefined);
-      if (!found?.isDirectory()) throw issue(app, ['embed', 'files', i, 'from'], f.from.startsWith('module:') ? `${f.from.slice(7)} is not among the vendored modules` : `${f.from} is not a folder`);
+      if (!found?.isDirectory()) throw app.issue(['embed', 'files', i, 'from'], f.from.startsWith('module:') ? `${f.from.slice(7)} is not among the vendored modules` : `${f.from} is not a folder`);
       await cp(from, join(site, f.to), { recursive: true });
     }
     const files = await listFiles(site);
     for (const [i, glob] of config.embed.include.entries()) {
       const match = picomatch(glob, { dot: true });
-      if (!files.some((p) => match(p))) throw issue(app, ['embed', 'include', i], `"${glob}" matches no file of ${config.embed.files.map((f) => f.to).join(', ')}`);
+      if (!files.some((p) => match(p))) throw app.issue(['embed', 'include', i], `"${glob}" matches no file of ${config.embed.files.map((f) => f.to).join(', ')}`);
     }
     await mkdir(out, { recursive: true });
     for (const part of ['go', 'site']) {
