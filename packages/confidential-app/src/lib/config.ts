@@ -51,6 +51,17 @@ export const RunSpec = z.strictObject({
   /** files copied out of the test container into dist/<app>/<run>/results */
   results: z.array(AbsPath).default([]),
   timeoutSeconds: z.number().int().positive().default(900),
+  /** HTTP checks of the running app by the plugin's confidential-check (given to compose as ${CHECKS}, JSON) */
+  checks: z
+    .array(
+      z.strictObject({
+        url: z.string().regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL such as "http://app:8080/get"'),
+        status: z.number().int().min(100).max(599).default(200),
+        contains: z.string().min(1).optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
 });
 
 export const AppConfig = z.strictObject({

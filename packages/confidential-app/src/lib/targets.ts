@@ -8,6 +8,10 @@ import type { LoadedApp } from './config.js';
 /** The sim policy service image, built once by cas-policy:image for every app. */
 export const POLICY_SERVICE_IMAGE_JSON = 'dist/packages/cas-policy/image/image.json';
 
+/** The plugin's generic HTTP check (Go, no dependencies), built into every app's image as /usr/local/bin/confidential-check. */
+const CHECK_TOOL = 'confidential-check';
+const CHECK_SOURCE = 'packages/confidential-app/check';
+
 /** Code that a target runs: the executor's package and the workspace packages it imports. */
 const CODE = {
   app: ['confidential-app', 'kit'],
@@ -75,7 +79,7 @@ export function appTargets(app: LoadedApp): AppTargets {
       metadata: { description: `${bin} built twice from the same vendored sources — with the patched toolchain (${bin}.native, 0 raw SYSCALL instructions by golang-patcher's scanner) and with upstream Go (${bin}.upstream)${c.tools.length ? ` — and the app's tools (${c.tools.map((t) => t.name).join(', ')})` : ''}.` },
       executor: '@confidential/image-builder:build',
       dependsOn: [built('image-builder'), 'golang', 'modules'],
-      inputs: [code(CODE.image), '{workspaceRoot}/packages/golang-patcher/scripts/scan-syscalls.sh', '{workspaceRoot}/packages/golang-patcher/scripts/scanner/main.go', ...paths.tools.map((t) => ws(`${t.source}/**/*`)), upstream(), imageState(nativeRef)],
+      inputs: [code(CODE.image), '{workspaceRoot}/packages/golang-patcher/scripts/scan-syscalls.sh', '{workspaceRoot}/packages/golang-patcher/scripts/scanner/main.go', ...paths.tools.map((t) => ws(`${t.source}/**/*`)), ws(`${CHECK_SOURCE}/*.go`), ws(`${CHECK_SOURCE}/go.mod`), upstream(), imageState(nativeRef)],
       options: {
         args: [{ name: 'GOLANG' }],
         stages: [
@@ -85,7 +89,14 @@ export function appTargets(app: LoadedApp): AppTargets {
             instructions: [
               { kind: 'COPY', src: ['src'], dest: '/src' },
               goEnv,
-              { kind: 'RUN', commands: ['cd /src/app', `go build -o /out/${bin}.upstream ${c.go.main}`, ...c.tools.flatMap((t) => [`cd /src/tools/${t.name}`, `CGO_ENABLED=0 go build -o /out/${t.name} .`])] },
+              {
+                kind: 'RUN',
+                commands: [
+                  'cd /src/app',
+                  `go build -o /out/${bin}.upstream ${c.go.main}`,
+                  ...[...c.tools, { name: CHECK_TOOL }].flatMap((t) => [`cd /src/tools/${t.name}`, `CGO_ENABLED=0 go build -o /out/${t.name} .`]),
+                ],
+              },
             ],
           },
           {
@@ -104,13 +115,14 @@ export function appTargets(app: LoadedApp): AppTargets {
                   `bash /scanner/scan-syscalls.sh --require-zero /out/${bin}.native > /out/${bin}.native.scan.json`,
                 ],
               },
-              { kind: 'COPY', from: 'upstream', src: [`/out/${bin}.upstream`, ...c.tools.map((t) => `/out/${t.name}`)], dest: '/out/' },
+              { kind: 'COPY', from: 'upstream', src: [`/out/${bin}.upstream`, ...c.tools.map((t) => `/out/${t.name}`), `/out/${CHECK_TOOL}`], dest: '/out/' },
             ],
           },
         ],
         context: [
           { src: `${out}/go/src`, dest: 'src/app' },
           ...paths.tools.map((t) => ({ src: t.source, dest: `src/tools/${t.name}` })),
+          { src: CHECK_SOURCE, dest: `src/tools/${CHECK_TOOL}` },
           { src: 'packages/golang-patcher/scripts/scan-syscalls.sh', dest: 'scanner/scan-syscalls.sh' },
           { src: 'packages/golang-patcher/scripts/scanner/main.go', dest: 'scanner/scanner/main.go' },
         ],
@@ -172,7 +184,7 @@ export function appTargets(app: LoadedApp): AppTargets {
             name: 'runtime',
             from: { image: 'debian', tag: c.distro },
             instructions: [
-              { kind: 'COPY', src: [`bin/out/${bin}.native`, `bin/out/${bin}.upstream`, ...c.tools.map((t) => `bin/out/${t.name}`)], dest: '/usr/local/bin/' },
+              { kind: 'COPY', src: [`bin/out/${bin}.native`, `bin/out/${bin}.upstream`, ...c.tools.map((t) => `bin/out/${t.name}`), `bin/out/${CHECK_TOOL}`], dest: '/usr/local/bin/' },
               { kind: 'COPY', src: [`sign/${bin}.native`], dest: `/usr/local/bin/${bin}` },
               { kind: 'COPY', src: [...c.sign.extensions.map((e) => `sign/${e}`), 'sign/measurement.json'], dest: '/usr/local/bin/' },
               { kind: 'COPY', src: ['site'], dest: '/' },
@@ -216,6 +228,7 @@ export function appTargets(app: LoadedApp): AppTargets {
           CAS_IMAGE: { file: POLICY_SERVICE_IMAGE_JSON, field: 'ref' },
           APP_IMAGE: { file: `${out}/image/image.json`, field: 'ref' },
           POLICY_DIR: `${out}/policy`,
+          ...(spec.checks ? { CHECKS: JSON.stringify(spec.checks) } : {}),
           ...spec.env,
         },
         outputDir: `${out}/${run}`,

@@ -95,7 +95,7 @@ describe('an app that extends another', () => {
     ['an error of its own, in its own file', `${child}distro: sid\n`, 'apps/hello-musl/confidential.yml:3:9 distro: expected one of "bookworm"|"trixie"'],
     ['a base that does not exist', 'extends: ../nothing/confidential.yml\n', 'apps/hello-musl/confidential.yml:1:10 extends: apps/nothing/confidential.yml does not exist'],
     ['an error of the base, in the base', child, 'apps/hello/confidential.yml:2:11 go.source: apps/hello/www has no go.mod', { 'apps/hello/confidential.yml': APP_CONFIG.replace('source: src', 'source: www') }],
-  ])('refuses %s', async (_, config, message, more = {}) => {
+  ] as [string, string, string, Record<string, string>?][])('refuses %s', async (_, config, message, more = {}) => {
     using ws = tempWorkspace({ 'apps/hello-musl/confidential.yml': config, ...more });
     try {
       await infer(ws.root, ['apps/hello-musl/confidential.yml']);

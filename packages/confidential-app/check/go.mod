@@ -1,0 +1,3 @@
+module confidential.local/check
+
+go 1.26

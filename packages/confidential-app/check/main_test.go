@@ -1,0 +1,53 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestParseChecks(t *testing.T) {
+	if _, err := parseChecks(`[{"url":"http://a/get","status":200}]`); err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]string{
+		`[]`:                                      "checks: expected at least one check",
+		`[{"url":"ftp://a","status":200}]`:        `checks[0].url: expected an http:// or https:// URL, got "ftp://a"`,
+		`[{"url":"http://a","status":99}]`:        "checks[0].status: expected an HTTP status, got 99",
+		`[{"url":"http://a","status":200,"x":1}]`: `checks: json: unknown field "x"`,
+	} {
+		if _, err := parseChecks(text); err == nil || err.Error() != want {
+			t.Errorf("parseChecks(%s) = %v, want %q", text, err, want)
+		}
+	}
+}
+
+func TestRunRetriesUntilTheAppAnswers(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte(`{"url": "` + r.URL.Path + `"}`))
+	}))
+	defer srv.Close()
+	results := run(srv.Client(), []Check{{URL: srv.URL + "/get", Status: 200, Contains: `"url": "/get"`}}, 5*time.Second, 10*time.Millisecond)
+	if !results[0].Passed || results[0].Attempts != 3 {
+		t.Fatalf("got %+v, want passed after 3 attempts", results[0])
+	}
+}
+
+func TestRunReportsWhatItSawAtTheDeadline(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("hello")) }))
+	defer srv.Close()
+	results := run(srv.Client(), []Check{{URL: srv.URL, Status: 200, Contains: "bye"}, {URL: srv.URL, Status: 404}}, 200*time.Millisecond, 20*time.Millisecond)
+	if results[0].Passed || results[0].Error != `body (5 bytes) does not contain "bye"` {
+		t.Errorf("first: %+v", results[0])
+	}
+	if results[1].Passed || results[1].Got != 200 || results[1].Error != "status 200, expected 404" {
+		t.Errorf("second: %+v", results[1])
+	}
+}
