@@ -38,7 +38,7 @@ export const GoSource = z
   });
 
 export const EmbedFile = z.strictObject({
-  /** `module:<module path>` (a folder of the vendored modules) or a folder of the app */
+  /** `module:<module path>` (the app's own module or one of the vendored ones) or a folder of the app */
   from: z.union([z.string().regex(/^module:[a-z0-9][a-z0-9.-]*\.[a-z]+(\/[A-Za-z0-9._~+-]+)*$/, 'expected "module:<module path>"'), AppPath]),
   /** where its files appear for the program (the same path in the image) */
   to: AbsPath,
@@ -109,6 +109,12 @@ export const AppConfig = z.strictObject({
   runs: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a target name such as "run" or "e2e"'), RunSpec)
     .refine((r) => 'run' in r, 'expected a run named "run"'),
+  /** the app's own test suite: target go-test runs it with the patched and the upstream toolchain */
+  goTest: z
+    .strictObject({
+      packages: z.array(z.string().regex(/^\.(\/[A-Za-z0-9._-]+)*(\/\.\.\.)?$/, 'expected a package pattern such as "./..."')).min(1).default(['./...']),
+    })
+    .optional(),
   scone: z
     .strictObject({
       /** the stage that builds the native binary in the SCONE toolchain (image-builder Stage model) */

@@ -214,6 +214,17 @@ export function appTargets(app: LoadedApp): AppTargets {
     },
   };
 
+  if (c.goTest) {
+    targets['go-test'] = {
+      metadata: { description: `${name}'s own tests (go test ${c.goTest.packages.join(' ')}) with the patched toolchain and with upstream Go, compared test by test: report.md; fails on a regression.` },
+      executor: '@confidential/app:go-test',
+      dependsOn: [built('confidential-app'), 'golang', 'modules'],
+      inputs: [code([...CODE.app, 'image-builder']), ws(file), upstream()],
+      options: { config: file, golang: `${out}/golang/image.json`, source: `${out}/go/src`, outputDir: `${out}/go-test` },
+      outputs: [`{workspaceRoot}/${out}/go-test`],
+      cache: true,
+    };
+  }
   for (const [run, spec] of Object.entries(c.runs)) {
     targets[run] = {
       metadata: { description: spec.description ?? `docker compose (${paths.compose}): the sim policy service, the session upload, then ${c.compose.testService}.` },

@@ -1,12 +1,18 @@
-// Executor schema.json files generated from the options' zod schemas (one definition; Nx reads the JSON). The
-// convention: every executor of a package's executors.json has `src/executors/<name>/options.ts` exporting one zod
-// schema named *Options; the executor validates with it, schema.json is `z.toJSONSchema` of its input side.
+// Executor and generator schema.json files generated from the options' zod schemas (one definition; Nx reads the
+// JSON). The convention: every entry of a package's executors.json (generators.json) has
+// `src/executors/<name>/options.ts` (`src/generators/<name>/options.ts`) exporting one zod schema named *Options;
+// the executor validates with it, schema.json is `z.toJSONSchema` of its input side.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 
-const ExecutorsJson = z.object({ executors: z.record(z.string(), z.object({ schema: z.string(), description: z.string() }).loose()) });
+const Entries = z.record(z.string(), z.object({ schema: z.string(), description: z.string() }).loose());
+/** executors.json and generators.json: the two manifests whose entries have options */
+const MANIFESTS = [
+  { file: 'executors.json', kind: 'executors', schema: z.object({ executors: Entries }) },
+  { file: 'generators.json', kind: 'generators', schema: z.object({ generators: Entries }) },
+] as const;
 
 /** An Nx executor schema.json (text) from the options' zod schema. */
 export function executorSchemaJson(title: string, description: string, schema: z.ZodType): string {
@@ -21,11 +27,14 @@ const isZod = (v: unknown): v is z.ZodType => typeof v === 'object' && v !== nul
  * options modules are loaded from: the sources (`src`, .ts, under vitest) or the build (`dist`, .js, under node).
  */
 export async function executorSchemaFiles(packageDir: string, from: 'src' | 'dist'): Promise<Record<string, string>> {
-  const manifest = ExecutorsJson.parse(JSON.parse(readFileSync(join(packageDir, 'executors.json'), 'utf8')));
   const name = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { name: string }).name;
   const files: Record<string, string> = {};
-  for (const [executor, entry] of Object.entries(manifest.executors)) {
-    const module = join(packageDir, from, 'executors', executor, from === 'src' ? 'options.ts' : 'options.js');
+  const entries = MANIFESTS.filter((m) => existsSync(join(packageDir, m.file))).flatMap((m) => {
+    const manifest = JSON.parse(readFileSync(join(packageDir, m.file), 'utf8')) as Record<string, unknown>;
+    return Object.entries(m.schema.parse(manifest)[m.kind as never] as z.infer<typeof Entries>).map(([entry, value]) => ({ kind: m.kind, entry, value }));
+  });
+  for (const { kind, entry: executor, value: entry } of entries) {
+    const module = join(packageDir, from, kind, executor, from === 'src' ? 'options.ts' : 'options.js');
     const schemas = Object.entries((await import(pathToFileURL(module).href)) as Record<string, unknown>)
       .filter(([n, v]) => n.endsWith('Options') && isZod(v))
       .map(([, v]) => v as z.ZodType);
@@ -35,11 +44,11 @@ export async function executorSchemaFiles(packageDir: string, from: 'src' | 'dis
   return files;
 }
 
-/** The workspace's packages that have executors (folders of packages/ with an executors.json). */
+/** The workspace's packages that have executors or generators (folders of packages/ with either manifest). */
 export function packagesWithExecutors(workspaceRoot: string): string[] {
   const dir = join(workspaceRoot, 'packages');
   return readdirSync(dir)
-    .filter((d) => existsSync(join(dir, d, 'executors.json')))
+    .filter((d) => MANIFESTS.some((m) => existsSync(join(dir, d, m.file))))
     .sort()
     .map((d) => join(dir, d));
 }

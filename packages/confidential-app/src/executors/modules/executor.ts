@@ -1,7 +1,7 @@
 // @confidential/app:modules — the Go source of an app, vendored for offline image builds (the host's Go and its
 // module proxy settings), and the files it embeds assembled under site/. Everything is made in a scratch folder
 // beside the output and moved into place only when every check passed: a failure leaves the old output as it was.
-import { chmod, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { nxExecutor, optionsOrThrow } from '@confidential/kit';
 import { execa } from 'execa';
@@ -73,8 +73,11 @@ export async function runModules(raw: unknown, root: string, log: (line: string)
 
     const site = join(scratch, 'site');
     await mkdir(site, { recursive: true });
+    const mainModule = /^module\s+(\S+)/m.exec(await readFile(join(src, 'go.mod'), 'utf8'))?.[1];
     for (const [i, f] of app.paths.embed.entries()) {
-      const from = f.from.startsWith('module:') ? join(src, 'vendor', f.from.slice('module:'.length)) : join(root, f.from);
+      const module = f.from.startsWith('module:') ? f.from.slice('module:'.length) : undefined;
+      // a module: the app's own (its source) or one of the vendored ones; else a folder of the app
+      const from = module ? (module === mainModule ? src : join(src, 'vendor', module)) : join(root, f.from);
       const found = await stat(from).catch(() => undefined);
       if (!found?.isDirectory()) throw app.issue(['embed', 'files', i, 'from'], f.from.startsWith('module:') ? `${f.from.slice(7)} is not among the vendored modules` : `${f.from} is not a folder`);
       await cp(from, join(site, f.to), { recursive: true });
