@@ -12,6 +12,10 @@ export const POLICY_SERVICE_IMAGE_JSON = 'dist/packages/cas-policy/image/image.j
 const CHECK_TOOL = 'confidential-check';
 const CHECK_SOURCE = 'packages/confidential-app/check';
 
+/** Debian's musl (musl-tools in the patched musl golang image): the C library, which is also its dynamic loader. */
+const MUSL_LIBC = '/usr/lib/x86_64-linux-musl/libc.so';
+const MUSL_LOADER = '/lib/ld-musl-x86_64.so.1';
+
 /** Code that a target runs: the executor's package and the workspace packages it imports. */
 const CODE = {
   app: ['confidential-app', 'kit'],
@@ -179,7 +183,10 @@ export function appTargets(app: LoadedApp): AppTargets {
       dependsOn: [built('image-builder'), 'binaries', 'sign', 'policy'],
       inputs: [code(CODE.image), ...paths.imageFiles.map((f) => ws(f.src)), upstream(), imageState(runtimeRef)],
       options: {
+        // musl binaries are dynamic (musl-gcc): the runtime takes musl's loader from the native image
+        ...(c.libc === 'musl' ? { args: [{ name: 'NATIVE' }], images: { NATIVE: `${out}/native/image.json` } } : {}),
         stages: [
+          ...(c.libc === 'musl' ? [{ name: 'musl', from: { arg: 'NATIVE' }, instructions: [] }] : []),
           {
             name: 'runtime',
             from: { image: 'debian', tag: c.distro },
@@ -189,6 +196,7 @@ export function appTargets(app: LoadedApp): AppTargets {
               { kind: 'COPY', src: [...c.sign.extensions.map((e) => `sign/${e}`), 'sign/measurement.json'], dest: '/usr/local/bin/' },
               { kind: 'COPY', src: ['site'], dest: '/' },
               ...paths.imageFiles.map((f, i) => ({ kind: 'COPY' as const, src: [`files/${i}`], dest: f.dest })),
+              ...(c.libc === 'musl' ? [{ kind: 'COPY' as const, from: 'musl', src: [MUSL_LIBC], dest: MUSL_LOADER }] : []),
               { kind: 'COPY', src: ['policy/session.yml'], dest: '/etc/confidential/session.yml' },
               { kind: 'ENV', vars: { SCONE_CONFIG_ID: app.configId, SCONE_CAS_ADDR: 'cas:8081', ...c.image.env } },
               { kind: 'WORKDIR', path: '/' },
