@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -142,6 +143,10 @@ func main() {
 	}
 	if *out != "" {
 		b, _ := json.MarshalIndent(map[string]any{"passed": len(results) - failed, "failed": failed, "results": results}, "", "  ")
+		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, "confidential-check:", err)
+			os.Exit(1)
+		}
 		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "confidential-check:", err)
 			os.Exit(1)
