@@ -67,13 +67,13 @@ export function compareRuns(patched: TestRun, upstream: TestRun): Comparison {
   return { rows: pkgs.map((p) => ({ package: p, patched: counts(patched, p), upstream: counts(upstream, p) })), regressions, bothFail };
 }
 
-export function renderMarkdown(title: string, c: Comparison, meta: { patched: string; upstream: string; command: string }): string {
-  const cell = (n: Counts) => `${n.result} (${n.pass} passed, ${n.fail} failed, ${n.skip} skipped)`;
+export function renderMarkdown(title: string, c: Comparison, meta: { patched: string; upstream: string; command: string; experiments: Record<string, string> }): string {
+  const cell = (n: Counts) => (n.result === 'skip' && n.pass + n.fail + n.skip === 0 ? 'no tests' : `${n.result} (${n.pass} passed, ${n.fail} failed, ${n.skip} skipped)`);
   return [
     `# ${title}`,
     '',
     `Command: \`${meta.command}\`, each toolchain in a build from its golang image, the same vendored sources.`,
-    `Patched: \`${meta.patched}\`. Upstream: \`${meta.upstream}\`.`,
+    `Patched: \`${meta.patched}\` (GOEXPERIMENT=${meta.experiments.patched || 'none'}). Upstream: \`${meta.upstream}\` (GOEXPERIMENT=${meta.experiments.upstream || 'none'}).`,
     '',
     '| package | patched toolchain | upstream toolchain |',
     '|---|---|---|',
