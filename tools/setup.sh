@@ -15,6 +15,7 @@ packages=(
   wrk                        # a second load generator for cross-checks
   busybox-static             # the tiny test image of compose-runner's integration tests
   gdb                        # std-test comparison (runtime gdb tests)
+  asciinema                  # the README's demo recording (caddy:demo)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,7 @@
 // node apps/caddy/report/dist/cli.js render bench.json [result.json] -o report.html [--png report.png]
 import { realpathSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { renderReport } from './render.js';
 import { screenshotReport } from './screenshot.js';
@@ -61,7 +62,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...(args.title ? { title: args.title } : {}),
   });
   await writeFile(args.out, html);
-  for (const line of summarize(bench, result)) console.log(line);
+  const summary = summarize(bench, result);
+  for (const line of summary) console.log(line);
+  // the summary beside the report too (the demo recording shows it)
+  await writeFile(join(dirname(args.out), 'summary.txt'), `${summary.join('\n')}\n`);
   console.log(`report written: ${args.out}`);
   if (args.png) {
     await screenshotReport(args.out, args.png);
