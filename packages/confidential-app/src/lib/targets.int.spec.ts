@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 // Nx runs a runtime input as a shell command and hashes what it prints
-const state = async () => (await execa('sh', ['-c', imageState(tag).runtime])).stdout.trim();
+const state = async (env: Record<string, string> = { CONFIDENTIAL_REGISTRY: '' }) => (await execa('sh', ['-c', imageState(tag).runtime], { env })).stdout.trim();
 
 describe('imageState (runtime input of image targets)', () => {
   it('prints the engine\'s id of the tag, and a new value each time once the image is gone', async () => {
@@ -29,5 +29,9 @@ describe('imageState (runtime input of image targets)', () => {
     const [a, b] = [await state(), await state()];
     expect(a).toMatch(/^absent \d+ \d+$/);
     expect(b).not.toBe(a);
+  });
+
+  it('with a registry configured, is the same on every machine, image or not (engines pull by digest)', async () => {
+    expect(await state({ CONFIDENTIAL_REGISTRY: '127.0.0.1:5000' })).toBe('registry 127.0.0.1:5000');
   });
 });

@@ -31,11 +31,16 @@ const built = (project: string) => ({ projects: [project], target: 'build' });
 const upstream = (glob = '**/*') => ({ dependentTasksOutputFiles: glob, transitive: false });
 
 /**
- * The runtime input of an image target: the engine's id of its tag, or a one-off value when the engine does not
- * have it (so that a cached record of a gone image is never restored). A shell command, as Nx runs it.
+ * The runtime input of an image target. With a registry configured (CONFIDENTIAL_REGISTRY), image targets push
+ * and record `repoDigest`; an engine that lacks an image pulls it by digest, so the hash does not depend on the
+ * engine and every machine sharing the Nx cache and the registry takes the same entries. Without one: the engine's
+ * id of the tag, or a one-off value when the engine does not have it (a cached record of a gone image is never
+ * restored; the target rebuilds, from the layer cache where it can). A shell command, as Nx runs it.
  */
 export function imageState(ref: string): { runtime: string } {
-  return { runtime: `docker image inspect --format '{{.Id}}' ${ref} 2>/dev/null || echo "absent $(date +%s%N) $$"` };
+  return {
+    runtime: `if [ -n "$CONFIDENTIAL_REGISTRY" ]; then echo "registry $CONFIDENTIAL_REGISTRY"; else docker image inspect --format '{{.Id}}' ${ref} 2>/dev/null || echo "absent $(date +%s%N) $$"; fi`,
+  };
 }
 
 export interface AppTargets {
@@ -75,7 +80,7 @@ export function appTargets(app: LoadedApp): AppTargets {
       executor: '@confidential/golang-patcher:patch',
       dependsOn: [built('golang-patcher'), { projects: ['image-builder'], target: 'base-images' }],
       inputs: [code(CODE.golang), imageState(golangRef)],
-      options: { from: `golang:${c.go.version}-${c.distro}`, libc: c.libc, output: `${out}/golang/image.json` },
+      options: { from: `golang:${c.go.version}-${c.distro}`, libc: c.libc, push: true, output: `${out}/golang/image.json` },
       outputs: [`{workspaceRoot}/${out}/golang`],
       cache: true,
     },
@@ -132,6 +137,7 @@ export function appTargets(app: LoadedApp): AppTargets {
         ],
         images: { GOLANG: `${out}/golang/image.json` },
         tags: [nativeRef],
+        push: true,
         output: `${out}/native/image.json`,
       },
       outputs: [`{workspaceRoot}/${out}/native`],
@@ -212,6 +218,7 @@ export function appTargets(app: LoadedApp): AppTargets {
           ...paths.imageFiles.map((f, i) => ({ src: f.src, dest: `files/${i}` })),
         ],
         tags: [runtimeRef],
+        push: true,
         output: `${out}/image/image.json`,
       },
       ...(c.scone

@@ -103,6 +103,8 @@ export const ImageJson = z
     size: z.number().int().nonnegative(),
     labels: z.record(z.string(), z.string()),
     builtAt: z.string().min(1),
+    /** `<registry>/<repo>@sha256:…` when the image was pushed: where an engine that lacks it pulls it from */
+    repoDigest: z.string().regex(/^[^@\s]+@sha256:[0-9a-f]{64}$/, 'expected <registry>/<repository>@sha256:<64 hex>').optional(),
   })
   .loose();
 export type ImageJson = z.infer<typeof ImageJson>;
@@ -145,17 +147,48 @@ export class ImageGoneError extends Error {
 }
 
 /**
- * Reads an image.json and checks that the engine still has the recorded id (a cached Nx output can outlive the
- * image). Throws ImageGoneError: "image X (sha256:…) recorded in <file> is gone from the engine; run it again …".
+ * Reads an image.json and makes sure the engine has the recorded image (a cached Nx output can outlive it): when
+ * the engine lost it and the record names a pushed `repoDigest`, it is pulled by that digest, checked to be the
+ * recorded id, and tagged with the recorded ref again. Otherwise throws ImageGoneError: "image X (sha256:…)
+ * recorded in <file> is gone from the engine; run it again …".
  */
-export async function verifyImageJson(path: string, client: Docker = defaultDocker()): Promise<ImageJson & { refMatches: boolean }> {
+export async function verifyImageJson(path: string, client: Docker = defaultDocker(), log: (line: string) => void = console.log): Promise<ImageJson & { refMatches: boolean }> {
   const record = await readImageJson(path);
-  const byId = await inspectImage(record.id, client);
+  let byId = await inspectImage(record.id, client);
+  if (!byId && record.repoDigest) {
+    log(`image ${record.ref} is not in the engine: pulling ${record.repoDigest}`);
+    const pulled = await pullImage(record.repoDigest, { client, timeoutMs: 600_000 }).catch((err: Error) => {
+      throw new ImageGoneError(`image ${record.ref} (${record.id}) recorded in ${path} is gone from the engine and ${record.repoDigest} could not be pulled (${err.message}); run it again with --skip-nx-cache`, { cause: err });
+    });
+    if (pulled.id !== record.id) throw new ImageGoneError(`${record.repoDigest} pulled as ${pulled.id}, but ${path} records ${record.id}: the registry does not hold the recorded image`);
+    await tagImage(record.id, record.ref, client);
+    byId = pulled;
+  }
   if (!byId) {
     throw new ImageGoneError(`image ${record.ref} (${record.id}) recorded in ${path} is gone from the engine; run it again (image targets hash their tag's id in the engine, so a missing image reruns its target)`);
   }
   const byRef = await inspectImage(record.ref, client);
   return { ...record, refMatches: byRef?.id === record.id };
+}
+
+/** Pushes an image to `registry` (host[:port]) as `<registry>/<ref>`; returns the repoDigest `<registry>/<repo>@sha256:…`. */
+export async function pushToRegistry(ref: string, registry: string, options: { client?: Docker; onEntry?: (e: StreamEntry) => void } = {}): Promise<string> {
+  const client = options.client ?? defaultDocker();
+  const remote = `${registry.replace(/\/+$/, '')}/${ref}`;
+  await tagImage(ref, remote, client);
+  const digest = await pushImage(remote, options);
+  return `${splitRepoTag(remote).repo}@${digest}`;
+}
+
+/** The registry image targets push to: CONFIDENTIAL_REGISTRY (host[:port]), when set. */
+export const configuredRegistry = (): string | undefined => process.env.CONFIDENTIAL_REGISTRY?.trim() || undefined;
+
+/** The record of an image after pushing it to `registry` (when one is given): digest and repoDigest filled in. */
+export async function pushedRecord(record: ImageJson, registry: string | undefined, log: (line: string) => void = console.log): Promise<ImageJson> {
+  if (!registry) return record;
+  const repoDigest = await pushToRegistry(record.ref, registry);
+  log(`pushed ${record.ref} as ${repoDigest}`);
+  return { ...record, digest: repoDigest.slice(repoDigest.indexOf('@') + 1), repoDigest };
 }
 
 /** The image.json contract in one place: `of` (record of an engine image), `write`, `read`, `verify` (id still in the engine). */

@@ -1,9 +1,12 @@
 // A local registry from Debian's docker-registry: push, drop the local image, pull back by digest.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOfflineBaseImages } from './base-images.js';
 import { buildImage } from './build.js';
-import { inspectImage, pullImage, pushImage, removeImage, tagImage } from './images.js';
+import { imageJsonFor, inspectImage, pullImage, pushedRecord, pushImage, removeImage, tagImage, verifyImageJson, writeImageJson } from './images.js';
 import { type LocalRegistry, startRegistry } from './registry.js';
 
 const run = randomBytes(4).toString('hex');
@@ -51,5 +54,31 @@ describe('local registry (real engine)', () => {
     const pulled = await pullImage(byDigest, { timeoutMs: 60_000 });
     expect(pulled.id).toBe(built.id);
     expect(pulled.repoDigests).toContain(byDigest);
+  });
+
+  it('an image.json with a repoDigest brings its image back into an engine that lost it (pull by digest, checked, tagged)', async () => {
+    const ref = `confidential-test/record:${run}`;
+    const built = await buildImage({
+      dockerfile: { stages: [{ name: 'x', from: { image: 'debian', tag: 'bookworm' }, instructions: [{ kind: 'RUN', commands: [`echo record ${run} > /run-id`] }] }] },
+      tags: [ref],
+      onProgress: () => {},
+    });
+    const record = await pushedRecord(await imageJsonFor(ref), registry!.host, () => {});
+    expect(record.repoDigest).toMatch(new RegExp(`^${registry!.host}/confidential-test/record@sha256:[0-9a-f]{64}$`));
+    const dir = mkdtempSync(join(tmpdir(), 'record-'));
+    created.push(ref, `${registry!.host}/${ref}`, record.repoDigest!);
+    try {
+      await writeImageJson(join(dir, 'image.json'), record);
+      await removeImage(`${registry!.host}/${ref}`);
+      await removeImage(ref);
+      expect(await inspectImage(built.id)).toBeUndefined();
+      const lines: string[] = [];
+      const checked = await verifyImageJson(join(dir, 'image.json'), undefined, (l) => lines.push(l));
+      expect(lines).toEqual([`image ${ref} is not in the engine: pulling ${record.repoDigest}`]);
+      expect(checked.refMatches).toBe(true);
+      expect((await inspectImage(ref))?.id).toBe(built.id);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

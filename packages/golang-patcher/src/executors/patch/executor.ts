@@ -1,6 +1,6 @@
 // golang-patcher:patch — builds the patched golang image from an upstream one and records it in image.json.
 import { resolve } from 'node:path';
-import { writeImageJson } from '@confidential/image-builder';
+import { configuredRegistry, pushedRecord, writeImageJson } from '@confidential/image-builder';
 import { nxExecutor, optionsOrThrow } from '@confidential/kit';
 import { execa } from 'execa';
 import { buildPatchedImage, goVersionOfTag } from '../../lib/patch-image.js';
@@ -15,7 +15,7 @@ export async function runPatch(raw: unknown, root: string, log: (line: string) =
     throw new Error(`golang-patcher:patch: option "from" is invalid: ${(err as Error).message}.`, { cause: err });
   }
   const { cachedSteps, ...record } = await buildPatchedImage({ root, from, libc: options.libc, repository: options.repository, noCache: options.noCache, log });
-  await writeImageJson(resolve(root, options.output), record);
+  await writeImageJson(resolve(root, options.output), await pushedRecord(record, options.push ? configuredRegistry() : undefined, log));
   log(`golang-patcher:patch ${record.ref} = ${record.id} (${cachedSteps} cached steps) → ${options.output}`);
   return { ref: record.ref, id: record.id };
 }

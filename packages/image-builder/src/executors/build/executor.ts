@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildImage, stageNamesOfText } from '../../lib/build.js';
 import { optionsOrThrow, nxExecutor } from '@confidential/kit';
-import { imageJsonFor, verifyImageJson, writeImageJson } from '../../lib/images.js';
+import { configuredRegistry, imageJsonFor, pushedRecord, verifyImageJson, writeImageJson } from '../../lib/images.js';
 import { BuildOptions } from './options.js';
 
 export async function runBuild(raw: unknown, root: string, log: (line: string) => void = console.log): Promise<{ success: boolean; id: string }> {
@@ -27,7 +27,7 @@ export async function runBuild(raw: unknown, root: string, log: (line: string) =
   const buildArgs: Record<string, string> = { ...options.buildArgs };
   for (const [arg, file] of Object.entries(options.images)) {
     const path = resolve(root, file);
-    const record = await verifyImageJson(path);
+    const record = await verifyImageJson(path, undefined, log);
     if (!record.refMatches) {
       throw new Error(`image-builder:build: option "images.${arg}" is invalid: ${record.ref} no longer names ${record.id} recorded in ${file}; run it again (the upstream image target reruns when its tag names another image).`);
     }
@@ -45,7 +45,7 @@ export async function runBuild(raw: unknown, root: string, log: (line: string) =
     onProgress: log,
   });
   const output = resolve(root, options.output);
-  await writeImageJson(output, await imageJsonFor(options.tags[0]!));
+  await writeImageJson(output, await pushedRecord(await imageJsonFor(options.tags[0]!), options.push ? configuredRegistry() : undefined, log));
   log(`image-builder:build ${options.tags.join(', ')} = ${result.id} (${(result.size / 1e6).toFixed(1)} MB, ${result.cachedSteps} cached steps) → ${options.output}`);
   return { success: true, id: result.id };
 }

@@ -22,6 +22,7 @@ export const BuildOptions = z
     labels: z.record(z.string().min(1), z.string()).default({}).describe('Labels set on the image.'),
     output: z.string().min(1).describe('Path of the image.json written (workspace-relative).'),
     noCache: z.boolean().default(false).describe("Do not use the engine's layer cache."),
+    push: z.boolean().default(false).describe('Push the image to the registry named by CONFIDENTIAL_REGISTRY (host[:port]) when that is set, and record its repoDigest in image.json (an engine that lacks the image pulls it by digest).'),
   })
   .superRefine((o, ctx) => {
     if (!o.stages === !o.dockerfile) {
