@@ -49,7 +49,9 @@ const nx = (root: string) =>
   execa(join(workspaceRoot, 'node_modules/.bin/nx'), ['run', 'lib:make', '--outputStyle=stream'], {
     cwd: root,
     reject: false,
-    env: { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: server.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: TOKEN, NX_CACHE_DIRECTORY: join(root, '.local-cache'), NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', CI: 'true' },
+    // a clean environment: nothing of an Nx run this test may itself run under (NX_WORKSPACE_ROOT, task variables)
+    extendEnv: false,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', NX_SELF_HOSTED_REMOTE_CACHE_SERVER: server.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: TOKEN, NX_CACHE_DIRECTORY: join(root, '.local-cache'), NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', CI: 'true' },
   });
 
 describe('a shared Nx cache in the registry', () => {
