@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // node apps/caddy/report/dist/cli.js render bench.json [result.json] -o report.html [--png report.png]
 import { realpathSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { renderReport } from './render.js';
@@ -61,6 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...(args.result ? { resultFile: args.result } : {}),
     ...(args.title ? { title: args.title } : {}),
   });
+  await mkdir(dirname(args.out), { recursive: true });
   await writeFile(args.out, html);
   const summary = summarize(bench, result);
   for (const line of summary) console.log(line);
