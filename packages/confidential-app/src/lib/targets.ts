@@ -1,7 +1,7 @@
 // The generic pipeline, once: app config → Nx targets. Each target names the packages whose code it runs (their
 // `production` files, and their build in dependsOn), reads only its upstream targets' outputs, and writes under
-// dist/<app root>/. Image targets hash the engine's id of their tag (a runtime input): an image gone from the
-// engine is a cache miss, rebuilt from the layer cache, never a failure that asks for --skip-nx-cache.
+// dist/<app root>/. Image targets carry the runtime input of imageState(): a cached record never names an image
+// that neither the engine nor the configured registry has.
 import type { TargetConfiguration } from '@nx/devkit';
 import type { LoadedApp } from './config.js';
 
@@ -23,7 +23,6 @@ const CODE = {
   golang: ['golang-patcher', 'image-builder', 'kit'],
   signer: ['signer', 'image-builder', 'kit'],
   policy: ['cas-policy', 'kit'],
-  compose: ['compose-runner', 'image-builder', 'kit'],
 } as const;
 
 const code = (projects: readonly string[]) => ({ input: 'production', projects: [...projects] });
@@ -43,13 +42,7 @@ export function imageState(ref: string): { runtime: string } {
   };
 }
 
-export interface AppTargets {
-  targets: Record<string, TargetConfiguration>;
-  /** the tags of the images the app builds */
-  images: { golang: string; native: string; runtime: string };
-}
-
-export function appTargets(app: LoadedApp): AppTargets {
+export function appTargets(app: LoadedApp): { targets: Record<string, TargetConfiguration> } {
   const { config: c, root, name, file, paths } = app;
   const out = `dist/${root}`;
   const ws = (p: string) => `{workspaceRoot}/${p}`;
@@ -263,5 +256,5 @@ export function appTargets(app: LoadedApp): AppTargets {
       cache: false,
     };
   }
-  return { targets, images: { golang: golangRef, native: nativeRef, runtime: runtimeRef } };
+  return { targets };
 }
