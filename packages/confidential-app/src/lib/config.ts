@@ -24,34 +24,25 @@ export const ModuleVersion = z
 
 export const GoSource = z
   .strictObject({
-    /** a folder of the app holding go.mod (its dependencies are fetched through the Go module proxy) */
-    source: AppPath.optional(),
-    /** or a module fetched whole through the Go module proxy */
-    module: ModuleVersion.optional(),
-    /** the main package, relative to the module root */
-    main: z.string().regex(/^\.(\/[A-Za-z0-9._-]+)*$/, 'expected a package path relative to the module root such as "." or "./cmd/app"').default('.'),
-    /** upstream Go version of the golang image, e.g. "1.26.8" (a patch must exist for its minor) */
-    version: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a Go version such as "1.26.8" (quote it)'),
+    source: AppPath.optional().describe('a folder of the app holding go.mod (its dependencies are fetched through the Go module proxy)'),
+    module: ModuleVersion.optional().describe('or a module fetched whole through the Go module proxy'),
+    main: z.string().regex(/^\.(\/[A-Za-z0-9._-]+)*$/, 'expected a package path relative to the module root such as "." or "./cmd/app"').default('.').describe('the main package, relative to the module root'),
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a Go version such as "1.26.8" (quote it)').describe('upstream Go version of the golang image, e.g. "1.26.8" (a patch must exist for its minor)'),
   })
   .superRefine((g, ctx) => {
     if (!g.source === !g.module) ctx.addIssue({ code: 'custom', path: g.source ? ['module'] : ['source'], message: 'give exactly one of "source" (a folder of the app) or "module" (path@version)' });
   });
 
 export const EmbedFile = z.strictObject({
-  /** `module:<module path>` (the app's own module or one of the vendored ones) or a folder of the app */
-  from: z.union([z.string().regex(/^module:[a-z0-9][a-z0-9.-]*\.[a-z]+(\/[A-Za-z0-9._~+-]+)*$/, 'expected "module:<module path>"'), AppPath]),
-  /** where its files appear for the program (the same path in the image) */
-  to: AbsPath,
+  from: z.union([z.string().regex(/^module:[a-z0-9][a-z0-9.-]*\.[a-z]+(\/[A-Za-z0-9._~+-]+)*$/, 'expected "module:<module path>"'), AppPath]).describe('`module:<module path>` (the app\'s own module or one of the vendored ones) or a folder of the app'),
+  to: AbsPath.describe('where its files appear for the program (the same path in the image)'),
 });
 
 export const RunSpec = z.strictObject({
   description: z.string().min(1).optional(),
-  /** environment of the compose process (`${VAR}` in the compose file) */
-  env: z.record(EnvName, z.string()).default({}),
-  /** files copied out of the test container into dist/<app>/<run>/results */
-  results: z.array(AbsPath).default([]),
+  env: z.record(EnvName, z.string()).default({}).describe('environment of the compose process (`${VAR}` in the compose file)'),
+  results: z.array(AbsPath).default([]).describe('files copied out of the test container into dist/<app>/<run>/results'),
   timeoutSeconds: z.number().int().positive().default(900),
-  /** HTTP checks of the running app by the plugin's confidential-check (given to compose as ${CHECKS}, JSON) */
   checks: z
     .array(
       z.strictObject({
@@ -61,24 +52,19 @@ export const RunSpec = z.strictObject({
       }),
     )
     .min(1)
-    .optional(),
+    .optional().describe('HTTP checks of the running app by the plugin\'s confidential-check (given to compose as ${CHECKS}, JSON)'),
 });
 
 export const AppConfig = z.strictObject({
   go: GoSource,
   libc: z.enum(['glibc', 'musl']).default('glibc'),
-  /** Debian release of the golang and runtime images */
-  distro: z.enum(['bookworm', 'trixie']).default('bookworm'),
-  /** the program's name: /usr/local/bin/<binary> in the image */
-  binary: FileName,
-  /** helper Go programs of the app (a folder with go.mod, no dependencies), built static with upstream Go and put in the image */
-  tools: z.array(z.strictObject({ name: FileName, source: AppPath })).default([]),
+  distro: z.enum(['bookworm', 'trixie']).default('bookworm').describe('Debian release of the golang and runtime images'),
+  binary: FileName.describe('the program\'s name: /usr/local/bin/<binary> in the image'),
+  tools: z.array(z.strictObject({ name: FileName, source: AppPath })).default([]).describe('helper Go programs of the app (a folder with go.mod, no dependencies), built static with upstream Go and put in the image'),
   embed: z.strictObject({
     files: z.array(EmbedFile).min(1, 'expected at least one folder to embed'),
-    /** globs of the files to embed, matched against the "/"-rooted paths above */
-    include: z.array(z.string().startsWith('/', 'expected a glob of absolute paths such as "/caddy/*"')).min(1, 'expected at least one glob'),
-    /** folders the program reads from the host at run time (never embedded) */
-    hostPaths: z.array(AbsPath).default([]),
+    include: z.array(z.string().startsWith('/', 'expected a glob of absolute paths such as "/caddy/*"')).min(1, 'expected at least one glob').describe('globs of the files to embed, matched against the "/"-rooted paths above'),
+    hostPaths: z.array(AbsPath).default([]).describe('folders the program reads from the host at run time (never embedded)'),
   }),
   sign: z
     .strictObject({
@@ -89,26 +75,21 @@ export const AppConfig = z.strictObject({
     })
     .default({ heap: '2g', syslibs: true, dlopen: false, extensions: ['libbinaryfs.so'] }),
   session: z.strictObject({
-    /** the session policy, app-relative; its `name` and this service give the config id `<session>/<service>` */
-    file: AppPath.default('session.yml'),
+    file: AppPath.default('session.yml').describe('the session policy, app-relative; its `name` and this service give the config id `<session>/<service>`'),
     service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a service name of the session'),
   }),
   image: z.strictObject({
     env: z.record(EnvName, z.string()).default({}),
-    /** the runtime image's CMD (exec form) */
-    cmd: z.array(z.string()).min(1, 'expected the command as a list of words'),
-    /** more files of the app for the runtime image */
-    files: z.array(z.strictObject({ src: AppPath, dest: AbsPath })).default([]),
+    cmd: z.array(z.string()).min(1, 'expected the command as a list of words').describe('the runtime image\'s CMD (exec form)'),
+    files: z.array(z.strictObject({ src: AppPath, dest: AbsPath })).default([]).describe('more files of the app for the runtime image'),
   }),
   compose: z.strictObject({
     file: AppPath,
-    /** the service whose exit code is the run's */
-    testService: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'expected a compose service name'),
+    testService: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'expected a compose service name').describe('the service whose exit code is the run\'s'),
   }),
-  /** compose runs, each an Nx target of that name */
   runs: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a target name such as "run" or "e2e"'), RunSpec)
-    .refine((r) => 'run' in r, 'expected a run named "run"'),
+    .refine((r) => 'run' in r, 'expected a run named "run"').describe('compose runs, each an Nx target of that name'),
   /** the app's own test suite: target go-test runs it with the patched and the upstream toolchain */
   goTest: z
     .strictObject({
@@ -117,10 +98,8 @@ export const AppConfig = z.strictObject({
     .optional(),
   scone: z
     .strictObject({
-      /** the stage that builds the native binary in the SCONE toolchain (image-builder Stage model) */
-      builder: z.record(z.string(), z.unknown()),
-      /** the native binary inside the builder stage */
-      binary: AbsPath,
+      builder: z.record(z.string(), z.unknown()).describe('the stage that builds the native binary in the SCONE toolchain (image-builder Stage model)'),
+      binary: AbsPath.describe('the native binary inside the builder stage'),
       version: z.string().regex(/^[\w][\w.-]*$/, 'expected an image tag such as "6.0.2"').default('6.0.2'),
     })
     .optional(),
