@@ -3,7 +3,7 @@
 // it, and confidential.schema.json (for editors) is generated from it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { IssueError, parseYamlWith, positionOf, type LoadedYaml } from '@confidential/kit';
+import { IssueError, issuePath, parseYamlWith, positionOf, type LoadedYaml } from '@confidential/kit';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
@@ -149,7 +149,7 @@ export interface LoadedApp {
 }
 
 function issueAt(loaded: LoadedYaml<unknown>, path: (string | number)[], message: string): IssueError {
-  return new IssueError([{ file: loaded.file, ...positionOf(loaded, path), path: path.join('.').replace(/\.(\d+)/g, '[$1]'), message, severity: 'error' }]);
+  return new IssueError([{ file: loaded.file, ...positionOf(loaded, path), path: issuePath(path), message, severity: 'error' }]);
 }
 
 interface Origin {

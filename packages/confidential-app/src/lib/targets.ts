@@ -12,6 +12,9 @@ export const POLICY_SERVICE_IMAGE_JSON = 'dist/packages/cas-policy/image/image.j
 const CHECK_TOOL = 'confidential-check';
 const CHECK_SOURCE = 'packages/confidential-app/check';
 
+/** golang-patcher's raw-SYSCALL scanner, as the native build runs it (paths below packages/golang-patcher/scripts). */
+const SCANNER = ['scan-syscalls.sh', 'scanner/main.go'].map((f) => ({ src: `packages/golang-patcher/scripts/${f}`, dest: `scanner/${f}` }));
+
 /** Debian's musl (musl-tools in the patched musl golang image): the C library, which is also its dynamic loader. */
 const MUSL_LIBC = '/usr/lib/x86_64-linux-musl/libc.so';
 const MUSL_LOADER = '/lib/ld-musl-x86_64.so.1';
@@ -51,6 +54,8 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
   const runtimeRef = `confidential/${name}:dev`;
   const bin = c.binary;
   const goEnv = { kind: 'ENV', vars: { GOFLAGS: '-mod=vendor -trimpath', GOPROXY: 'off' } } as const;
+  // the helper programs built static with upstream Go and put in the image: the app's tools and the plugin's check
+  const helpers = [...paths.tools, { name: CHECK_TOOL, source: CHECK_SOURCE }];
 
   const targets: Record<string, TargetConfiguration> = {
     modules: {
@@ -81,7 +86,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       metadata: { description: `${bin} built twice from the same vendored sources — with the patched toolchain (${bin}.native, 0 raw SYSCALL instructions by golang-patcher's scanner) and with upstream Go (${bin}.upstream)${c.tools.length ? ` — and the app's tools (${c.tools.map((t) => t.name).join(', ')})` : ''}.` },
       executor: '@confidential/image-builder:build',
       dependsOn: [built('image-builder'), 'golang', 'modules'],
-      inputs: [code(CODE.image), '{workspaceRoot}/packages/golang-patcher/scripts/scan-syscalls.sh', '{workspaceRoot}/packages/golang-patcher/scripts/scanner/main.go', ...paths.tools.map((t) => ws(`${t.source}/**/*`)), ws(`${CHECK_SOURCE}/*.go`), ws(`${CHECK_SOURCE}/go.mod`), upstream(), imageState(nativeRef)],
+      inputs: [code(CODE.image), ...SCANNER.map((f) => ws(f.src)), ...helpers.map((h) => ws(`${h.source}/**/*`)), upstream(), imageState(nativeRef)],
       options: {
         args: [{ name: 'GOLANG' }],
         stages: [
@@ -96,7 +101,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
                 commands: [
                   'cd /src/app',
                   `go build -o /out/${bin}.upstream ${c.go.main}`,
-                  ...[...c.tools, { name: CHECK_TOOL }].flatMap((t) => [`cd /src/tools/${t.name}`, `CGO_ENABLED=0 go build -o /out/${t.name} .`]),
+                  ...helpers.flatMap((h) => [`cd /src/tools/${h.name}`, `CGO_ENABLED=0 go build -o /out/${h.name} .`]),
                 ],
               },
             ],
@@ -117,16 +122,14 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
                   `bash /scanner/scan-syscalls.sh --require-zero /out/${bin}.native > /out/${bin}.native.scan.json`,
                 ],
               },
-              { kind: 'COPY', from: 'upstream', src: [`/out/${bin}.upstream`, ...c.tools.map((t) => `/out/${t.name}`), `/out/${CHECK_TOOL}`], dest: '/out/' },
+              { kind: 'COPY', from: 'upstream', src: [`/out/${bin}.upstream`, ...helpers.map((h) => `/out/${h.name}`)], dest: '/out/' },
             ],
           },
         ],
         context: [
           { src: `${out}/go/src`, dest: 'src/app' },
-          ...paths.tools.map((t) => ({ src: t.source, dest: `src/tools/${t.name}` })),
-          { src: CHECK_SOURCE, dest: `src/tools/${CHECK_TOOL}` },
-          { src: 'packages/golang-patcher/scripts/scan-syscalls.sh', dest: 'scanner/scan-syscalls.sh' },
-          { src: 'packages/golang-patcher/scripts/scanner/main.go', dest: 'scanner/scanner/main.go' },
+          ...helpers.map((h) => ({ src: h.source, dest: `src/tools/${h.name}` })),
+          ...SCANNER,
         ],
         images: { GOLANG: `${out}/golang/image.json` },
         tags: [nativeRef],
@@ -190,7 +193,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
             name: 'runtime',
             from: { image: 'debian', tag: c.distro },
             instructions: [
-              { kind: 'COPY', src: [`bin/out/${bin}.native`, `bin/out/${bin}.upstream`, ...c.tools.map((t) => `bin/out/${t.name}`), `bin/out/${CHECK_TOOL}`], dest: '/usr/local/bin/' },
+              { kind: 'COPY', src: [`bin/out/${bin}.native`, `bin/out/${bin}.upstream`, ...helpers.map((h) => `bin/out/${h.name}`)], dest: '/usr/local/bin/' },
               { kind: 'COPY', src: [`sign/${bin}.native`], dest: `/usr/local/bin/${bin}` },
               { kind: 'COPY', src: [...c.sign.extensions.map((e) => `sign/${e}`), 'sign/measurement.json'], dest: '/usr/local/bin/' },
               { kind: 'COPY', src: ['site'], dest: '/' },

@@ -3,7 +3,7 @@
 // Fails when a test fails with the patched toolchain and passes with upstream.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildImage, extractFromImage, removeImage, verifyImageJson } from '@confidential/image-builder';
+import { buildImage, extractFromImage, parseImageRef, removeImage, verifyImageJson } from '@confidential/image-builder';
 import { nxExecutor, optionsOrThrow } from '@confidential/kit';
 import { loadAppConfig } from '../../lib/config.js';
 import { compareRuns, parseTestJson, renderMarkdown, type TestRun } from '../../lib/go-test-report.js';
@@ -18,7 +18,7 @@ async function testWith(image: string, source: string, packages: string[], root:
         stages: [
           {
             name: 'test',
-            from: { image: image.split(':')[0]!, tag: image.split(':').slice(1).join(':') },
+            from: parseImageRef(image),
             instructions: [
               { kind: 'COPY', src: ['src'], dest: '/src' },
               { kind: 'ENV', vars: { GOFLAGS: '-mod=vendor', GOPROXY: 'off', GOTOOLCHAIN: 'local' } },

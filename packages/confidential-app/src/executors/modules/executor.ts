@@ -6,11 +6,9 @@ import { join, posix, resolve } from 'node:path';
 import { nxExecutor, optionsOrThrow } from '@confidential/kit';
 import { execa } from 'execa';
 import picomatch from 'picomatch';
-import { z } from 'zod';
 import { loadAppConfig } from '../../lib/config.js';
+import { goModDownload, packageName } from '../../lib/go.js';
 import { ModulesOptions } from './options.js';
-
-const GoModDownload = z.object({ Dir: z.string().optional(), Error: z.string().optional() }).loose();
 
 async function go(args: string[], cwd: string, what: string): Promise<string> {
   const r = await execa('go', args, { cwd, reject: false, env: { GOWORK: 'off', GOFLAGS: '-mod=mod' } });
@@ -52,13 +50,9 @@ export async function runModules(raw: unknown, root: string, log: (line: string)
     await mkdir(join(scratch, 'go'), { recursive: true });
     if (config.go.module) {
       log(`modules: go mod download ${config.go.module}`);
-      const raw = await execa('go', ['mod', 'download', '-json', config.go.module], { reject: false, env: { GOWORK: 'off', GOFLAGS: '-mod=mod' } });
-      const answer = GoModDownload.safeParse((() => { try { return JSON.parse(raw.stdout); } catch { return {}; } })());
-      if (raw.exitCode !== 0 || !answer.success || !answer.data.Dir) {
-        const why = (answer.success ? answer.data.Error : undefined) ?? raw.stderr.trim().split('\n').pop() ?? `exit ${raw.exitCode}`;
-        throw app.issue(['go', 'module'], `the Go module proxy has no ${config.go.module} (${why.split('\n')[0]})`);
-      }
-      await cp(answer.data.Dir, src, { recursive: true });
+      const found = await goModDownload(config.go.module);
+      if ('error' in found) throw app.issue(['go', 'module'], `the Go module proxy has no ${config.go.module} (${found.error})`);
+      await cp(found.dir, src, { recursive: true });
       await makeWritable(src);
     } else {
       const from = resolve(root, app.paths.goSource!);
@@ -66,10 +60,8 @@ export async function runModules(raw: unknown, root: string, log: (line: string)
     }
     log(`modules: go mod vendor (${app.paths.goSource ?? config.go.module!})`);
     await go(['mod', 'vendor'], src, `${app.name}: vendoring`);
-    const pkg = await go(['list', '-mod=vendor', '-f', '{{.Name}}', config.go.main], src, `${app.name}: go.main`).catch((err: Error) => {
-      throw app.issue(['go', 'main'], `${config.go.main} is not a package of the module (${err.message.split(': ').slice(-1)[0]})`);
-    });
-    if (pkg.trim() !== 'main') throw app.issue(['go', 'main'], `${config.go.main} is package ${pkg.trim()}, expected package main`);
+    const pkg = await packageName(join(src, config.go.main));
+    if (pkg !== 'main') throw app.issue(['go', 'main'], `${config.go.main} is ${pkg ? `package ${pkg}` : 'no Go package of the module'}, expected package main`);
 
     const site = join(scratch, 'site');
     await mkdir(site, { recursive: true });

@@ -1,43 +1,21 @@
 // `nx g @confidential/app:app <name> --module <path@version>`: a confidential Go app by config alone — writes
 // apps/<name>/confidential.yml, session.yml and compose.yml. Everything is checked before anything is written:
 // the name is free, the module exists on the Go module proxy, its main package is `package main`.
-import { readdir, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Tree } from '@nx/devkit';
 import { optionsOrThrow } from '@confidential/kit';
-import { execa } from 'execa';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { goModDownload, packageName } from '../../lib/go.js';
 import { AppGeneratorOptions } from './options.js';
 
 /** Where a module's source is: its folder in the module cache, fetched through the Go module proxy. */
 export type ModuleFetcher = (moduleAtVersion: string) => Promise<string>;
 
-const GoModDownload = z.object({ Dir: z.string().optional(), Error: z.string().optional() }).loose();
-
 export const fetchModule: ModuleFetcher = async (moduleAtVersion) => {
-  const r = await execa('go', ['mod', 'download', '-json', moduleAtVersion], { reject: false, env: { GOWORK: 'off', GOFLAGS: '-mod=mod' } });
-  let answer: z.infer<typeof GoModDownload> = {};
-  try {
-    answer = GoModDownload.parse(JSON.parse(r.stdout));
-  } catch {
-    // no JSON: the error is on stderr
-  }
-  if (r.exitCode !== 0 || !answer.Dir) {
-    const why = (answer.Error ?? r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`).split('\n')[0];
-    throw new Error(`@confidential/app:app: option "module" is invalid: the Go module proxy has no ${moduleAtVersion} (${why}).`);
-  }
-  return answer.Dir;
+  const found = await goModDownload(moduleAtVersion);
+  if ('error' in found) throw new Error(`@confidential/app:app: option "module" is invalid: the Go module proxy has no ${moduleAtVersion} (${found.error}).`);
+  return found.dir;
 };
-
-/** The package clause of the non-test Go files of a folder (undefined when it has none). */
-async function packageName(dir: string): Promise<string | undefined> {
-  const files = await readdir(dir).catch(() => [] as string[]);
-  for (const f of files.filter((f) => f.endsWith('.go') && !f.endsWith('_test.go')).sort()) {
-    const m = /^package\s+(\w+)/m.exec(await readFile(join(dir, f), 'utf8'));
-    if (m) return m[1];
-  }
-  return undefined;
-}
 
 export function renderFiles(o: z.output<typeof AppGeneratorOptions> & { binary: string }): Record<string, string> {
   const command = [o.binary, o.args].filter(Boolean).join(' ');
