@@ -31,5 +31,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# pinned Go tools from the Go module proxy (cosign, compose v2 as the docker CLI plugin, actionlint), built once
+bash tools/go-tools.sh
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 npx nx run image-builder:engine --outputStyle=stream

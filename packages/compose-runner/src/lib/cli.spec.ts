@@ -17,28 +17,49 @@ const fake = (answers: Record<string, { exitCode: number; stdout: string } | Err
 describe('detectCompose', () => {
   it('prefers the v2 plugin', async () => {
     const exec = fake({ 'docker compose version --short': { exitCode: 0, stdout: 'v2.29.7\n' }, 'docker-compose version --short': { exitCode: 0, stdout: '1.29.2' } });
-    const cli = await detectCompose(exec);
+    const cli = await detectCompose(exec, {});
     expect(cli).toEqual({ kind: 'v2-plugin', command: 'docker', baseArgs: ['compose'], version: '2.29.7' });
     expect(exec.calls).toEqual(['docker compose version --short']);
   });
 
   it('falls back to docker-compose v1 when "docker compose" is unknown', async () => {
     const exec = fake({ 'docker compose version --short': { exitCode: 1, stdout: '' }, 'docker-compose version --short': { exitCode: 0, stdout: '1.29.2\n' } });
-    expect(await detectCompose(exec)).toEqual({ kind: 'v1', command: 'docker-compose', baseArgs: [], version: '1.29.2' });
+    expect(await detectCompose(exec, {})).toEqual({ kind: 'v1', command: 'docker-compose', baseArgs: [], version: '1.29.2' });
   });
 
   it('recognises a v2 standalone docker-compose, and survives a missing docker binary', async () => {
     const exec = fake({ 'docker compose version --short': new Error('ENOENT'), 'docker-compose version --short': { exitCode: 0, stdout: '2.20.3' } });
-    expect((await detectCompose(exec)).kind).toBe('v2-standalone');
+    expect((await detectCompose(exec, {})).kind).toBe('v2-standalone');
   });
 
   it('refuses docker-compose older than 1.29 (no depends_on conditions)', async () => {
     const exec = fake({ 'docker-compose version --short': { exitCode: 0, stdout: '1.25.0' } });
-    await expect(detectCompose(exec)).rejects.toThrow(/docker-compose 1\.25\.0 is too old/);
+    await expect(detectCompose(exec, {})).rejects.toThrow(/docker-compose 1\.25\.0 is too old/);
   });
 
   it('says what to install when neither answers', async () => {
-    await expect(detectCompose(fake({}))).rejects.toThrow(/Neither "docker compose" \(v2 plugin\) nor "docker-compose" answers: install one/);
+    await expect(detectCompose(fake({}), {})).rejects.toThrow(/Neither "docker compose" \(v2 plugin\) nor "docker-compose" answers: install one/);
+  });
+});
+
+describe('CONFIDENTIAL_COMPOSE chooses the CLI', () => {
+  const both = { 'docker compose version --short': { exitCode: 0, stdout: 'v2.40.3\n' }, 'docker-compose version --short': { exitCode: 0, stdout: '1.29.2' } };
+
+  it('standalone: docker-compose even when the plugin answers; plugin: docker compose', async () => {
+    expect(await detectCompose(fake(both), { CONFIDENTIAL_COMPOSE: 'standalone' })).toMatchObject({ kind: 'v1', command: 'docker-compose', version: '1.29.2' });
+    expect(await detectCompose(fake(both), { CONFIDENTIAL_COMPOSE: 'plugin' })).toMatchObject({ kind: 'v2-plugin', version: '2.40.3' });
+    expect((await detectCompose(fake(both), { CONFIDENTIAL_COMPOSE: 'auto' })).kind).toBe('v2-plugin');
+  });
+
+  it('never falls back from the CLI it names, and refuses an unknown value', async () => {
+    const v1only = fake({ 'docker-compose version --short': { exitCode: 0, stdout: '1.29.2' } });
+    await expect(detectCompose(v1only, { CONFIDENTIAL_COMPOSE: 'plugin' })).rejects.toThrow(
+      'CONFIDENTIAL_COMPOSE=plugin but "docker compose" does not answer: install the compose v2 CLI plugin (bash tools/go-tools.sh compose).',
+    );
+    expect(v1only.calls).toEqual(['docker compose version --short']);
+    await expect(detectCompose(fake(both), { CONFIDENTIAL_COMPOSE: 'v3' })).rejects.toThrow(
+      'CONFIDENTIAL_COMPOSE=v3: expected one of "plugin" (docker compose), "standalone" (docker-compose), "auto"',
+    );
   });
 });
 

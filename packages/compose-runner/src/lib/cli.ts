@@ -26,26 +26,59 @@ export class ComposeUnavailableError extends Error {
 
 const versionOf = (stdout: string) => stdout.trim().replace(/^v/, '').split('\n')[0]?.trim() ?? '';
 
-/** Picks the compose CLI: the v2 plugin first, then docker-compose. Throws one sentence saying what to install. */
-export async function detectCompose(exec: Exec = defaultExec): Promise<ComposeCli> {
-  const plugin = await exec('docker', ['compose', 'version', '--short']).catch(() => undefined);
-  if (plugin?.exitCode === 0 && /^\d+\.\d+/.test(versionOf(plugin.stdout))) {
-    return { kind: 'v2-plugin', command: 'docker', baseArgs: ['compose'], version: versionOf(plugin.stdout) };
-  }
-  const standalone = await exec('docker-compose', ['version', '--short']).catch(() => undefined);
-  if (standalone?.exitCode === 0 && /^\d+\.\d+/.test(versionOf(standalone.stdout))) {
-    const version = versionOf(standalone.stdout);
-    const major = Number(version.split('.')[0]);
-    if (major === 1) {
-      const [, minor] = version.split('.').map(Number);
-      if ((minor ?? 0) < 29) {
-        throw new ComposeUnavailableError(`docker-compose ${version} is too old (depends_on conditions need 1.29 or later): install the docker compose v2 plugin or docker-compose 1.29.`);
-      }
-    }
-    return { kind: major >= 2 ? 'v2-standalone' : 'v1', command: 'docker-compose', baseArgs: [], version };
-  }
-  throw new ComposeUnavailableError('Neither "docker compose" (v2 plugin) nor "docker-compose" answers: install one (Debian: apt-get install docker-compose).');
+/** How the user chooses: `CONFIDENTIAL_COMPOSE=plugin` (`docker compose`), `standalone` (`docker-compose`), or unset (auto). */
+export const COMPOSE_CHOICE_ENV = 'CONFIDENTIAL_COMPOSE';
+export type ComposeChoice = 'auto' | 'plugin' | 'standalone';
+
+export function composeChoice(env: NodeJS.ProcessEnv = process.env): ComposeChoice {
+  const value = env[COMPOSE_CHOICE_ENV];
+  if (value === undefined || value === '' || value === 'auto') return 'auto';
+  if (value === 'plugin' || value === 'standalone') return value;
+  throw new ComposeUnavailableError(`${COMPOSE_CHOICE_ENV}=${value}: expected one of "plugin" (docker compose), "standalone" (docker-compose), "auto"`);
 }
+
+async function plugin(exec: Exec): Promise<ComposeCli | undefined> {
+  const r = await exec('docker', ['compose', 'version', '--short']).catch(() => undefined);
+  if (r?.exitCode !== 0 || !/^\d+\.\d+/.test(versionOf(r.stdout))) return undefined;
+  return { kind: 'v2-plugin', command: 'docker', baseArgs: ['compose'], version: versionOf(r.stdout) };
+}
+
+async function standalone(exec: Exec): Promise<ComposeCli | undefined> {
+  const r = await exec('docker-compose', ['version', '--short']).catch(() => undefined);
+  if (r?.exitCode !== 0 || !/^\d+\.\d+/.test(versionOf(r.stdout))) return undefined;
+  const version = versionOf(r.stdout);
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major === 1 && minor < 29) {
+    throw new ComposeUnavailableError(`docker-compose ${version} is too old (depends_on conditions need 1.29 or later): install the docker compose v2 plugin or docker-compose 1.29.`);
+  }
+  return { kind: major >= 2 ? 'v2-standalone' : 'v1', command: 'docker-compose', baseArgs: [], version };
+}
+
+/**
+ * Picks the compose CLI: the one `CONFIDENTIAL_COMPOSE` names (no fallback), else the v2 plugin first, then
+ * docker-compose. Throws one sentence saying what to install.
+ */
+export async function detectCompose(exec: Exec = defaultExec, env: NodeJS.ProcessEnv = process.env): Promise<ComposeCli> {
+  const choice = composeChoice(env);
+  if (choice === 'plugin') {
+    return (await plugin(exec)) ?? unavailable(`${COMPOSE_CHOICE_ENV}=plugin but "docker compose" does not answer: install the compose v2 CLI plugin (bash tools/go-tools.sh compose).`);
+  }
+  if (choice === 'standalone') {
+    return (await standalone(exec)) ?? unavailable(`${COMPOSE_CHOICE_ENV}=standalone but "docker-compose" does not answer: install it (Debian: apt-get install docker-compose).`);
+  }
+  return (
+    (await plugin(exec)) ??
+    (await standalone(exec)) ??
+    unavailable('Neither "docker compose" (v2 plugin) nor "docker-compose" answers: install one (bash tools/go-tools.sh compose, or Debian: apt-get install docker-compose).')
+  );
+}
+
+function unavailable(message: string): never {
+  throw new ComposeUnavailableError(message);
+}
+
+/** How the CLI is written on a command line: "docker compose" or "docker-compose". */
+export const cliName = (cli: ComposeCli) => [cli.command, ...cli.baseArgs].join(' ');
 
 export interface ProjectRef {
   project: string;

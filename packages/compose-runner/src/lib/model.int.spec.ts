@@ -1,4 +1,5 @@
-// The rendered YAML is accepted by the machine's compose CLI (docker-compose 1.29 here, the v2 plugin when present).
+// The rendered YAML is accepted by the compose CLI CONFIDENTIAL_COMPOSE names (the int target runs every spec once with
+// the v2 plugin, once with docker-compose 1.29).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,13 @@ const everything: ComposeModel = {
 };
 
 describe('rendered YAML and the compose CLI', () => {
+  it('runs with the CLI CONFIDENTIAL_COMPOSE names', async () => {
+    const expected = { plugin: 'v2-plugin', standalone: 'v1' }[process.env.CONFIDENTIAL_COMPOSE ?? ''];
+    const cli = await detectCompose();
+    if (expected) expect(cli.kind).toBe(expected);
+    expect(cli.version).toMatch(expected === 'v2-plugin' ? /^2\./ : /^\d+\.\d+/);
+  });
+
   it('`config` accepts a model using every field, and keeps the values', async () => {
     const cli = await detectCompose();
     const dir = await mkdtemp(join(tmpdir(), 'cr-config-'));

@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import tar from 'tar-stream';
 import { docker as defaultDocker } from '@confidential/image-builder';
 import { lineSplitter } from '@confidential/kit';
-import { composeArgs, detectCompose, downArgs, PROJECT_NAME, projectName as makeProjectName, upArgs, type ComposeCli, type ProjectRef } from './cli.js';
+import { cliName, composeArgs, detectCompose, downArgs, PROJECT_NAME, projectName as makeProjectName, upArgs, type ComposeCli, type ProjectRef } from './cli.js';
 import { LogFollower, tailLogs, type LogLine } from './logs.js';
 import { renderCompose, withLabels, type ComposeModel, type DependsOnCondition } from './model.js';
 
@@ -303,8 +303,10 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
       }
     }
 
-    onEvent(`${cli.command} ${cli.baseArgs.join(' ')} ${cli.version}: up ${project}`.replace(/ +/g, ' '));
-    up = execa(cli.command, composeArgs(cli, ref, upArgs(cli)), { reject: false, env, cancelSignal: abort.signal, forceKillAfterDelay: 3000, all: true });
+    onEvent(`${cliName(cli)} ${cli.version}: up ${project}`);
+    // its own process group: `docker compose` runs the plugin as a child of the docker CLI, and only a signal to
+    // the whole group reaches both (killing the CLI alone leaves the plugin running, holding our pipes)
+    up = execa(cli.command, composeArgs(cli, ref, upArgs(cli)), { reject: false, env, detached: true, all: true });
     let upResult: Awaited<ReturnType<typeof execa>> | undefined;
     void up.then((r) => (upResult = r));
     const upLines = lineSplitter((line) => {
@@ -341,7 +343,7 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
           containers.find((c) => (c.status === 'exited' || c.status === 'dead') && c.exitCode !== 0 && c.service !== options.testService);
         throw await failWith(
           culprit?.service,
-          `${cli.command} up failed (exit ${upResult.exitCode})${culprit ? ` at service "${culprit.service}" (${culprit.status}${culprit.health ? `, ${culprit.health}` : ''})` : ''}: ${stderr.join(' | ')}`,
+          `${cliName(cli)} up failed (exit ${upResult.exitCode})${culprit ? ` at service "${culprit.service}" (${culprit.status}${culprit.health ? `, ${culprit.health}` : ''})` : ''}: ${stderr.join(' | ')}`,
           containers,
         );
       }
@@ -373,7 +375,7 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
           const state = evaluateWait(wait.condition, containers.filter((c) => c.service === wait.service), upFinished);
           throw await failWith(wait.service, `service "${wait.service}" did not ${conditionText[wait.condition].replace(/^to /, '')} within ${seconds} s (state: ${state.ok ? 'ok' : state.state})`, containers);
         }
-        if (!upResult) throw await failWith(undefined, `${cli.command} up did not finish within ${seconds} s`, containers);
+        if (!upResult) throw await failWith(undefined, `${cliName(cli)} up did not finish within ${seconds} s`, containers);
         throw await failWith(options.testService, `test service "${options.testService}" did not exit within ${seconds} s`, containers);
       }
       await sleep(pollMs, undefined, { signal: abort.signal }).catch(() => undefined);
@@ -384,9 +386,9 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
     try {
       if (up && up.exitCode === null && up.signalCode === null) {
         // still waiting (e.g. on a dependency's health): stop it before `down`, so it creates nothing afterwards
-        up.kill('SIGTERM');
+        killGroup(up.pid, 'SIGTERM');
         const stopped = await Promise.race([up.then(() => true, () => true), sleep(5000, false)]);
-        if (!stopped) up.kill('SIGKILL');
+        if (!stopped) killGroup(up.pid, 'SIGKILL');
       }
       await up?.catch(() => undefined);
       await follower.close();
@@ -426,6 +428,16 @@ interface TeardownOptions {
   onEvent?: (message: string) => void;
 }
 
+/** A signal to a child's whole process group (the child was started detached); a group already gone is fine. */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already exited
+  }
+}
+
 /**
  * `down --volumes --remove-orphans` (detached from our process group, so a second Ctrl-C does not cut it
  * short), then a check through the engine; whatever is left is removed by force. Throws TeardownError when
@@ -435,7 +447,7 @@ export async function teardown(options: TeardownOptions): Promise<void> {
   const { cli, ref, client } = options;
   const onEvent = options.onEvent ?? (() => {});
   const down = await execa(cli.command, composeArgs(cli, ref, downArgs(cli)), { reject: false, env: options.env, detached: true, timeout: 180_000, all: true });
-  if (down.exitCode !== 0) onEvent(`${cli.command} down failed (exit ${down.exitCode}): ${tailOf(String(down.all ?? ''), 3).join(' | ')}; removing through the engine`);
+  if (down.exitCode !== 0) onEvent(`${cliName(cli)} down failed (exit ${down.exitCode}): ${tailOf(String(down.all ?? ''), 3).join(' | ')}; removing through the engine`);
   let left = await projectLeftovers(client, ref.project, options.volumeNames);
   if (!isEmpty(left)) {
     onEvent(`after down, ${ref.project} still has ${describeLeftovers(left)}; removing them`);
