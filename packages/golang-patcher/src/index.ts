@@ -5,5 +5,5 @@ export * from './lib/image-model.js';
 export * from './lib/apply-patch.js';
 export * from './lib/verify-image.js';
 export * from './lib/patch-image.js';
-export * from './lib/sign-digest.js';
 export * from './lib/publish.js';
+export * from './lib/cosign.js';

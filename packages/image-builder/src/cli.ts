@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // image-builder command line: `engine` ensures a reachable Docker engine (installs/starts one as root on Debian);
-// `base-images` makes debian:bookworm and golang:<host go>-bookworm available (pulled, else bootstrapped).
-import { ensureOfflineBaseImages } from './lib/base-images.js';
+// `base-images [ref…]` makes debian:bookworm and golang:<host go>-bookworm, or the named base images
+// (golang:1.27.3-trixie …), available (pulled, else bootstrapped).
+import { ensureBaseImage, ensureOfflineBaseImages } from './lib/base-images.js';
 import { ensureEngine, EngineUnavailableError } from './lib/engine.js';
 import { ImageGoneError, verifyImageJson } from './lib/images.js';
 
@@ -21,7 +22,10 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   async 'base-images'(args) {
     const force = args.includes('--force');
     const noPull = args.includes('--no-pull');
-    const results = await ensureOfflineBaseImages({ force, ...(noPull ? { pullTimeoutMs: 0 } : {}), log: (line) => console.error(`[base-images] ${line}`) });
+    const options = { force, ...(noPull ? { pullTimeoutMs: 0 } : {}), log: (line: string) => console.error(`[base-images] ${line}`) };
+    // named images (golang:1.27.3-trixie …), else debian:bookworm and golang:<the machine's Go>-bookworm
+    const refs = args.filter((a) => !a.startsWith('--'));
+    const results = refs.length ? await Promise.all(refs.map((ref) => ensureBaseImage(ref, options))) : await ensureOfflineBaseImages(options);
     for (const r of results) {
       console.log(`[base-images] ${r.ref} ${r.action} (${r.seconds} s) ${r.id.slice(0, 19)} from: ${r.source}`);
       for (const note of r.notes) console.log(`[base-images]   note: ${note}`);

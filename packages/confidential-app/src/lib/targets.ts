@@ -74,9 +74,9 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       cache: true,
     },
     golang: {
-      metadata: { description: `The patched golang image ${golangRef}: golang:${c.go.version}-${c.distro} with the libcsyscall runtime patch (${c.libc}), toolchain rebuilt in the image.` },
+      metadata: { description: `The patched golang image ${golangRef}: golang:${c.go.version}-${c.distro} with the libcsyscall runtime patch (${c.libc}), toolchain rebuilt in golang:${c.go.version}-bookworm; missing upstream images pulled, else bootstrapped.` },
       executor: '@confidential/golang-patcher:patch',
-      dependsOn: [built('golang-patcher'), { projects: ['image-builder'], target: 'base-images' }],
+      dependsOn: [built('golang-patcher'), { projects: ['image-builder'], target: 'engine' }],
       inputs: [code(CODE.golang), imageState(golangRef)],
       options: { from: `golang:${c.go.version}-${c.distro}`, libc: c.libc, push: true, output: `${out}/golang/image.json` },
       outputs: [`{workspaceRoot}/${out}/golang`],

@@ -1,6 +1,10 @@
-// The Dockerfile model of a patched golang image: the upstream image, the patch applied to its GOROOT and the
-// toolchain rebuilt inside the build (so the image is self-contained, whatever Go the host has), cgo and
-// external linking on by default through $GOROOT/go.env.
+// The Dockerfile model of a patched golang image, two stages:
+//   toolchain — FROM the upstream bookworm image of the same Go version: the patch applied to its GOROOT and the
+//               toolchain rebuilt inside the build (self-contained, whatever Go the host has);
+//   patched   — FROM the upstream image of the variant (bookworm, trixie): its GOROOT replaced by the patched one,
+//               cgo and external linking on by default through $GOROOT/go.env, CC=musl-gcc for musl.
+// The toolchain stage is the same for every distro and libc of a Go version, so the engine's layer cache builds
+// it (make.bash, minutes) once per version. The Go tools are static (built with cgo off): any distro runs them.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -8,8 +12,10 @@ import { parseImageRef, type Dockerfile } from '@confidential/image-builder';
 import type { Libc } from './tags.js';
 
 export interface PatchedImageSpec {
-  /** upstream image, e.g. golang:1.26.8-bookworm */
+  /** upstream image, e.g. golang:1.26.8-trixie */
   from: string;
+  /** upstream image the toolchain is built in; default: from's repository, tag <goVersion>-bookworm */
+  builder?: string;
   libc: Libc;
   /** Go version of the upstream image, e.g. 1.26.8 */
   goVersion: string;
@@ -34,44 +40,51 @@ export function patchDigest(dir: string): string {
   return `sha256:${hash.digest('hex')}`;
 }
 
-/** The tag of the patched image for an upstream tag: same tag, and "-musl" for a musl build on a glibc base. */
+/** The tag of the patched image for an upstream tag: the same tag, and "-musl" appended for musl. */
 export function patchedTag(upstreamTag: string, libc: Libc): string {
-  return libc === 'musl' && !upstreamTag.includes('alpine') ? `${upstreamTag}-musl` : upstreamTag;
+  return libc === 'musl' ? `${upstreamTag}-musl` : upstreamTag;
+}
+
+/** The builder of a variant: the bookworm image of the same repository and Go version. */
+export function builderOf(from: string, goVersion: string): string {
+  const ref = parseImageRef(from);
+  return `${ref.image}:${goVersion}-bookworm`;
 }
 
 export function patchedImageModel(spec: PatchedImageSpec): Dockerfile {
-  const alpine = spec.from.includes('alpine');
-  const tools = alpine
-    ? 'apk add --no-cache bash patch gcc musl-dev binutils'
-    : `apt-get update -qq && apt-get install -y -qq --no-install-recommends patch gcc libc6-dev binutils${spec.libc === 'musl' ? ' musl-tools' : ''} && rm -rf /var/lib/apt/lists/*`;
-  const cc = spec.libc === 'musl' && !alpine ? 'musl-gcc' : 'gcc';
+  if (spec.from.includes('alpine')) throw new Error(`${spec.from}: Alpine bases are not patched; musl images are built on Debian (libc musl, tags -musl)`);
+  const apt = (packages: string) => `apt-get update -qq && apt-get install -y -qq --no-install-recommends ${packages} && rm -rf /var/lib/apt/lists/*`;
+  const labels = {
+    [`${LABEL_PREFIX}.from`]: spec.from,
+    [`${LABEL_PREFIX}.go`]: spec.goVersion,
+    [`${LABEL_PREFIX}.libc`]: spec.libc,
+    [`${LABEL_PREFIX}.patch`]: `${spec.patchName}@${spec.patchDigest}`,
+  };
   return {
     stages: [
+      {
+        name: 'toolchain',
+        from: parseImageRef(spec.builder ?? builderOf(spec.from, spec.goVersion)),
+        instructions: [
+          { kind: 'COPY', src: ['golang-patcher'], dest: '/opt/golang-patcher' },
+          { kind: 'RUN', commands: [apt('patch gcc libc6-dev binutils'), 'CC=gcc bash /opt/golang-patcher/scripts/apply-patch.sh /usr/local/go /usr/local/go.patched'] },
+        ],
+      },
       {
         name: 'patched',
         from: parseImageRef(spec.from),
         instructions: [
-          { kind: 'COPY', src: ['golang-patcher'], dest: '/opt/golang-patcher' },
+          { kind: 'RUN', commands: [...(spec.libc === 'musl' ? [apt('musl-tools')] : []), 'rm -rf /usr/local/go'] },
+          { kind: 'COPY', from: 'toolchain', src: ['/usr/local/go.patched'], dest: '/usr/local/go' },
           {
             kind: 'RUN',
             commands: [
-              tools,
-              `CC=${cc} bash /opt/golang-patcher/scripts/apply-patch.sh /usr/local/go /usr/local/go.patched`,
-              'rm -rf /usr/local/go',
-              'mv /usr/local/go.patched /usr/local/go',
+              ...(spec.libc === 'musl' ? ["sed -i 's|^CC=.*|CC=/usr/bin/musl-gcc|' /usr/local/go/go.env"] : []),
               'go version',
               'go env CGO_ENABLED CC GOEXPERIMENT',
             ],
           },
-          {
-            kind: 'LABEL',
-            labels: {
-              [`${LABEL_PREFIX}.from`]: spec.from,
-              [`${LABEL_PREFIX}.go`]: spec.goVersion,
-              [`${LABEL_PREFIX}.libc`]: spec.libc,
-              [`${LABEL_PREFIX}.patch`]: `${spec.patchName}@${spec.patchDigest}`,
-            },
-          },
+          { kind: 'LABEL', labels },
         ],
       },
     ],

@@ -1,7 +1,7 @@
 // Building a patched golang image from an upstream one (the patch executor and the daily sync share this).
 import { join } from 'node:path';
-import { buildImage, imageJsonFor, parseImageRef, type ImageJson } from '@confidential/image-builder';
-import { patchDigest, patchedImageModel, patchedTag } from './image-model.js';
+import { bootstrapBaseImage, buildImage, imageJsonFor, parseImageRef, type ImageJson } from '@confidential/image-builder';
+import { builderOf, patchDigest, patchedImageModel, patchedTag } from './image-model.js';
 import type { Libc } from './tags.js';
 import { formatGoVersion, parseGoVersion, patchDirFor } from './versions.js';
 
@@ -33,9 +33,10 @@ export async function buildPatchedImage(o: PatchImageOptions): Promise<ImageJson
   const patchName = patchDir.slice(patchDir.lastIndexOf('/') + 1);
   const digest = patchDigest(patchDir);
   const ref = `${o.repository}:${patchedTag(parseImageRef(o.from).tag ?? 'latest', o.libc)}`;
-  log(`golang-patcher: ${o.from} + ${patchName} (${digest.slice(0, 19)}…) → ${ref} [${o.libc}]`);
+  const builder = builderOf(o.from, goVersion);
+  log(`golang-patcher: ${o.from} + ${patchName} (${digest.slice(0, 19)}…) built in ${builder} → ${ref} [${o.libc}]`);
   const result = await buildImage({
-    dockerfile: patchedImageModel({ from: o.from, libc: o.libc, goVersion, patchName, patchDigest: digest }),
+    dockerfile: patchedImageModel({ from: o.from, builder, libc: o.libc, goVersion, patchName, patchDigest: digest }),
     context: [
       { src: patchDir, dest: `golang-patcher/patches/${patchName}` },
       { src: join(packageRoot, 'scripts'), dest: 'golang-patcher/scripts' },
@@ -44,6 +45,8 @@ export async function buildPatchedImage(o: PatchImageOptions): Promise<ImageJson
     tags: [ref],
     noCache: o.noCache ?? false,
     onProgress: log,
+    // upstream images the engine lacks: pulled, else bootstrapped (only when this build runs: a cache hit needs none)
+    bootstrap: bootstrapBaseImage({ log }),
   });
   const record = await imageJsonFor(ref, undefined, { go: goVersion, libc: o.libc, patch: `${patchName}@${digest}`, from: o.from });
   return { ...record, cachedSteps: result.cachedSteps };

@@ -1,12 +1,16 @@
-// The daily job's second half: for each planned image, build (patched toolchain), verify from the inside, push
-// every tag, sign the pushed digest. A full tag that appeared meanwhile is not overwritten; a failed verify
-// pushes nothing.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// The daily job's second half, for each planned image:
+//   build (patched toolchain) → verify from the inside → push the full tag → cosign sign the pushed digest →
+//   cosign verify it with the public key → only then move the alias tags.
+// A signature that cannot be made or verified removes the pushed image again (the full tag with it), so no tag
+// stays on an unsigned image and no alias ever points at one. The key, its password and the registry are checked
+// before anything is built. A full tag that appeared meanwhile is not overwritten; aliases move (they name the
+// newest image of their line).
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pushImage, tagImage } from '@confidential/image-builder';
+import { publicKeyOf, signDigest, verifySignature, type CosignOptions } from './cosign.js';
 import { buildPatchedImage } from './patch-image.js';
-import { listTags } from './registry-tags.js';
-import { signImageDigest } from './sign-digest.js';
+import { deleteManifest, listTags } from './registry-tags.js';
 import type { SyncPlan } from './tags.js';
 import { verifyPatchedImage } from './verify-image.js';
 
@@ -16,25 +20,31 @@ export interface PublishOptions {
   upstream: string;
   /** target repository, e.g. 127.0.0.1:5000/confidential/golang */
   target: string;
-  /** where <full tag>.sig.json files go */
-  signaturesDir: string;
-  keyFile?: string;
+  /** cosign private key: a file or env://NAME; password in COSIGN_PASSWORD */
+  signingKey: string;
+  /** where the public key is written (cosign.pub, what users verify with) */
+  publicKeyFile: string;
+  tlog?: boolean;
   log?: (line: string) => void;
 }
 
 export interface Published {
   from: string;
+  /** repository@sha256:… in the target repository */
+  image: string;
   digest: string;
   tags: string[];
   rawSites: number;
   probePassed: number;
-  signature: string;
 }
 
 export async function publishPlan(plan: SyncPlan, o: PublishOptions): Promise<Published[]> {
   const log = o.log ?? (() => {});
+  const cosign: CosignOptions = { key: o.signingKey, tlog: o.tlog ?? false };
+  // before building anything: the key opens with its password, the registry answers
+  writeFileSync(o.publicKeyFile, await publicKeyOf(cosign));
+  await listTags(o.target);
   const published: Published[] = [];
-  mkdirSync(o.signaturesDir, { recursive: true });
   for (const b of plan.build) {
     const image = await buildPatchedImage({ root: o.root, from: `${o.upstream}:${b.from}`, libc: b.libc, repository: o.target, log });
     const v = await verifyPatchedImage(image.ref, join(o.root, 'packages/golang-patcher/probe'));
@@ -44,23 +54,31 @@ export async function publishPlan(plan: SyncPlan, o: PublishOptions): Promise<Pu
           `CGO_ENABLED=0 build ${v.staticLinked ? 'static' : 'not static'} with ${v.staticProbe.failed} failed): nothing pushed`,
       );
     }
-    if ((await listTags(o.target)).includes(b.from)) {
-      log(`skip ${b.from}: published meanwhile (full tags are never overwritten)`);
+    const full = b.tags[0]!;
+    if ((await listTags(o.target)).includes(full)) {
+      log(`skip ${full}: published meanwhile (full tags are never overwritten)`);
       continue;
     }
-    let digest: string | undefined;
-    for (const tag of b.tags) {
+    const push = async (tag: string) => {
       await tagImage(image.ref, `${o.target}:${tag}`);
-      const d = await pushImage(`${o.target}:${tag}`);
-      if (digest && d !== digest) throw new Error(`push of ${o.target}:${tag} gave ${d}, expected ${digest}`);
-      digest = d;
+      return pushImage(`${o.target}:${tag}`);
+    };
+    const digest = await push(full);
+    const signed = `${o.target}@${digest}`;
+    try {
+      await signDigest(signed, cosign);
+      const check = await verifySignature(signed, o.publicKeyFile, cosign);
+      if (!check.ok) throw new Error(`cosign verify ${signed} failed after signing: ${check.reason}`);
+    } catch (err) {
+      await deleteManifest(o.target, digest);
+      throw new Error(`${(err as Error).message}; ${full} removed again, no alias moved`, { cause: err });
     }
-    if (!digest) throw new Error(`nothing pushed for ${b.from}`);
-    const sig = signImageDigest(o.target, digest, b.tags, o.keyFile);
-    const file = join(o.signaturesDir, `${b.from}.sig.json`);
-    writeFileSync(file, `${JSON.stringify(sig, null, 2)}\n`);
-    log(`published ${o.target}@${digest} as ${b.tags.join(', ')}; signature ${file}`);
-    published.push({ from: b.from, digest, tags: b.tags, rawSites: v.rawSites, probePassed: v.probe.passed, signature: file });
+    for (const alias of b.tags.slice(1)) {
+      const d = await push(alias);
+      if (d !== digest) throw new Error(`push of ${o.target}:${alias} gave ${d}, expected ${digest}`);
+    }
+    log(`published ${signed} as ${b.tags.join(', ')}; signed, verify with: cosign verify --key ${o.publicKeyFile} --insecure-ignore-tlog ${signed}`);
+    published.push({ from: b.from, image: signed, digest, tags: b.tags, rawSites: v.rawSites, probePassed: v.probe.passed });
   }
   return published;
 }

@@ -60,3 +60,29 @@ export async function listTags(ref: string, fetchImpl: typeof fetch = fetch): Pr
     });
   }
 }
+
+/** Deletes a manifest by digest (the registry must allow deletes); every tag that pointed at it goes with it. */
+export async function deleteManifest(ref: string, digest: string, fetchImpl: typeof fetch = fetch): Promise<void> {
+  const { registry, repository } = parseRepo(ref);
+  const res = await fetchImpl(`${registry}/v2/${repository}/manifests/${digest}`, { method: 'DELETE', signal: AbortSignal.timeout(15_000) }).catch((err: unknown) => {
+    throw new Error(`Could not delete ${ref}@${digest} at ${registry}: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  if (res.status !== 202 && res.status !== 404) throw new Error(`${registry} refused to delete ${ref}@${digest}: HTTP ${res.status} (enable storage.delete in the registry)`);
+}
+
+const MANIFEST_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+].join(', ');
+
+/** The digest a tag points at (Docker-Content-Digest of a HEAD request), or undefined when the tag does not exist. */
+export async function tagDigest(ref: string, tag: string, fetchImpl: typeof fetch = fetch): Promise<string | undefined> {
+  const { registry, repository } = parseRepo(ref);
+  const res = await fetchImpl(`${registry}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { accept: MANIFEST_TYPES }, signal: AbortSignal.timeout(15_000) });
+  if (res.status === 404) return undefined;
+  const digest = res.headers.get('docker-content-digest');
+  if (!res.ok || !digest) throw new Error(`${registry} gave HTTP ${res.status} for the manifest of ${ref}:${tag}`);
+  return digest;
+}

@@ -48,10 +48,17 @@ describe('planSync', () => {
   });
 
   it('builds only new full tags of patched minors, with their aliases and libc', () => {
-    expect(plan.build.map((b) => [b.from, b.libc])).toEqual([
-      ['1.26.8-alpine3.22', 'musl'],
-      ['1.26.8-bookworm', 'glibc'],
+    expect(plan.build.map((b) => [b.from, b.libc, b.tags[0]])).toEqual([
+      ['1.26.8-bookworm', 'glibc', '1.26.8-bookworm'],
+      ['1.26.8-trixie', 'musl', '1.26.8-trixie-musl'],
     ]);
+  });
+
+  it('builds musl on the first Debian variant, every tag suffixed -musl (never an upstream-looking -alpine tag)', () => {
+    expect(plan.build.find((b) => b.libc === 'musl')!.tags).toEqual([
+      '1.26.8-trixie-musl', '1.26-trixie-musl', '1-trixie-musl', 'trixie-musl', '1.26.8-musl', '1.26-musl', '1-musl', 'musl',
+    ]);
+    expect(plan.skip).toContainEqual({ tag: '1.26.8-alpine3.22', reason: "musl images are built on Debian and tagged -musl (an -alpine3.22 tag would pass for upstream's)" });
   });
 
   it('says why each other image is skipped: existing tag, end of life, no patch', () => {
@@ -61,5 +68,8 @@ describe('planSync', () => {
     expect(reasons['1.25.12-bullseye']).toMatch(/end of life on 2026-08-31/);
     expect(reasons['1.25.12-bookworm']).toBe('no runtime patch for go1.25');
     expect(reasons['1.27rc2-trixie']).toBe('no runtime patch for go1.27');
+    expect(planSync({ upstreamTags: ['1.26.8-jammy'], existingTags: [], today: '2026-11-28', patchedMinors: ['1.26'] }).skip).toEqual([
+      { tag: '1.26.8-jammy', reason: 'unknown distro jammy (patched: bookworm, trixie)' },
+    ]);
   });
 });

@@ -5,6 +5,8 @@
 //  - the first Debian variant also gets the bare {full}, {minor} (and 1, latest for the newest stable minor);
 //  - release candidates: {1.27rc3}-{v}, {1.27-rc}-{v} (and bare 1.27rc3, 1.27-rc on the first Debian variant).
 // Full-version tags are immutable: a tag that exists in the target registry is never overwritten.
+import { DISTROS } from '@confidential/image-builder';
+import { patchedTag } from './image-model.js';
 import { compareGoVersions, formatGoVersion, minorOf, parseGoVersion, type GoVersion } from './versions.js';
 
 export type Libc = 'glibc' | 'musl';
@@ -36,7 +38,6 @@ export interface SyncPlan {
 
 export const isAlpine = (variant: string) => variant.startsWith('alpine');
 export const isDebian = (variant: string) => !isAlpine(variant) && !variant.startsWith('windows') && !variant.startsWith('nanoserver');
-export const libcOf = (variant: string): Libc => (isAlpine(variant) ? 'musl' : 'glibc');
 
 /** End-of-life dates of base distributions (ISO dates; Debian: end of LTS, Alpine: end of support). */
 export const DEFAULT_EOL: Readonly<Record<string, string>> = {
@@ -138,16 +139,25 @@ export function planSync(options: PlanOptions): SyncPlan {
   });
   const aliases = aliasTags(live);
   const build: PlannedImage[] = [];
+  const plan = (image: PlannedImage) => {
+    if (existing.has(image.tags[0]!)) skip.push({ tag: image.tags[0]!, reason: 'already published (full tags are never overwritten)' });
+    else build.push(image);
+  };
   for (const { version, variant } of live) {
     const from = `${formatGoVersion(version)}-${variant}`;
     const tags = aliases.get(from);
     if (!tags) continue; // not the newest of its minor: upstream keeps it, we have nothing new to do
     if (!options.patchedMinors.includes(minorOf(version))) {
       skip.push({ tag: from, reason: `no runtime patch for go${minorOf(version)}` });
-    } else if (existing.has(from)) {
-      skip.push({ tag: from, reason: 'already published (full tags are never overwritten)' });
+    } else if (!isAlpine(variant) && !(DISTROS as readonly string[]).includes(variant)) {
+      skip.push({ tag: from, reason: `unknown distro ${variant} (patched: ${DISTROS.join(', ')})` });
+    } else if (isAlpine(variant)) {
+      skip.push({ tag: from, reason: `musl images are built on Debian and tagged -musl (an -${variant} tag would pass for upstream's)` });
     } else {
-      build.push({ from, version: formatGoVersion(version), variant, libc: libcOf(variant), tags });
+      const image = { from, version: formatGoVersion(version), variant };
+      plan({ ...image, libc: 'glibc', tags });
+      // the first Debian variant (it carries the bare version tags) also gets the musl image, every tag + "-musl"
+      if (tags.includes(image.version)) plan({ ...image, libc: 'musl', tags: tags.map((t) => (t === 'latest' ? 'musl' : patchedTag(t, 'musl'))) });
     }
   }
   build.sort((a, b) => a.from.localeCompare(b.from));

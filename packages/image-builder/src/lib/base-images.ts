@@ -1,8 +1,10 @@
-// Offline base images: `debian:bookworm` and `golang:<host go>-bookworm`. Pull first (short timeout); when no
-// registry answers, bootstrap: debootstrap --variant=minbase → tar → docker import (the rootfs tarball is cached
-// under /var/cache/confidential), then golang = debian + the machine's GOROOT at /usr/local/go + the official
-// image's ENV + the C toolchain from apt (gcc, libc6-dev, git, ca-certificates, make, pkg-config, musl-tools for
-// the musl variant: CC=musl-gcc). Idempotent: an image whose source label matches is kept.
+// Offline base images: `debian:<distro>` and `golang:<go>-<distro>` (bookworm, trixie; any Go version). Pull first
+// (short timeout); when no registry answers, bootstrap: debootstrap --variant=minbase → tar → docker import (the
+// rootfs tarball is cached under /var/cache/confidential), then golang = debian + a GOROOT at /usr/local/go (the
+// machine's Go when the version matches, else that release's toolchain module from the Go module proxy,
+// `GOTOOLCHAIN=go<version> go env GOROOT`) + the official image's ENV + the C toolchain from apt (gcc, libc6-dev,
+// git, ca-certificates, make, pkg-config, musl-tools for the musl variant: CC=musl-gcc). Idempotent: an image
+// whose source label matches is kept.
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -45,10 +47,15 @@ export interface BaseImagesOptions {
   mirror?: string;
   /** rebuild even when the image exists with the same source label */
   force?: boolean;
-  /** image names to produce (default debian:bookworm, golang:<go>-bookworm); pulls use the official names */
+  /** Debian release of both images; default bookworm */
+  distro?: Distro;
+  /** image names to produce (default debian:<distro>, golang:<go>-<distro>); pulls use the official names */
   debianRef?: string;
   golangRef?: string;
 }
+
+export const DISTROS = ['bookworm', 'trixie'] as const;
+export type Distro = (typeof DISTROS)[number];
 
 export interface GoToolchain {
   goroot: string;
@@ -57,6 +64,18 @@ export interface GoToolchain {
 }
 
 /** The machine's Go: `go env GOROOT GOVERSION` ("go1.26.8" → "1.26.8"). */
+/** A Go release's GOROOT: the machine's Go when it is that version, else the toolchain module (downloaded once). */
+export async function goToolchain(version: string): Promise<GoToolchain> {
+  const host = await hostGo();
+  if (host.version === version) return host;
+  const res = await execa('go', ['env', 'GOROOT', 'GOVERSION'], { reject: false, env: { GOTOOLCHAIN: `go${version}` } });
+  const [goroot = '', goversion = ''] = res.stdout.trim().split('\n');
+  if (res.exitCode !== 0 || goversion !== `go${version}`) {
+    throw new Error(`GOTOOLCHAIN=go${version} go env GOROOT failed (exit ${res.exitCode}): ${res.stderr.split('\n').slice(-2).join(' ')}; the Go module proxy must serve golang.org/toolchain@v0.0.1-go${version}.linux-amd64`);
+  }
+  return { goroot, version };
+}
+
 export async function hostGo(): Promise<GoToolchain> {
   const res = await execa('go', ['env', 'GOROOT', 'GOVERSION'], { reject: false });
   if (res.exitCode !== 0) throw new Error(`go env GOROOT GOVERSION failed (exit ${res.exitCode}): ${res.stderr.split('\n').slice(-3).join(' ')}; install Go or pass goroot/goVersion`);
@@ -97,7 +116,7 @@ export async function hostAptMirror(): Promise<string> {
   return aptMirrorFrom(files) ?? 'http://deb.debian.org/debian';
 }
 
-export const debianSource = (mirror: string) => `debootstrap --variant=minbase bookworm ${mirror}`;
+export const debianSource = (mirror: string, distro: Distro = 'bookworm') => `debootstrap --variant=minbase ${distro} ${mirror}`;
 
 /** The golang image's Dockerfile model (base: an image id or ref of the debian base). */
 export function golangDockerfile(base: { image: string; tag?: string }, goVersion: string, withApt: boolean): Dockerfile {
@@ -129,17 +148,17 @@ async function sha256File(path: string): Promise<string> {
 }
 
 /** Runs debootstrap (minbase) and caches the rootfs as a tarball; returns its path (reused when present). */
-export async function debianRootfsTarball(mirror: string, cacheDir: string, log: (line: string) => void): Promise<{ path: string; cached: boolean }> {
-  const key = createHash('sha256').update(debianSource(mirror)).digest('hex').slice(0, 12);
-  const path = join(cacheDir, `debian-bookworm-minbase-${key}.tar`);
+export async function debianRootfsTarball(mirror: string, cacheDir: string, log: (line: string) => void, distro: Distro = 'bookworm'): Promise<{ path: string; cached: boolean }> {
+  const key = createHash('sha256').update(debianSource(mirror, distro)).digest('hex').slice(0, 12);
+  const path = join(cacheDir, `debian-${distro}-minbase-${key}.tar`);
   if (existsSync(path)) return { path, cached: true };
   await mkdir(cacheDir, { recursive: true });
   const dir = await mkdtemp(join(cacheDir, 'rootfs-'));
   try {
-    log(`debootstrap --variant=minbase bookworm ${dir} ${mirror}`);
-    const boot = await execa('nice', ['-n', '10', 'debootstrap', '--variant=minbase', 'bookworm', dir, mirror], { reject: false, all: true });
+    log(`debootstrap --variant=minbase ${distro} ${dir} ${mirror}`);
+    const boot = await execa('nice', ['-n', '10', 'debootstrap', '--variant=minbase', distro, dir, mirror], { reject: false, all: true });
     if (boot.exitCode !== 0) {
-      throw new Error(`debootstrap --variant=minbase bookworm ${dir} ${mirror} failed (exit ${boot.exitCode}): ${(boot.all ?? '').split('\n').slice(-5).join(' | ')}`);
+      throw new Error(`debootstrap --variant=minbase ${distro} ${dir} ${mirror} failed (exit ${boot.exitCode}): ${(boot.all ?? '').split('\n').slice(-5).join(' | ')}`);
     }
     const tmp = `${path}.${process.pid}.tmp`;
     const packed = await execa('tar', ['--numeric-owner', '-C', dir, '-cf', tmp, '.'], { reject: false });
@@ -164,24 +183,25 @@ async function tryPull(official: string, ref: string, client: Docker, timeoutMs:
   }
 }
 
-/** `debian:bookworm`: pulled, or debootstrapped and imported. */
+/** `debian:<distro>`: pulled, or debootstrapped and imported. */
 export async function ensureDebianBase(options: BaseImagesOptions = {}): Promise<BaseImageResult> {
   const client = options.client ?? defaultDocker();
   const log = options.log ?? (() => {});
   const started = Date.now();
-  const ref = options.debianRef ?? 'debian:bookworm';
+  const distro = options.distro ?? 'bookworm';
+  const ref = options.debianRef ?? `debian:${distro}`;
   const mirror = options.mirror ?? (await hostAptMirror());
-  const source = debianSource(mirror);
+  const source = debianSource(mirror, distro);
   const seconds = () => Math.round((Date.now() - started) / 100) / 10;
   const existing = await inspectImage(ref, client);
   if (existing && !options.force && (existing.labels[SOURCE_LABEL] === source || !existing.labels[SOURCE_LABEL])) {
     const how = existing.labels[SOURCE_LABEL] ? 'bootstrapped earlier' : 'pulled earlier';
     return { ref, id: existing.id, action: 'present', source: existing.labels[SOURCE_LABEL] ?? 'registry', seconds: seconds(), notes: [how] };
   }
-  const pulled = await tryPull('debian:bookworm', ref, client, options.pullTimeoutMs ?? 15_000, log);
+  const pulled = await tryPull(`debian:${distro}`, ref, client, options.pullTimeoutMs ?? 15_000, log);
   if (pulled) return { ref, id: pulled, action: 'pulled', source: 'registry', seconds: seconds(), notes: [] };
 
-  const tarball = await debianRootfsTarball(mirror, options.cacheDir ?? DEFAULT_CACHE_DIR, log);
+  const tarball = await debianRootfsTarball(mirror, options.cacheDir ?? DEFAULT_CACHE_DIR, log, distro);
   const rootfsSha = await sha256File(tarball.path);
   log(`importing ${tarball.path}${tarball.cached ? ' (cached rootfs)' : ''} as ${ref}`);
   const changes = [
@@ -203,13 +223,13 @@ export async function ensureDebianBase(options: BaseImagesOptions = {}): Promise
   };
 }
 
-/** `golang:<go>-bookworm`: pulled, or built from the debian base + the machine's GOROOT + apt toolchain. */
+/** `golang:<go>-<distro>`: pulled, or built from the debian base + the GOROOT of that Go + apt toolchain. */
 export async function ensureGolangBase(debian: BaseImageResult, options: BaseImagesOptions = {}): Promise<BaseImageResult> {
   const client = options.client ?? defaultDocker();
   const log = options.log ?? (() => {});
   const started = Date.now();
-  const go = options.goroot && options.goVersion ? { goroot: options.goroot, version: options.goVersion } : await hostGo();
-  const official = `golang:${go.version}-bookworm`;
+  const go = options.goroot && options.goVersion ? { goroot: options.goroot, version: options.goVersion } : options.goVersion ? await goToolchain(options.goVersion) : await hostGo();
+  const official = `golang:${go.version}-${options.distro ?? 'bookworm'}`;
   const ref = options.golangRef ?? official;
   const seconds = () => Math.round((Date.now() - started) / 100) / 10;
   const source = `${debian.ref}@${debian.id} + ${go.goroot} (go${go.version}) at /usr/local/go + apt: ${GOLANG_APT_PACKAGES.join(' ')}`;
@@ -280,8 +300,9 @@ async function withLock<T>(path: string, timeoutMs: number, log: (line: string) 
 }
 
 /**
- * Both base images, in order; each result says whether it was pulled, bootstrapped or already present.
- * Two racing callers serialise on a lock file in the cache folder; the second finds the images present.
+ * Both base images of one distro and Go version (default: bookworm and the machine's Go), in order; each result
+ * says whether it was pulled, bootstrapped or already present. Two racing callers serialise on a lock file in the
+ * cache folder; the second finds the images present.
  */
 export async function ensureOfflineBaseImages(options: BaseImagesOptions = {}): Promise<BaseImageResult[]> {
   const lock = join(options.cacheDir ?? DEFAULT_CACHE_DIR, 'base-images.lock');
@@ -290,4 +311,29 @@ export async function ensureOfflineBaseImages(options: BaseImagesOptions = {}): 
     const golang = await ensureGolangBase(debian, options);
     return [debian, golang];
   });
+}
+
+/** `debian:<distro>` or `golang:<version>-<distro>` (the names base images have), else undefined. */
+export function baseImageOf(ref: string): { distro: Distro; goVersion?: string } | undefined {
+  const m = /^(?:docker\.io\/)?(?:library\/)?(debian|golang):(?:(\d+\.\d+(?:\.\d+)?)-)?([a-z]+)$/.exec(ref);
+  const distro = DISTROS.find((d) => d === m?.[3]);
+  if (!m || !distro || (m[1] === 'golang') !== (m[2] !== undefined)) return undefined;
+  return m[2] ? { distro, goVersion: m[2] } : { distro };
+}
+
+/** Makes one base image available (pull, else bootstrap), with the debian image it is built on. */
+export async function ensureBaseImage(ref: string, options: BaseImagesOptions = {}): Promise<BaseImageResult> {
+  const base = baseImageOf(ref);
+  if (!base) throw new Error(`${ref} is not a base image this project can bootstrap (debian:<distro> or golang:<version>-<distro>, distro one of ${DISTROS.join(', ')})`);
+  const results = await ensureOfflineBaseImages({ ...options, distro: base.distro, ...(base.goVersion ? { goVersion: base.goVersion } : {}) });
+  return base.goVersion ? results[1]! : results[0]!;
+}
+
+/** A Bootstrap for buildImage: makes a missing debian/golang base image (pulled, else bootstrapped); false for others. */
+export function bootstrapBaseImage(options: BaseImagesOptions = {}): (image: string) => Promise<boolean> {
+  return async (image) => {
+    if (!baseImageOf(image)) return false;
+    await ensureBaseImage(image, { ...options, pullTimeoutMs: 0 });
+    return true;
+  };
 }

@@ -27,6 +27,8 @@ export interface BuildImageOptions {
   noCache?: boolean;
   /** try to pull a missing base image for this long before failing (ms); 0 = do not try; default 10 s */
   pullTimeoutMs?: number;
+  /** for a base image no registry gives (bootstrapBaseImage: debian and golang bootstrapped offline) */
+  bootstrap?: Bootstrap;
   client?: Docker;
 }
 
@@ -60,7 +62,7 @@ export class MissingBaseImageError extends Error {
   constructor(readonly image: string, cause?: unknown) {
     super(
       /^(debian|golang):/.test(image)
-        ? `base image ${image} is not in the engine and no registry answered: run \`npx nx run image-builder:base-images\` or pull it`
+        ? `base image ${image} is not in the engine and no registry answered: run \`npx nx run image-builder:base-images -- ${image}\` or pull it`
         : `base image ${image} is not in the engine and its registry did not answer: log in to ${image.includes('/') && image.split('/')[0]!.includes('.') ? image.split('/')[0] : 'its registry'} (docker login) and pull it${image.includes('scontain.com') ? ' — SCONE images need a SCONE registry account' : ''}`,
       cause === undefined ? undefined : { cause },
     );
@@ -101,19 +103,31 @@ export function stageNamesOfText(text: string): string[] {
   return [...text.matchAll(/^\s*FROM\s+(?:--\S+\s+)*\S+\s+AS\s+(\S+)/gim)].map((m) => (m[1] ?? '').toLowerCase());
 }
 
-/** Makes sure every base image is in the engine (pulling with a short timeout); else MissingBaseImageError. */
-export async function requireBaseImages(images: string[], options: { client?: Docker; pullTimeoutMs?: number; log?: (line: string) => void } = {}): Promise<void> {
+/** Makes a missing base image available some other way (bootstrapBaseImage); false when it cannot. */
+export type Bootstrap = (image: string) => Promise<boolean>;
+
+/**
+ * Makes sure every base image is in the engine: pulled with a short timeout, else `bootstrap`ped when given;
+ * else MissingBaseImageError.
+ */
+export async function requireBaseImages(
+  images: string[],
+  options: { client?: Docker; pullTimeoutMs?: number; log?: (line: string) => void; bootstrap?: Bootstrap } = {},
+): Promise<void> {
   const client = options.client ?? defaultDocker();
   const timeout = options.pullTimeoutMs ?? 10_000;
   for (const image of images) {
     if (/^sha256:[0-9a-f]{64}$/.test(image) || (await inspectImage(image, client))) continue;
-    if (timeout <= 0) throw new MissingBaseImageError(image);
-    options.log?.(`base image ${image} is not in the engine; trying to pull it (${timeout / 1000} s)`);
-    try {
-      await pullImage(image, { client, timeoutMs: timeout });
-    } catch (err) {
-      throw new MissingBaseImageError(image, err);
+    let failure: unknown;
+    if (timeout > 0) {
+      options.log?.(`base image ${image} is not in the engine; trying to pull it (${timeout / 1000} s)`);
+      failure = await pullImage(image, { client, timeoutMs: timeout }).then(
+        () => undefined,
+        (err: unknown) => err ?? new Error('pull failed'),
+      );
+      if (failure === undefined) continue;
     }
+    if (!(await options.bootstrap?.(image))) throw new MissingBaseImageError(image, failure);
   }
 }
 
@@ -137,7 +151,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildResul
     }
   }
   const progress = options.onProgress ?? ((line: string) => process.stdout.write(`${line}\n`));
-  await requireBaseImages(bases, { client, pullTimeoutMs: options.pullTimeoutMs ?? 10_000, log: progress });
+  await requireBaseImages(bases, { client, pullTimeoutMs: options.pullTimeoutMs ?? 10_000, log: progress, ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}) });
 
   const tar = await packContext({ dockerfile: text, entries: options.context ?? [], cwd: options.cwd });
   const stream = await client.buildImage(tar as never, {

@@ -9,4 +9,9 @@ describe('golang-patcher:sync options', () => {
     await expect(runSync({ target: 'x', tagz: [] }, '/nonexistent')).rejects.toThrow(/option "\(options\)" is invalid: Unrecognized key: "tagz"/);
     await expect(runSync({ target: 'x', today: '28.11.2026' }, '/nonexistent')).rejects.toThrow(/option "today" is invalid: expected an ISO date/);
   });
+  it('refuses a target with a tag or a malformed name', async () => {
+    for (const target of ['127.0.0.1:5000/confidential/golang:1.26', 'Confidential/Golang', '']) {
+      await expect(runSync({ target }, '/nonexistent')).rejects.toThrow(/^golang-patcher:sync: option "target" is invalid: expected a repository without a tag, such as 127\.0\.0\.1:5000\/confidential\/golang/);
+    }
+  });
 });

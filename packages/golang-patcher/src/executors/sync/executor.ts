@@ -1,6 +1,7 @@
 // golang-patcher:sync — plans the daily job. It runs on a schedule (upstream changes are invisible to git), not
 // through `nx affected`; the plan is written to a file and printed, one line per image.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { publishPlan } from '../../lib/publish.js';
 import { listTags } from '../../lib/registry-tags.js';
@@ -28,8 +29,9 @@ export async function runSync(raw: unknown, root: string): Promise<SyncPlan> {
       root,
       upstream: options.upstream,
       target: options.target,
-      signaturesDir: join(dirname(out), 'signatures'),
-      ...(options.keyFile ? { keyFile: resolve(root, options.keyFile) } : {}),
+      signingKey: options.signingKey.startsWith('env://') ? options.signingKey : resolve(root, options.signingKey.replace(/^~(?=\/)/, homedir())),
+      publicKeyFile: join(dirname(out), 'cosign.pub'),
+      tlog: options.tlog,
       log: console.log,
     });
     writeFileSync(out, `${JSON.stringify({ ...plan, published }, null, 2)}\n`);

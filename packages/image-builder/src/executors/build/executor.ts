@@ -3,6 +3,7 @@
 // the engine: a cached output naming a gone image fails with how to rebuild).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { bootstrapBaseImage } from '../../lib/base-images.js';
 import { buildImage, stageNamesOfText } from '../../lib/build.js';
 import { optionsOrThrow, nxExecutor } from '@confidential/kit';
 import { configuredRegistry, imageJsonFor, pushedRecord, verifyImageJson, writeImageJson } from '../../lib/images.js';
@@ -43,6 +44,7 @@ export async function runBuild(raw: unknown, root: string, log: (line: string) =
     labels: options.labels,
     noCache: options.noCache,
     onProgress: log,
+    bootstrap: bootstrapBaseImage({ log }),
   });
   const output = resolve(root, options.output);
   await writeImageJson(output, await pushedRecord(await imageJsonFor(options.tags[0]!), options.push ? configuredRegistry() : undefined, log));
