@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two machines that share only the Nx cache server and the registry (docs/benchmarks.md, "Beyond one machine"):
-#   A = this checkout and the machine's engine, with an empty local Nx cache: builds and pushes the images.
+#   A = a fresh clone of HEAD and the machine's engine, with an empty local Nx cache: builds and pushes the images.
 #   B = a fresh clone with its own empty local Nx cache and its own engine: a second dockerd (own data root, no
 #       images) reached over loopback TCP through DOCKER_HOST. B must take every target from the shared cache,
 #       build nothing (every image its engine ends up with was pulled by digest), and pass caddy's e2e.
@@ -63,14 +63,18 @@ DOCKER_HOST=$engine_b docker version --format 'engine B: Docker {{.Server.Versio
 export CONFIDENTIAL_REGISTRY=127.0.0.1:$rport NX_SELF_HOSTED_REMOTE_CACHE_SERVER=http://127.0.0.1:$cport
 export NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN=$NX_CACHE_TOKEN NX_DAEMON=false NX_TUI=false
 
-echo "== machine A: empty Nx cache (the machine's engine keeps its layer cache), pushes images and cache entries"
+# both machines check out the same commit (what is not committed is on neither)
+for m in a b; do
+  git clone -q "$root" "$work/$m"
+  (cd "$work/$m" && npm ci --prefer-offline --no-audit --no-fund >/dev/null 2>&1)
+done
+
+echo "== machine A: a fresh clone, empty Nx cache (the machine's engine keeps its layer cache), pushes images and cache entries"
 t=$SECONDS
-NX_CACHE_DIRECTORY="$work/cache-a" npx nx run-many -t image -p caddy cas-policy --outputStyle=static >"$work/a.log" 2>&1 || { tail -30 "$work/a.log"; exit 1; }
+(cd "$work/a" && NX_CACHE_DIRECTORY="$work/cache-a" npx nx run-many -t image -p caddy cas-policy --outputStyle=static >"$work/a.log" 2>&1) || { tail -30 "$work/a.log"; exit 1; }
 a=$((SECONDS - t))
 
 echo "== machine B: a fresh clone, its own empty Nx cache, its own engine (DOCKER_HOST=$engine_b)"
-git clone -q "$root" "$work/b"
-(cd "$work/b" && npm ci --prefer-offline --no-audit --no-fund >/dev/null 2>&1)
 export DOCKER_HOST=$engine_b
 t=$SECONDS
 (cd "$work/b" && NX_CACHE_DIRECTORY="$work/cache-b" npx nx run-many -t image -p caddy cas-policy --outputStyle=static >"$work/b.log" 2>&1) || { tail -30 "$work/b.log"; exit 1; }

@@ -3,6 +3,7 @@
 // it, and confidential.schema.json (for editors) is generated from it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { DISTROS } from '@confidential/image-builder';
 import { IssueError, issuePath, parseYamlWith, positionOf, type LoadedYaml } from '@confidential/kit';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -58,7 +59,7 @@ export const RunSpec = z.strictObject({
 export const AppConfig = z.strictObject({
   go: GoSource,
   libc: z.enum(['glibc', 'musl']).default('glibc'),
-  distro: z.enum(['bookworm', 'trixie']).default('bookworm').describe('Debian release of the golang and runtime images'),
+  distro: z.enum(DISTROS).default('bookworm').describe('Debian release of the golang and runtime images'),
   binary: FileName.describe('the program\'s name: /usr/local/bin/<binary> in the image'),
   tools: z.array(z.strictObject({ name: FileName, source: AppPath })).default([]).describe('helper Go programs of the app (a folder with go.mod, no dependencies), built static with upstream Go and put in the image'),
   embed: z.strictObject({

@@ -20,7 +20,7 @@ const fetch: ModuleFetcher = async () => fake;
 
 function workspace() {
   const tree = createTreeWithEmptyWorkspace();
-  tree.write('packages/golang-patcher/patches/go1.26/README.md', 'patch\n');
+  tree.write('packages/golang-patcher/patches/go1.27/README.md', 'patch\n');
   return tree;
 }
 
@@ -29,7 +29,7 @@ describe('nx g @confidential/app:app', () => {
     const tree = workspace();
     await appGenerator(tree, { name: 'hello', module: 'example.com/hello@v1.2.3', main: './cmd/hello', args: '-port 9000', port: 9000 }, fetch);
     const config = AppConfig.parse(parse(tree.read('apps/hello/confidential.yml', 'utf8')!));
-    expect(config.go).toEqual({ module: 'example.com/hello@v1.2.3', main: './cmd/hello', version: '1.26.8' });
+    expect(config.go).toEqual({ module: 'example.com/hello@v1.2.3', main: './cmd/hello', version: '1.27.3' });
     expect(config.binary).toBe('hello');
     expect(config.runs.run!.checks).toEqual([{ url: 'http://app:9000/', status: 200 }]);
     expect(config.runs.e2e).toEqual(config.runs.run);

@@ -9,6 +9,6 @@ export const AppGeneratorOptions = z.strictObject({
   binary: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a file name').optional().describe('The program\'s name in the image; default the main package\'s folder name (or the module\'s last element).'),
   args: z.string().default('').describe('Arguments the session policy starts the program with, e.g. "-host 0.0.0.0 -port 8080".'),
   port: z.number().int().min(1).max(65535).default(8080).describe('The port the generated HTTP check calls (http://app:<port>/).'),
-  goVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a Go version such as "1.26.8"').default('1.26.8').describe('Upstream Go version of the golang image (a patch must exist for its minor).'),
+  goVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a Go version such as "1.27.3"').default('1.27.3').describe('Upstream Go version of the golang image (a patch must exist for its minor).'),
 });
 export type AppGeneratorOptions = z.input<typeof AppGeneratorOptions>;

@@ -1,0 +1,50 @@
+// Copyright 2026 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+
+// GOEXPERIMENT=libcsyscall (confidential golang-patcher): every system call
+// of Go code on linux/amd64 goes through the C library.
+
+//go:build goexperiment.libcsyscall && linux && amd64
+
+package runtime
+
+import "unsafe"
+
+const libcSyscall = true
+
+// _cgo_libcsyscall points at x_cgo_libcsyscall in runtime/cgo (C): it calls
+// libc syscall(2) with the arguments of a *libcsyscallArgs and stores the
+// result in the kernel convention (value or -errno). runtime/cgo is always
+// linked in this mode (cmd/go adds it, cmd/link forces external linking).
+//
+//go:linkname _cgo_libcsyscall _cgo_libcsyscall
+var _cgo_libcsyscall unsafe.Pointer
+
+// _cgo_clock_gettime points at x_cgo_clock_gettime (libc clock_gettime);
+// nanotime1 and time.now call it instead of the vDSO symbol.
+//
+//go:linkname _cgo_clock_gettime _cgo_clock_gettime
+var _cgo_clock_gettime unsafe.Pointer
+
+// libcsyscall replaces the SYSCALL instruction (see
+// sys_libcsyscall_linux_amd64.s); it is only called from assembly, with the
+// SYSCALL register convention, never from Go.
+//
+// The assembler's rewrite makes every package with SYSCALL in its assembly
+// (syscall, internal/runtime/syscall/linux, golang.org/x/sys/unix, any
+// module) reference it. Since go1.27 the linker checks such cross-package
+// assembly references to std assembly symbols (-checklinkname: "invalid
+// reference to runtime.libcsyscall") and allows them only for symbols
+// pushed with a linkname, so push it (like syscall.gettimeofday, which
+// x/sys/unix assembly also references).
+//
+//go:linkname libcsyscall
+func libcsyscall()
+
+// libcsyscallArgs is the argument block of runtime.libcsyscall (assembly,
+// sys_libcsyscall_linux_amd64.s) for x_cgo_libcsyscall. Keep in sync.
+type libcsyscallArgs struct {
+	num, a1, a2, a3, a4, a5, a6 uintptr
+	ret                         uintptr
+}
