@@ -29,8 +29,10 @@ for r in $(seq 1 "$rounds"); do
 done
 pin() { if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
 port=$((18100 + RANDOM % 800))
-pin 1 "$w/up" serve "127.0.0.1:$port" >/dev/null & servers+=($!)
-pin 1 "$w/pa" serve "127.0.0.1:$((port + 1))" >/dev/null & servers+=($!)
+# started without the pin function (a backgrounded function is a subshell: $! would be it, not the server)
+cpu1=(); [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null && cpu1=(taskset -c 1)
+"${cpu1[@]}" "$w/up" serve "127.0.0.1:$port" >/dev/null & servers+=($!)
+"${cpu1[@]}" "$w/pa" serve "127.0.0.1:$((port + 1))" >/dev/null & servers+=($!)
 sleep 1
 res=$(pin 0 "$w/up" abload "http://127.0.0.1:$port/" "http://127.0.0.1:$((port + 1))/" "$rate" "$slice" "$pairs")
 python3 - "$res" "$rate" "$slice" "$pairs" <<'PY'
