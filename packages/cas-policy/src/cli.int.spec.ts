@@ -66,7 +66,7 @@ describe('cas-policy CLI', () => {
       expect(got.stdout).toBe(readFileSync(bound, 'utf8').trimEnd());
       expect(got.stderr).toBe(`# caddy ${hash}`);
       const launch = await execa('node', [cli, 'launch', 'caddy/binaryfs', '--measurement', M, '--url', second.url]);
-      expect(JSON.parse(launch.stdout)).toEqual({ argv: ['caddy', 'file-server', '--domain', 'localhost'], env: ['SCONE_LOG', 'HOME'], pwd: '/' });
+      expect(JSON.parse(launch.stdout)).toEqual({ argv: ['caddy', 'file-server', '--domain', 'localhost'], env: ['SCONE_LOG', 'HOME'], files: [], pwd: '/' });
       const refused = await execa('node', [cli, 'launch', 'caddy/binaryfs', '--measurement', '0'.repeat(64), '--url', second.url], { reject: false });
       expect(refused.exitCode).toBe(1);
       expect(refused.stderr).toContain(`HTTP 403: measurement ${'0'.repeat(64)} not allowed for caddy/binaryfs`);
