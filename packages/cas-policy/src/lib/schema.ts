@@ -307,6 +307,12 @@ export function isGenerated(secret: Secret): boolean {
 
 type Issue = (path: (string | number)[], message: string) => void;
 
+/** "a binary secret", "an ascii secret", "an imported secret". */
+function aKind(kind: string | undefined): string {
+  const word = kind ?? 'imported';
+  return `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
+}
+
 /** Declarations of secrets: fields that fit the kind, references to a CA and a private key of this session. */
 function checkSecrets(secrets: readonly Secret[], issue: Issue): void {
   const byName = new Map(secrets.map((s) => [s.name, s]));
@@ -317,7 +323,7 @@ function checkSecrets(secrets: readonly Secret[], issue: Issue): void {
     if (secret.size !== undefined && kind !== 'ascii' && kind !== 'binary') issue(at('size'), `expected size only on ascii or binary secrets (this one is ${kind ?? 'imported'})`);
     if (secret.key_type !== undefined && kind !== 'private-key') issue(at('key_type'), `expected key_type only on private-key secrets (this one is ${kind ?? 'imported'})`);
     if (secret.export_public && (kind === 'ascii' || kind === 'binary')) {
-      issue(at('export_public'), `expected export_public only on x509-ca, x509 or private-key secrets (a ${kind} secret has no public part)`);
+      issue(at('export_public'), `expected export_public only on x509-ca, x509 or private-key secrets (${aKind(kind)} secret has no public part)`);
     }
     if (secret.valid_for !== undefined && validForDays(secret.valid_for) === undefined) issue(at('valid_for'), 'expected a duration such as 365d, 90 days or 1 year');
     (Array.isArray(secret.san) ? secret.san : secret.san === undefined ? [] : [secret.san]).forEach((entry, j) => {
@@ -331,16 +337,19 @@ function checkSecrets(secrets: readonly Secret[], issue: Issue): void {
     if (secret.issuer !== undefined) {
       const ca = byName.get(secret.issuer);
       if (!ca) issue(at('issuer'), `expected the name of an x509-ca secret of this session; "${secret.issuer}" names no secret`);
-      else if (ca.kind !== 'x509-ca' && !imported(ca)) issue(at('issuer'), `expected the name of an x509-ca secret; "${secret.issuer}" is a ${ca.kind} secret`);
+      else if (ca.kind !== 'x509-ca' && !imported(ca)) issue(at('issuer'), `expected the name of an x509-ca secret; "${secret.issuer}" is ${aKind(ca.kind)} secret`);
       else if (ca.kind === 'x509-ca') {
-        // an x509-ca may be signed by another CA of the session; its chain must end in a CA without issuer
-        const seen = new Set([secret.name]);
-        for (let next: Secret | undefined = ca; next?.issuer !== undefined; next = byName.get(next.issuer)) {
-          if (seen.has(next.name)) {
-            issue(at('issuer'), `expected a chain of CAs that ends; "${secret.issuer}" leads back to "${next.name}"`);
+        // an x509-ca may be signed by another CA of the session; its chain must end in a CA without issuer. A loop
+        // is reported once, at its first secret.
+        const seen = [secret.name];
+        for (let next: Secret | undefined = ca; next !== undefined; next = next.issuer === undefined ? undefined : byName.get(next.issuer)) {
+          if (next.name === secret.name) {
+            const first = Math.min(...seen.map((n) => secrets.findIndex((s) => s.name === n)));
+            if (first === i) issue(at('issuer'), `expected a chain of CAs that ends; "${secret.issuer}" leads back to "${secret.name}"`);
             break;
           }
-          seen.add(next.name);
+          if (seen.includes(next.name)) break; // a loop further up, reported at its own first secret
+          seen.push(next.name);
         }
       }
     } else if (kind === 'x509' && generated) {
@@ -349,7 +358,7 @@ function checkSecrets(secrets: readonly Secret[], issue: Issue): void {
     if (secret.private_key !== undefined) {
       const key = byName.get(secret.private_key);
       if (!key) issue(at('private_key'), `expected the name of a private-key secret of this session; "${secret.private_key}" names no secret`);
-      else if (key.kind !== 'private-key' && !imported(key)) issue(at('private_key'), `expected the name of a private-key secret; "${secret.private_key}" is a ${key.kind} secret`);
+      else if (key.kind !== 'private-key' && !imported(key)) issue(at('private_key'), `expected the name of a private-key secret; "${secret.private_key}" is ${aKind(key.kind)} secret`);
     } else if (generated) {
       issue(at('private_key'), `expected the name of a private-key secret of this session (the key of this ${kind})`);
     }
@@ -371,7 +380,7 @@ function checkPlaceholders(session: { services?: Service[]; images?: Image[]; se
       const part = partOf(kind, p);
       if (part === undefined) {
         const asked = p.legacy ? `.${p.format}` : `:${p.format}`;
-        issue(path, `${p.text}: a ${kind} secret has no ${asked} part (expected the default form or one of ${formatsOf(kind).join(', ')})`);
+        issue(path, `${p.text}: ${aKind(kind)} secret has no ${asked} part (expected the default form or one of ${formatsOf(kind).join(', ')})`);
       } else if (where !== undefined && isBinaryPart(kind, part)) {
         issue(path, `${p.text}: raw bytes cannot go into ${where}; use ${kind === 'binary' ? ':hex' : 'a PEM form'}`);
       }

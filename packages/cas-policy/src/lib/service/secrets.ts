@@ -41,11 +41,11 @@ function sha256(text: string): string {
 }
 
 /** Why the sim service cannot provide `name` (undefined: it can). */
-function unavailable(secrets: Map<string, Secret>, name: string, seen = new Set<string>()): string | undefined {
+function unavailable(secrets: Map<string, Secret>, name: string, ancestors: readonly string[] = []): string | undefined {
   const secret = secrets.get(name);
   if (!secret) return `no secret "${name}"`;
-  if (seen.has(name)) return `"${name}" depends on itself`;
-  seen.add(name);
+  if (ancestors.includes(name)) return `"${name}" depends on itself`;
+  const seen = [...ancestors, name];
   if (secret.import !== undefined || secret.import_akv !== undefined) return `"${name}" is imported; the sim backend cannot import secrets`;
   const kind = secret.kind;
   if (kind !== 'ascii' && kind !== 'binary' && kind !== 'private-key' && kind !== 'x509' && kind !== 'x509-ca') {
@@ -208,7 +208,7 @@ async function makeCertificate(
     signingAlgorithm: signer.signAlg,
     extensions,
   });
-  return cert.toString('pem');
+  return new X509Certificate(cert.toString('pem')).toString(); // PEM with its final newline
 }
 
 /**
