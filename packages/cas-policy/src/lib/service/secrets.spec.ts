@@ -167,3 +167,37 @@ describe('StoreKey', () => {
     expect(() => StoreKey.fromHex('nope', 'CAS_POLICY_STORE_KEY')).toThrow('CAS_POLICY_STORE_KEY: expected 64 hex characters (a 32-byte AES-256 key)');
   });
 });
+
+describe('values given in the policy', () => {
+  it('uses ascii, key and certificate values as given; a bad value names the secret, never the value', async () => {
+    const base = await generateSecrets(load(source));
+    const keyPem = base.tls_key?.key as string;
+    const indent = (pem: string) => pem.trimEnd().split('\n').map((l) => `      ${l}`).join('\n');
+    const text = (certPem: string) =>
+      [
+        'name: given',
+        'version: "0.3"',
+        'secrets:',
+        '  - name: k',
+        '    kind: private-key',
+        '    value: |',
+        indent(keyPem),
+        '  - name: c',
+        '    kind: x509',
+        '    private_key: k',
+        '    value: |',
+        indent(certPem),
+        '  - name: pw',
+        '    kind: ascii',
+        '    value: hunter2',
+        '',
+      ].join('\n');
+    const out = await generateSecrets(load(text(base.tls?.cert as string)));
+    expect(out.k?.key).toBe(keyPem);
+    expect(out.c?.cert).toBe(base.tls?.cert);
+    expect(Buffer.from(out.pw?.value as string, 'base64').toString()).toBe('hunter2');
+    // a certificate that is not the key's, and a value that is no certificate
+    await expect(generateSecrets(load(text(base.ca?.cert as string)))).rejects.toThrow('secret "c": the certificate in its value does not belong to the key of "k"');
+    await expect(generateSecrets(load(text('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----')))).rejects.toThrow(/^secret "c": expected a PEM certificate as its value$/);
+  });
+});

@@ -53,10 +53,9 @@ function unavailable(secrets: Map<string, Secret>, name: string, ancestors: read
   }
   if (kind === 'binary' && secret.value !== undefined) return `"${name}" is a binary secret with a value; the sim backend only generates binary secrets`;
   if (kind === 'x509' || kind === 'x509-ca') {
-    if (secret.private_key !== undefined) {
-      const why = unavailable(secrets, secret.private_key, seen);
-      if (why) return why;
-    }
+    if (secret.private_key === undefined) return `"${name}" has no private_key; the sim backend needs the key of every certificate it hands out`;
+    const why = unavailable(secrets, secret.private_key, seen);
+    if (why) return why;
     if (secret.issuer !== undefined) return unavailable(secrets, secret.issuer, seen);
   }
   return undefined;
@@ -259,15 +258,16 @@ export async function generateSecrets(session: Session, previous: SecretSet = {}
     } else if (kind === 'binary') {
       m = { kind, fingerprint: fp, value: randomBytes(s.size ?? 32).toString('base64') };
     } else if (kind === 'private-key') {
-      const key = typeof s.value === 'string' ? (createPrivateKey(s.value).export({ type: 'pkcs8', format: 'pem' }) as string) : generateKey(s.key_type ?? 'P-256');
+      const key = typeof s.value === 'string' ? given(name, 'a PEM private key', () => createPrivateKey(s.value as string).export({ type: 'pkcs8', format: 'pem' }) as string) : generateKey(s.key_type ?? 'P-256');
       m = { kind, fingerprint: fp, key };
     } else {
       const key = (await material(s.private_key as string)).key as string;
       let cert: string;
       if (typeof s.value === 'string') {
-        const given = new X509Certificate(s.value);
-        if (!given.checkPrivateKey(createPrivateKey(key))) throw new SecretError(name, `the certificate in its value does not belong to the key of "${s.private_key}"`);
-        cert = given.toString();
+        const value = s.value;
+        const pem = given(name, 'a PEM certificate', () => new X509Certificate(value));
+        if (!pem.checkPrivateKey(createPrivateKey(key))) throw new SecretError(name, `the certificate in its value does not belong to the key of "${s.private_key}"`);
+        cert = pem.toString();
       } else {
         const issuer = s.issuer === undefined ? undefined : await material(s.issuer);
         cert = await makeCertificate(s, key, issuer ? { cert: issuer.cert as string, key: issuer.key as string } : undefined, now);
@@ -279,6 +279,15 @@ export async function generateSecrets(session: Session, previous: SecretSet = {}
 
   for (const name of secrets.keys()) if (wanted.has(name)) await material(name);
   return out;
+}
+
+/** A value from the policy, parsed; a parse failure names the secret and what was expected (never the value). */
+function given<T>(name: string, what: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch {
+    throw new SecretError(name, `expected ${what} as its value`);
+  }
 }
 
 export class SecretError extends Error {
