@@ -12,8 +12,11 @@ const fixtures = join(pkg, 'src', 'fixtures');
 const M = '3f1c0a9be4d2a7c8e6f5b4a3928170e1d2c3b4a5968778695a4b3c2d1e0f9a8b';
 
 /** Starts `cas-policy serve` on a random port and waits for its "listening on" line. */
-async function serve(store: string): Promise<{ url: string; proc: ResultPromise }> {
-  const proc = execa('node', [cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--store', store], { reject: false, buffer: false });
+async function serve(store: string, env: Record<string, string> = {}, extra: string[] = []): Promise<{ url: string; proc: ResultPromise; output: () => string }> {
+  const proc = execa('node', [cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--store', store, ...extra], { reject: false, buffer: false, env });
+  let all = '';
+  proc.stdout?.on('data', (chunk: Buffer) => (all += chunk.toString()));
+  proc.stderr?.on('data', (chunk: Buffer) => (all += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`no "listening on" line within 10s: ${seen}`)), 10_000);
@@ -27,7 +30,7 @@ async function serve(store: string): Promise<{ url: string; proc: ResultPromise 
     });
     proc.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${seen}`)));
   });
-  return { url, proc };
+  return { url, proc, output: () => all };
 }
 
 async function stop(proc: ResultPromise): Promise<number | undefined> {
@@ -66,7 +69,7 @@ describe('cas-policy CLI', () => {
       expect(got.stdout).toBe(readFileSync(bound, 'utf8').trimEnd());
       expect(got.stderr).toBe(`# caddy ${hash}`);
       const launch = await execa('node', [cli, 'launch', 'caddy/binaryfs', '--measurement', M, '--url', second.url]);
-      expect(JSON.parse(launch.stdout)).toEqual({ argv: ['caddy', 'file-server', '--domain', 'localhost'], env: ['SCONE_LOG', 'HOME'], pwd: '/' });
+      expect(JSON.parse(launch.stdout)).toEqual({ argv: ['caddy', 'file-server', '--domain', 'localhost'], env: ['SCONE_LOG', 'HOME'], files: [], pwd: '/' });
       const refused = await execa('node', [cli, 'launch', 'caddy/binaryfs', '--measurement', '0'.repeat(64), '--url', second.url], { reject: false });
       expect(refused.exitCode).toBe(1);
       expect(refused.stderr).toContain(`HTTP 403: measurement ${'0'.repeat(64)} not allowed for caddy/binaryfs`);
@@ -116,5 +119,37 @@ describe('cas-policy CLI', () => {
       '--only_for_testing-disable-attestation-verification',
       'session.yml',
     ]);
+  });
+
+  it('serve with CAS_POLICY_STORE_KEY: launch masks secret arguments, public prints the CA, nothing secret in its output', async () => {
+    const store = join(dir, 'store');
+    const key = 'c0'.repeat(32);
+    const first = await serve(store, { CAS_POLICY_STORE_KEY: key });
+    try {
+      await execa('node', [cli, 'upload', join(fixtures, 'session.secrets.bound.yml'), '--backend', 'sim', '--url', first.url]);
+      const launch = await execa('node', [cli, 'launch', 'caddy-tls/binaryfs', '--measurement', M, '--url', first.url]);
+      expect(JSON.parse(launch.stdout)).toEqual({
+        argv: ['caddy', 'file-server', '--domain', 'localhost', '--listen', ':8443', '--header', '<secret>'],
+        env: ['HOME', 'CADDY_ADMIN_TOKEN', 'SESSION_KEY_HEX'],
+        files: ['/etc/caddy/tls/cert.pem', '/etc/caddy/tls/key.pem', '/etc/caddy/tls/ca.pem', '/etc/caddy/session.key'],
+        pwd: '/',
+      });
+      const ca = await execa('node', [cli, 'public', 'caddy-tls/ca', '--url', first.url]);
+      expect(ca.stdout).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+      const secret = await launchSim(first.url, 'caddy-tls/binaryfs', M);
+      const token = Object.fromEntries(secret.env).CADDY_ADMIN_TOKEN as string;
+      expect(launch.stdout + launch.stderr + first.output()).not.toContain(token);
+      expect(first.output()).not.toContain(key);
+      // the key came from the environment: no key file next to the store
+      expect(() => readFileSync(`${store}.key`)).toThrow();
+      const refused = await execa('node', [cli, 'public', 'caddy-tls/tls_key', '--url', first.url], { reject: false });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stdout).toBe('');
+    } finally {
+      expect(await stop(first.proc)).toBe(0);
+    }
+    const bad = await execa('node', [cli, 'serve', '--store', store, '--port', '0'], { reject: false, env: { CAS_POLICY_STORE_KEY: 'not-hex' } });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toBe('cas-policy: CAS_POLICY_STORE_KEY: expected 64 hex characters (a 32-byte AES-256 key)');
   });
 });

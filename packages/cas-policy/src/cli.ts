@@ -3,21 +3,24 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatIssue, PolicyError } from './lib/errors.js';
 import { lintSession } from './lib/lint.js';
-import { loadSessionFile } from './lib/load.js';
+import { loadSessionFile, loadSessionText } from './lib/load.js';
+import { serviceArgv } from './lib/schema.js';
 import { renderBoundFiles } from './lib/render.js';
 import { startPolicyService } from './lib/service/server.js';
 import { sconeUploadCommand, uploadSessionScone } from './lib/upload/scone.js';
-import { getSessionSim, healthSim, launchSim, uploadSessionSim } from './lib/upload/sim.js';
+import { StoreKey } from './lib/service/sealed.js';
+import { getSessionSim, healthSim, launchSim, publicSim, uploadSessionSim } from './lib/upload/sim.js';
 
 const USAGE = `usage:
-  cas-policy serve [--port 8081] [--host 127.0.0.1] --store DIR
+  cas-policy serve [--port 8081] [--host 127.0.0.1] --store DIR [--key-file FILE]   # key: CAS_POLICY_STORE_KEY or FILE (default DIR.key)
   cas-policy lint FILE [--strict]
   cas-policy bind FILE --measurement measurement.json [--service NAME] [-o OUT] [--strict] [--backend sim|scone]
   cas-policy upload FILE --backend sim --url http://127.0.0.1:8081
   cas-policy upload FILE --backend scone [--cas cas] [--image IMG] [--network NET] [--cli-state DIR] [--dry-run]
   cas-policy health [--url http://127.0.0.1:8081]                  # exit 0 when the sim service answers ok
   cas-policy get NAME [--url URL]                                   # the stored session YAML
-  cas-policy launch SESSION/SERVICE --measurement HEX [--url URL]   # the launch answer (argv, env names, pwd)`;
+  cas-policy launch SESSION/SERVICE --measurement HEX [--url URL]   # the launch answer (argv, env names, file paths, pwd)
+  cas-policy public SESSION/SECRET [--url URL]                      # an exported certificate / public key (PEM)`;
 
 class UsageError extends Error {}
 
@@ -38,11 +41,30 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
-      const { values } = parse(rest, { port: { type: 'string', default: '8081' }, host: { type: 'string', default: '127.0.0.1' }, store: { type: 'string' } });
+      const { values } = parse(rest, {
+        port: { type: 'string', default: '8081' },
+        host: { type: 'string', default: '127.0.0.1' },
+        store: { type: 'string' },
+        'key-file': { type: 'string' },
+      });
       const port = Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number, got "${String(values.port)}"`);
       if (!values.store) throw new UsageError('--store DIR is required');
-      const service = await startPolicyService({ port, host: values.host as string, storeDir: values.store as string });
+      // the store key: CAS_POLICY_STORE_KEY (64 hex) or a key file outside the store (sealed.ts); never printed
+      const fromEnv = process.env.CAS_POLICY_STORE_KEY;
+      if (fromEnv !== undefined && values['key-file'] !== undefined) throw new UsageError('give the store key either as CAS_POLICY_STORE_KEY or with --key-file, not both');
+      let storeKey: Buffer | undefined;
+      if (fromEnv !== undefined) {
+        StoreKey.fromHex(fromEnv, 'CAS_POLICY_STORE_KEY'); // checks the form; the message never shows the value
+        storeKey = Buffer.from(fromEnv.trim(), 'hex');
+      }
+      const service = await startPolicyService({
+        port,
+        host: values.host as string,
+        storeDir: values.store as string,
+        ...(storeKey ? { storeKey } : {}),
+        ...(values['key-file'] ? { keyFile: values['key-file'] as string } : {}),
+      });
       console.log(`cas-policy sim service listening on ${service.url} (store ${String(values.store)})`);
       await new Promise<void>((resolve) => {
         const stop = () => void service.close().finally(resolve);
@@ -143,9 +165,23 @@ async function main(argv: string[]): Promise<number> {
     case 'launch': {
       const { values, positionals } = parse(rest, { url: { type: 'string', default: 'http://127.0.0.1:8081' }, measurement: { type: 'string' } });
       if (!values.measurement) throw new UsageError('--measurement HEX is required');
-      const config = await launchSim(values.url as string, one(positionals, 'config id (session/service)'), values.measurement as string);
-      // environment values can be secrets: names only
-      console.log(JSON.stringify({ argv: config.argv, env: config.env.map(([name]) => name), pwd: config.pwd }));
+      const id = one(positionals, 'config id (session/service)');
+      const config = await launchSim(values.url as string, id, values.measurement as string);
+      // environment values and file contents can be secrets: names only; arguments made from a $$SCONE::…$$
+      // placeholder of the stored session are masked
+      const stored = await getSessionSim(values.url as string, id.slice(0, id.lastIndexOf('/')));
+      const template = stored ? loadSessionText(stored.session).session.services?.find((s) => s.name === id.slice(id.lastIndexOf('/') + 1)) : undefined;
+      const words = template ? serviceArgv(template) : [];
+      const argv = config.argv.map((arg, i) => (words[i] === undefined || words[i]?.includes('$$SCONE::') ? '<secret>' : arg));
+      console.log(JSON.stringify({ argv, env: config.env.map(([name]) => name), files: config.files.map((f) => f.path), pwd: config.pwd }));
+      return 0;
+    }
+    case 'public': {
+      const { values, positionals } = parse(rest, { url: { type: 'string', default: 'http://127.0.0.1:8081' } });
+      const id = one(positionals, 'SESSION/SECRET');
+      const slash = id.lastIndexOf('/');
+      if (slash <= 0) throw new UsageError('expected SESSION/SECRET');
+      process.stdout.write(await publicSim(values.url as string, id.slice(0, slash), id.slice(slash + 1)));
       return 0;
     }
     case undefined:

@@ -47,35 +47,48 @@ describe('lintSession', () => {
     expect(issues.find((i) => i.code === 'CP003')?.message).not.toContain('hunter2');
   });
 
-  it('finds placeholders that name no secret (CP008)', () => {
+  it('CP008: a placeholder outside commands, environment and injection files naming no secret', () => {
     const text = [
       'name: app',
       'version: "0.3"',
       'services:',
       '  - name: s',
       `    mrenclaves: [${M}]`,
-      '    command: app --password $$SCONE::db_password$$ --cert $$SCONE::tls.crt$$',
-      '    environment:',
-      '      KEY: "$$SCONE::api_key:hex$$"',
-      '      OK: "$$SCONE::known|escape(json)$$"',
-      'images:',
-      '  - name: i',
-      '    injection_files:',
-      '      - path: /etc/app.conf',
-      '        content: "secret=$$SCONE::nowhere$$"',
+      '    command: app --password $$SCONE::known$$',
+      '    platforms: [$$SCONE::nowhere$$]',
+      '    fspf_key: $$SCONE::known:hex$$',
       'secrets:',
       '  - name: known',
       '    kind: ascii',
-      '  - name: tls',
-      '    kind: x509',
-      '    private_key: known',
       '',
     ].join('\n');
     expect(lintSession(loadSessionText(text)).map((i) => `${i.code} ${i.line}:${i.col} ${i.path}: ${i.message}`)).toEqual([
-      'CP008 6:14 services[0].command: $$SCONE::db_password$$ names no secret of this session (define or import it under secrets)',
-      'CP008 8:12 services[0].environment.KEY: $$SCONE::api_key$$ names no secret of this session (define or import it under secrets)',
-      'CP008 14:18 images[0].injection_files[0].content: $$SCONE::nowhere$$ names no secret of this session (define or import it under secrets)',
+      'CP008 7:17 services[0].platforms[0]: $$SCONE::nowhere$$ names no secret of this session (define or import it under secrets)',
     ]);
+  });
+
+  it('CP003 still flags a plain-text value next to generated secrets (and never shows the value)', () => {
+    const text = [
+      'name: app',
+      'version: "0.3"',
+      'services:',
+      '  - name: s',
+      `    mrenclaves: [${M}]`,
+      '    command: app --token $$SCONE::token$$',
+      'secrets:',
+      '  - name: ca_key',
+      '    kind: private-key',
+      '  - name: ca',
+      '    kind: x509-ca',
+      '    private_key: ca_key',
+      '  - name: token',
+      '    kind: ascii',
+      '    value: s3cr3t-in-the-policy',
+      '',
+    ].join('\n');
+    const issues = lintSession(loadSessionText(text));
+    expect(issues.map((i) => `${i.code} ${i.line}:${i.col} ${i.path}`)).toEqual(['CP003 15:12 secrets[2].value']);
+    expect(issues.map(formatIssue).join('\n')).not.toContain('s3cr3t');
   });
 
   it('is silent for a clean session', () => {

@@ -3,6 +3,7 @@
 import { issuePath, PolicyError, type PolicyIssue } from './errors.js';
 import { positionOf } from '@confidential/kit';
 import type { LoadedSession } from './load.js';
+import { placeholdersIn } from './placeholders.js';
 
 export const LINT_RULES = {
   CP001: 'attestation disabled (security.attestation.mode: none)',
@@ -12,8 +13,17 @@ export const LINT_RULES = {
   CP005: 'all security advisories ignored (ignore_advisories: "*")',
   CP006: 'service image_name not defined in images',
   CP007: 'service without mrenclaves or attestation (no enclave can attest as it)',
-  CP008: '$$SCONE::name$$ placeholder naming a secret that the session does not define',
+  CP008: '$$SCONE::name$$ placeholder outside commands, environment and injection files naming a secret that the session does not define',
 } as const;
+
+/** Fields whose placeholders the schema checks already (and secret values, which are not policy text). */
+function schemaChecked(path: readonly (string | number)[], key: string): boolean {
+  const [section, , field] = path;
+  if (path.length === 2 && section === 'services') return key === 'command' || key === 'environment';
+  if (path.length === 4 && section === 'images' && field === 'injection_files') return key === 'content';
+  if (path.length === 2 && section === 'secrets') return key === 'value';
+  return false;
+}
 
 /** Secret names referenced by `$$SCONE::name[:format][|encoding]$$` placeholders in a string. */
 export function secretReferences(text: string): string[] {
@@ -82,25 +92,23 @@ export function lintSession(loaded: LoadedSession, options: LintOptions = {}): P
       add('CP007', ['services', i], `service "${service.name}" has no mrenclaves; bind a measurement (cas-policy bind) — with attestation on, CAS refuses it`);
     }
   });
-  // CP008: placeholders in commands, environment values and injection files must name a defined secret
-  // (legacy `name.crt` / `name.key` / `name.chain` / `name.hex` suffixes are accepted).
+  // CP008: commands, environment values and injection files are checked by the schema (an error there); any other
+  // string of the policy (platforms, attestation, fspf_key, tokens, …) naming no secret is a finding here.
   const secrets = new Set(session.secrets?.map((secret) => secret.name));
-  const known = (name: string) => secrets.has(name) || secrets.has(name.replace(/\.(crt|key|chain|hex)$/, ''));
-  const check = (text: string, path: (string | number)[]) => {
-    for (const name of secretReferences(text)) {
-      if (!known(name)) add('CP008', path, `$$SCONE::${name}$$ names no secret of this session (define or import it under secrets)`);
+  const walk = (value: unknown, path: (string | number)[]) => {
+    if (typeof value === 'string') {
+      for (const p of placeholdersIn(value, (n) => secrets.has(n))) {
+        if (!secrets.has(p.name)) add('CP008', path, `${p.text} names no secret of this session (define or import it under secrets)`);
+      }
+    } else if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        if (schemaChecked(path, key)) continue;
+        walk(item, [...path, key]);
+      }
     }
   };
-  session.services?.forEach((service, i) => {
-    const args = service.command === undefined ? [] : Array.isArray(service.command) ? service.command : [service.command];
-    args.forEach((arg, j) => check(arg, Array.isArray(service.command) ? ['services', i, 'command', j] : ['services', i, 'command']));
-    for (const [name, value] of Object.entries(service.environment ?? {})) check(value, ['services', i, 'environment', name]);
-  });
-  session.images?.forEach((image, i) =>
-    image.injection_files?.forEach((file, j) => {
-      if (typeof file === 'object' && file.content !== undefined) check(file.content, ['images', i, 'injection_files', j, 'content']);
-    }),
-  );
+  walk(session, []);
   return found.sort((a, b) => a.line - b.line || a.col - b.col);
 }
 

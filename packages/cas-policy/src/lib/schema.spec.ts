@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Mrenclave, Secret, serviceArgv, serviceMeasurements, Session, SessionName } from './schema.js';
+import { formatIssue, PolicyError } from './errors.js';
+import { loadSessionText } from './load.js';
+import { placeholdersIn } from './placeholders.js';
+import { Mrenclave, Secret, serviceArgv, serviceMeasurements, Session, SessionName, validForDays } from './schema.js';
 
 const M = 'a'.repeat(64);
 
@@ -153,6 +156,9 @@ volumes:
           session_hash: ${'4e'.repeat(32)}
         update_policy: ephemeral
         volume_alias: output
+secrets:
+  - name: mysqlpass
+    kind: ascii
 `;
 
 describe('Session schema', () => {
@@ -233,5 +239,115 @@ describe('Session schema', () => {
     expect(Session.safeParse({ name: 'n', version: '0.3', services: [{ name: 's', environment: { PORT: 8080 } }] }).success).toBe(false);
     expect(Session.safeParse({ name: 'n', version: '0.3', predecessor: 'abc' }).success).toBe(false);
     expect(Session.safeParse({ name: 'n', version: '0.3', services: [{ name: 's', command: [] }] }).success).toBe(false);
+  });
+});
+
+// Secrets the sim service generates, and the placeholders that use them (SCONE's names: private_key, issuer, dns,
+// san, valid_for, export_public).
+const secretsSession = (secrets: string, env = '      TOKEN: $$SCONE::token$$') =>
+  [
+    'name: app',
+    'version: "0.3"',
+    'services:',
+    '  - name: web',
+    '    image_name: web',
+    `    mrenclaves: [${M}]`,
+    '    command: web --key $$SCONE::blob:hex$$',
+    '    environment:',
+    env,
+    'images:',
+    '  - name: web',
+    '    injection_files:',
+    '      - path: /tls/cert.pem',
+    '        content: $$SCONE::srv.crt$$',
+    '      - path: /tls/key.pem',
+    '        content: $$SCONE::srv:privatekey$$',
+    'secrets:',
+    '  - name: ca_key',
+    '    kind: private-key',
+    '  - name: ca',
+    '    kind: x509-ca',
+    '    private_key: ca_key',
+    '    export_public: true',
+    '  - name: srv_key',
+    '    kind: private-key',
+    '    key_type: Ed25519',
+    '  - name: srv',
+    '    kind: x509',
+    '    private_key: srv_key',
+    '    issuer: ca',
+    '    dns: [localhost]',
+    '    san: ["ip:127.0.0.1"]',
+    '    valid_for: 90 days',
+    '  - name: token',
+    '    kind: ascii',
+    '    size: 24',
+    '  - name: blob',
+    '    kind: binary',
+    secrets,
+    '',
+  ].join('\n');
+
+/** The formatted issues of loading a session ([] when it loads). */
+function issuesOf(text: string): string[] {
+  try {
+    loadSessionText(text);
+    return [];
+  } catch (error) {
+    if (error instanceof PolicyError) return error.issues.map(formatIssue);
+    throw error;
+  }
+}
+
+describe('secret declarations and placeholders', () => {
+  it('accepts CA, certificate, keys, ascii and binary secrets with their placeholders', () => {
+    expect(issuesOf(secretsSession(''))).toEqual([]);
+    expect(validForDays('3560d')).toBe(3560);
+    expect(validForDays('1 year')).toBe(365);
+    expect(validForDays('90 days')).toBe(90);
+    expect(validForDays('12h')).toBe(0.5);
+    expect(validForDays('soon')).toBeUndefined();
+    expect(validForDays('0d')).toBeUndefined();
+  });
+
+  it.each([
+    ['an unknown kind', '  - name: extra\n    kind: password', 'session.yml:40:11 secrets[6].kind: expected one of'],
+    ['x509 without a CA', '  - name: extra\n    kind: x509\n    private_key: srv_key', 'session.yml:39:5 secrets[6].issuer: expected the name of an x509-ca secret of this session (the CA that signs this certificate)'],
+    ['x509 whose issuer is not a CA', '  - name: extra\n    kind: x509\n    private_key: srv_key\n    issuer: token', 'session.yml:42:13 secrets[6].issuer: expected the name of an x509-ca secret; "token" is an ascii secret'],
+    ['x509 whose issuer names nothing', '  - name: extra\n    kind: x509\n    private_key: srv_key\n    issuer: nobody', 'session.yml:42:13 secrets[6].issuer: expected the name of an x509-ca secret of this session; "nobody" names no secret'],
+    ['x509 without a key', '  - name: extra\n    kind: x509\n    issuer: ca', 'session.yml:39:5 secrets[6].private_key: expected the name of a private-key secret of this session (the key of this x509)'],
+    ['a key that is not a private-key', '  - name: extra\n    kind: x509-ca\n    private_key: blob', 'session.yml:41:18 secrets[6].private_key: expected the name of a private-key secret; "blob" is a binary secret'],
+    ['a duplicate name', '  - name: token\n    kind: ascii', 'session.yml:39:11 secrets[6].name: duplicate name "token" (first at secrets[4])'],
+    ['a bad duration', '  - name: extra\n    kind: x509-ca\n    private_key: ca_key\n    valid_for: forever', 'session.yml:42:16 secrets[6].valid_for: expected a duration such as 365d, 90 days or 1 year'],
+    ['a size on a key', '  - name: extra\n    kind: private-key\n    size: 32', 'session.yml:41:11 secrets[6].size: expected size only on ascii or binary secrets (this one is private-key)'],
+    ['export_public on an ascii secret', '  - name: extra\n    kind: ascii\n    export_public: true', 'session.yml:41:20 secrets[6].export_public: expected export_public only on x509-ca, x509 or private-key secrets (an ascii secret has no public part)'],
+    ['a CA chain that loops', '  - name: ca2\n    kind: x509-ca\n    private_key: ca_key\n    issuer: ca3\n  - name: ca3\n    kind: x509-ca\n    private_key: ca_key\n    issuer: ca2', 'session.yml:42:13 secrets[6].issuer: expected a chain of CAs that ends; "ca3" leads back to "ca2"'],
+    ['a SAN entry without its type', '  - name: extra\n    kind: x509\n    private_key: srv_key\n    issuer: ca\n    san: [localhost]', 'session.yml:43:11 secrets[6].san[0]: expected "dns:<name>" or "ip:<address>"'],
+  ])('refuses %s with one positioned error', (_what, extra, expected) => {
+    const issues = issuesOf(secretsSession(extra));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toContain(expected);
+  });
+
+  it.each([
+    ['a placeholder naming no secret', '      TOKEN: $$SCONE::tokn$$', 'session.yml:9:14 services[0].environment.TOKEN: $$SCONE::tokn$$ names no secret of this session (define or import it under secrets)'],
+    ['a part the kind lacks', '      TOKEN: $$SCONE::token:crt$$', 'session.yml:9:14 services[0].environment.TOKEN: $$SCONE::token:crt$$: an ascii secret has no :crt part (expected the default form or one of :bin, :hex, .hex)'],
+    ['a legacy suffix the kind lacks', '      TOKEN: $$SCONE::ca_key.crt$$', 'session.yml:9:14 services[0].environment.TOKEN: $$SCONE::ca_key.crt$$: a private-key secret has no .crt part'],
+    ['raw bytes in the environment', '      TOKEN: $$SCONE::blob$$', 'session.yml:9:14 services[0].environment.TOKEN: $$SCONE::blob$$: raw bytes cannot go into an environment value; use :hex'],
+    ['DER in the environment', '      TOKEN: $$SCONE::srv:crt:der$$', 'session.yml:9:14 services[0].environment.TOKEN: $$SCONE::srv:crt:der$$: raw bytes cannot go into an environment value; use a PEM form'],
+  ])('refuses %s with one positioned error', (_what, env, expected) => {
+    const issues = issuesOf(secretsSession('', env));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toContain(expected);
+  });
+
+  it('parses placeholders: formats, legacy suffixes, encodings, names that end like a suffix', () => {
+    expect(placeholdersIn('a $$SCONE::x$$ b $$SCONE::y:crt:pem$$ $$SCONE::z.key$$ $$SCONE::w|escape(json)$$')).toEqual([
+      { text: '$$SCONE::x$$', index: 2, name: 'x', format: undefined, legacy: false },
+      { text: '$$SCONE::y:crt:pem$$', index: 17, name: 'y', format: 'crt:pem', legacy: false },
+      { text: '$$SCONE::z.key$$', index: 38, name: 'z', format: 'key', legacy: true },
+      { text: '$$SCONE::w|escape(json)$$', index: 55, name: 'w', format: undefined, legacy: false, encoding: 'escape(json)' },
+    ]);
+    expect(placeholdersIn('$$SCONE::tls.crt$$', (n) => n === 'tls.crt')[0]).toMatchObject({ name: 'tls.crt', legacy: false });
   });
 });

@@ -6,7 +6,9 @@
 // beside the field. Fields added by a minor version (v0.3.5 …) are accepted under any 0.3 version: CAS checks
 // that; we only check the structure.
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { CommandSyntaxError, splitCommand } from './argv.js';
+import { formatsOf, isBinaryPart, knowsKind, partOf, placeholdersIn } from './placeholders.js';
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 /** `$$SCONE::name$$` (optionally with a format suffix and encoding): the docs allow these in many places (v0.3.10). */
@@ -270,7 +272,7 @@ export const Secret = z.strictObject({
   dns: OneOrMany.optional(),
   // v0.3.10: "dns:<name>" / "ip:<address>"
   san: OneOrMany.optional(),
-  // docs show durations like `3560d`, `1 year`, `90 days`.
+  // docs show durations like `3560d`, `1 year`, `90 days` (see validForDays).
   valid_for: z.string().min(1).optional(),
   export: Exports.optional(),
   export_public: z.boolean().optional(),
@@ -284,6 +286,117 @@ export const Secret = z.strictObject({
   certificate_thumbprint: z.string().min(1).optional(),
 });
 export type Secret = z.infer<typeof Secret>;
+
+/**
+ * Days of a `valid_for` duration: `<n>d`, `<n> day(s)`, `<n>y`, `<n> year(s)` (365 days), `<n>h`, `<n> hour(s)`
+ * (fractions of a day); undefined when the text is not such a duration.
+ */
+export function validForDays(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*(d|days?|y|years?|h|hours?)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = (m[2] as string).toLowerCase()[0];
+  const days = unit === 'y' ? n * 365 : unit === 'h' ? n / 24 : n;
+  return days > 0 ? days : undefined;
+}
+
+/** Whether a secret gets its value from CAS (the sim service generates it) rather than from the policy or elsewhere. */
+export function isGenerated(secret: Secret): boolean {
+  return secret.value === undefined && secret.import === undefined && secret.import_akv === undefined;
+}
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+/** "a binary secret", "an ascii secret", "an imported secret". */
+function aKind(kind: string | undefined): string {
+  const word = kind ?? 'imported';
+  return `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
+}
+
+/** Declarations of secrets: fields that fit the kind, references to a CA and a private key of this session. */
+function checkSecrets(secrets: readonly Secret[], issue: Issue): void {
+  const byName = new Map(secrets.map((s) => [s.name, s]));
+  const imported = (s: Secret) => s.kind === undefined && (s.import !== undefined || s.import_akv !== undefined);
+  secrets.forEach((secret, i) => {
+    const at = (field: string) => ['secrets', i, field];
+    const kind = secret.kind;
+    if (secret.size !== undefined && kind !== 'ascii' && kind !== 'binary') issue(at('size'), `expected size only on ascii or binary secrets (this one is ${kind ?? 'imported'})`);
+    if (secret.key_type !== undefined && kind !== 'private-key') issue(at('key_type'), `expected key_type only on private-key secrets (this one is ${kind ?? 'imported'})`);
+    if (secret.export_public && (kind === 'ascii' || kind === 'binary')) {
+      issue(at('export_public'), `expected export_public only on x509-ca, x509 or private-key secrets (${aKind(kind)} secret has no public part)`);
+    }
+    if (secret.valid_for !== undefined && validForDays(secret.valid_for) === undefined) issue(at('valid_for'), 'expected a duration such as 365d, 90 days or 1 year');
+    (Array.isArray(secret.san) ? secret.san : secret.san === undefined ? [] : [secret.san]).forEach((entry, j) => {
+      const m = /^(dns|ip):(.+)$/.exec(entry);
+      const path = Array.isArray(secret.san) ? ['secrets', i, 'san', j] : at('san');
+      if (!m) issue(path, 'expected "dns:<name>" or "ip:<address>"');
+      else if (m[1] === 'ip' && isIP(m[2] as string) === 0) issue(path, `expected an IP address after "ip:", got "${m[2]}"`);
+    });
+    if (kind !== 'x509' && kind !== 'x509-ca') return;
+    const generated = isGenerated(secret);
+    if (secret.issuer !== undefined) {
+      const ca = byName.get(secret.issuer);
+      if (!ca) issue(at('issuer'), `expected the name of an x509-ca secret of this session; "${secret.issuer}" names no secret`);
+      else if (ca.kind !== 'x509-ca' && !imported(ca)) issue(at('issuer'), `expected the name of an x509-ca secret; "${secret.issuer}" is ${aKind(ca.kind)} secret`);
+      else if (ca.kind === 'x509-ca') {
+        // an x509-ca may be signed by another CA of the session; its chain must end in a CA without issuer. A loop
+        // is reported once, at its first secret.
+        const seen = [secret.name];
+        for (let next: Secret | undefined = ca; next !== undefined; next = next.issuer === undefined ? undefined : byName.get(next.issuer)) {
+          if (next.name === secret.name) {
+            const first = Math.min(...seen.map((n) => secrets.findIndex((s) => s.name === n)));
+            if (first === i) issue(at('issuer'), `expected a chain of CAs that ends; "${secret.issuer}" leads back to "${secret.name}"`);
+            break;
+          }
+          if (seen.includes(next.name)) break; // a loop further up, reported at its own first secret
+          seen.push(next.name);
+        }
+      }
+    } else if (kind === 'x509' && generated) {
+      issue(at('issuer'), 'expected the name of an x509-ca secret of this session (the CA that signs this certificate)');
+    }
+    if (secret.private_key !== undefined) {
+      const key = byName.get(secret.private_key);
+      if (!key) issue(at('private_key'), `expected the name of a private-key secret of this session; "${secret.private_key}" names no secret`);
+      else if (key.kind !== 'private-key' && !imported(key)) issue(at('private_key'), `expected the name of a private-key secret; "${secret.private_key}" is ${aKind(key.kind)} secret`);
+    } else if (generated) {
+      issue(at('private_key'), `expected the name of a private-key secret of this session (the key of this ${kind})`);
+    }
+  });
+}
+
+/** Placeholders in commands, environment values and injection files name a secret and a part its kind has. */
+function checkPlaceholders(session: { services?: Service[]; images?: Image[]; secrets?: Secret[] }, issue: Issue): void {
+  const byName = new Map((session.secrets ?? []).map((s) => [s.name, s]));
+  const check = (text: string, path: (string | number)[], where: string | undefined) => {
+    for (const p of placeholdersIn(text, (n) => byName.has(n))) {
+      const secret = byName.get(p.name);
+      if (!secret) {
+        issue(path, `${p.text} names no secret of this session (define or import it under secrets)`);
+        continue;
+      }
+      const kind = secret.kind;
+      if (kind === undefined || !knowsKind(kind)) continue;
+      const part = partOf(kind, p);
+      if (part === undefined) {
+        const asked = p.legacy ? `.${p.format}` : `:${p.format}`;
+        issue(path, `${p.text}: ${aKind(kind)} secret has no ${asked} part (expected the default form or one of ${formatsOf(kind).join(', ')})`);
+      } else if (where !== undefined && isBinaryPart(kind, part)) {
+        issue(path, `${p.text}: raw bytes cannot go into ${where}; use ${kind === 'binary' ? ':hex' : 'a PEM form'}`);
+      }
+    }
+  };
+  session.services?.forEach((service, i) => {
+    if (typeof service.command === 'string') check(service.command, ['services', i, 'command'], 'a command');
+    else service.command?.forEach((arg, j) => check(arg, ['services', i, 'command', j], 'a command'));
+    for (const [name, value] of Object.entries(service.environment ?? {})) check(value, ['services', i, 'environment', name], 'an environment value');
+  });
+  session.images?.forEach((image, i) =>
+    image.injection_files?.forEach((file, j) => {
+      if (typeof file === 'object' && file.content !== undefined) check(file.content, ['images', i, 'injection_files', j, 'content'], undefined);
+    }),
+  );
+}
 
 // ---- session -------------------------------------------------------------------------------------------------
 
@@ -345,6 +458,9 @@ export const Session = z
         ctx.addIssue({ code: 'custom', path: ['secrets', i, 'value'], message: 'expected string (only config-fragment values are structured)' });
       }
     });
+    const issue: Issue = (path, message) => ctx.addIssue({ code: 'custom', path, message });
+    checkSecrets(session.secrets ?? [], issue);
+    checkPlaceholders(session, issue);
   });
 export type Session = z.infer<typeof Session>;
 

@@ -20,7 +20,7 @@ describe('launch format', () => {
     const config = { argv: ['sh', '-c', 'echo "a b"\n100%'], env: [['MSG', 'x y=z']] as [string, string][], pwd: '/srv/my app' };
     const text = renderLaunch(config);
     expect(text).toContain('arg echo%20"a%20b"%0A100%25');
-    expect(parseLaunch(text)).toEqual(config);
+    expect(parseLaunch(text)).toEqual({ ...config, files: [] });
   });
 
   it('refuses answers that are not in the format', () => {

@@ -1,6 +1,8 @@
 // The launch answer of the sim policy service, parsed by the C runtime (CONTRIBUTING.md):
-//   confidential-launch v1 / arg <word>… / env NAME=value… / pwd <dir> / end
-// Values are percent-encoded: "%", control bytes (0x00–0x1f, 0x7f) and space become %XX (uppercase hex).
+//   confidential-launch v1 / arg <word>… / env NAME=value… / file <path> <mode> <base64>… / pwd <dir> / end
+// Values are percent-encoded: "%", control bytes (0x00–0x1f, 0x7f) and space become %XX (uppercase hex). `file`
+// lines (injection files, only when the service's image has some) carry the path percent-encoded, the mode as 4
+// octal digits and the content as base64 (it may be binary).
 import { serviceArgv, type Service } from '../schema.js';
 
 export function percentEncode(value: string): string {
@@ -12,10 +14,18 @@ export function percentEncode(value: string): string {
   return out;
 }
 
+export interface LaunchFile {
+  path: string;
+  mode: number;
+  content: Buffer;
+}
+
 export interface LaunchConfig {
   argv: string[];
   env: [string, string][];
   pwd: string;
+  /** Injection files (rendered with their secrets); omitted or empty: no `file` lines. */
+  files?: LaunchFile[];
 }
 
 /** argv from the command (a list, or shell-like words of a string), environment in policy order, pwd (default "/"). */
@@ -31,16 +41,17 @@ export function renderLaunch(config: LaunchConfig): string {
   const lines = ['confidential-launch v1'];
   for (const arg of config.argv) lines.push(`arg ${percentEncode(arg)}`);
   for (const [name, value] of config.env) lines.push(`env ${percentEncode(`${name}=${value}`)}`);
+  for (const file of config.files ?? []) lines.push(`file ${percentEncode(file.path)} ${(file.mode & 0o7777).toString(8).padStart(4, '0')} ${file.content.toString('base64')}`);
   lines.push(`pwd ${percentEncode(config.pwd)}`, 'end');
   return `${lines.join('\n')}\n`;
 }
 
 /** The inverse of renderLaunch (for clients and tests). */
-export function parseLaunch(text: string): LaunchConfig {
+export function parseLaunch(text: string): LaunchConfig & { files: LaunchFile[] } {
   const lines = text.split('\n');
   if (lines[0] !== 'confidential-launch v1') throw new Error('launch answer: expected "confidential-launch v1" on the first line');
   const decode = (s: string) => decodeURIComponent(s.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'));
-  const config: LaunchConfig = { argv: [], env: [], pwd: '/' };
+  const config: LaunchConfig & { files: LaunchFile[] } = { argv: [], env: [], pwd: '/', files: [] };
   let ended = false;
   for (const line of lines.slice(1)) {
     if (ended || line === '') continue;
@@ -50,6 +61,10 @@ export function parseLaunch(text: string): LaunchConfig {
       const kv = decode(line.slice(4));
       const eq = kv.indexOf('=');
       config.env.push([kv.slice(0, eq), kv.slice(eq + 1)]);
+    } else if (line.startsWith('file ')) {
+      const m = /^file (\S+) ([0-7]{4}) ([A-Za-z0-9+/]*={0,2})$/.exec(line);
+      if (!m) throw new Error('launch answer: expected "file <path> <mode> <base64>"');
+      config.files.push({ path: decode(m[1] as string), mode: Number.parseInt(m[2] as string, 8), content: Buffer.from(m[3] as string, 'base64') });
     } else if (line.startsWith('pwd ')) config.pwd = decode(line.slice(4));
     else throw new Error(`launch answer: unexpected line "${line}"`);
   }

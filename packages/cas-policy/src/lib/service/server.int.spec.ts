@@ -1,9 +1,12 @@
 // The sim policy service for real: HTTP on 127.0.0.1, a random port, a temporary store on disk.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getSessionSim, healthSim, launchSim, SimServiceError, uploadSessionSim } from '../upload/sim.js';
+import { getSessionSim, healthSim, launchSim, publicSim, SimServiceError, uploadSessionSim } from '../upload/sim.js';
+import { StoreKey, type Sealed } from './sealed.js';
+import { SecretSet } from './secrets.js';
 import { startPolicyService, type PolicyService } from './server.js';
 
 const fixtures = join(import.meta.dirname, '..', '..', 'fixtures');
@@ -54,6 +57,7 @@ describe('sim policy service', () => {
         ['HOME', '/root'],
       ],
       pwd: '/',
+      files: [],
     });
 
     const stored = await getSessionSim(service.url, 'caddy');
@@ -182,8 +186,143 @@ describe('sim policy service', () => {
   });
 
   it('refuses wrong methods and unknown routes', async () => {
+    expect((await fetch(`${service.url}/v1/public/caddy/ca`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${service.url}/v1/sessions`)).status).toBe(405);
     expect((await fetch(`${service.url}/health`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${service.url}/nope`)).status).toBe(404);
+  });
+
+  describe('secrets', () => {
+    const withSecrets = readFileSync(join(fixtures, 'session.secrets.bound.yml'), 'utf8');
+    const keyFile = () => `${store}.key`;
+    afterEach(() => rmSync(keyFile(), { force: true }));
+
+    /** Every form a private key's bytes could take in a file or an answer: PEM body lines and base64 of the DER. */
+    function keyNeedles(pem: string): string[] {
+      const der = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
+      const body = pem.split('\n').filter((l) => l && !l.startsWith('-----'));
+      return [der.toString('base64'), der.toString('hex'), ...body];
+    }
+
+    /** Text of every file under a folder (the store), recursively. */
+    function folderText(dir: string): string {
+      return readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => readFileSync(join(e.parentPath, e.name), 'latin1'))
+        .join('\n');
+    }
+
+    it('the right measurement gets resolved argv, environment and files with a certificate chaining to the session CA', async () => {
+      expect((await uploadSessionSim(service.url, withSecrets)).created).toBe(true);
+      const launch = await launchSim(service.url, 'caddy-tls/binaryfs', M);
+      const env = Object.fromEntries(launch.env);
+      expect(env.CADDY_ADMIN_TOKEN).toMatch(/^[A-Za-z0-9]{32}$/);
+      expect(env.SESSION_KEY_HEX).toMatch(/^[0-9a-f]{64}$/);
+      expect(launch.argv.at(-1)).toBe(`X-Token ${env.CADDY_ADMIN_TOKEN}`);
+      const files = Object.fromEntries(launch.files.map((f) => [f.path, f]));
+      expect(Object.keys(files)).toEqual(['/etc/caddy/tls/cert.pem', '/etc/caddy/tls/key.pem', '/etc/caddy/tls/ca.pem', '/etc/caddy/session.key']);
+      expect(files['/etc/caddy/tls/key.pem']?.mode).toBe(0o600);
+      expect(files['/etc/caddy/session.key']?.content.toString('hex')).toBe(env.SESSION_KEY_HEX);
+
+      // the CA certificate is public: fetched without attestation, it is the one the leaf chains to
+      const caPem = await publicSim(service.url, 'caddy-tls', 'ca');
+      expect(files['/etc/caddy/tls/ca.pem']?.content.toString()).toBe(caPem);
+      const ca = new X509Certificate(caPem);
+      const chain = files['/etc/caddy/tls/cert.pem']?.content.toString() ?? '';
+      const leaf = new X509Certificate(chain);
+      expect(chain.endsWith(caPem)).toBe(true);
+      expect(leaf.checkIssued(ca)).toBe(true);
+      expect(leaf.verify(ca.publicKey)).toBe(true);
+      expect(leaf.subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1');
+      expect(leaf.checkPrivateKey(createPrivateKey(files['/etc/caddy/tls/key.pem']?.content.toString() ?? ''))).toBe(true);
+
+      // generated once: a second launch, and a restarted service on the same store and key, answer the same
+      expect(await launchSim(service.url, 'caddy-tls/binaryfs', M)).toEqual(launch);
+      await service.close();
+      service = await startPolicyService({ port: 0, host: '127.0.0.1', storeDir: store, log: (l) => lines.push(l) });
+      expect(await launchSim(service.url, 'caddy-tls/binaryfs', M)).toEqual(launch);
+      expect(statSync(keyFile()).mode & 0o777).toBe(0o600);
+
+      // an update that changes the certificate keeps the CA, the key and the token
+      const stored = await getSessionSim(service.url, 'caddy-tls');
+      const update = withSecrets.replace('version: 0.3.10\n', `version: 0.3.10\npredecessor: ${stored?.hash}\n`).replace('valid_for: 90d', 'valid_for: 30d');
+      expect((await uploadSessionSim(service.url, update)).created).toBe(false);
+      const after = await launchSim(service.url, 'caddy-tls/binaryfs', M);
+      expect(after.env).toEqual(launch.env);
+      expect(await publicSim(service.url, 'caddy-tls', 'ca')).toBe(caPem);
+      const renewed = new X509Certificate(after.files[0]?.content.toString() ?? '');
+      expect(renewed.serialNumber).not.toBe(leaf.serialNumber);
+      expect(renewed.verify(ca.publicKey)).toBe(true);
+      expect(after.files[1]?.content).toEqual(files['/etc/caddy/tls/key.pem']?.content);
+    });
+
+    it('a wrong measurement gets 403 and no secret bytes; no private key in the store folder, the stored session or the logs', async () => {
+      await uploadSessionSim(service.url, withSecrets);
+      const wrong = await fetch(`${service.url}/v1/launch/caddy-tls/binaryfs?measurement=${OTHER}`);
+      expect(wrong.status).toBe(403);
+      const refusal = await wrong.text();
+      expect(refusal).toBe(`measurement ${OTHER} not allowed for caddy-tls/binaryfs\n`);
+
+      const launch = await launchSim(service.url, 'caddy-tls/binaryfs', M);
+      const keyPem = launch.files.find((f) => f.path === '/etc/caddy/tls/key.pem')?.content.toString() ?? '';
+      const token = Object.fromEntries(launch.env).CADDY_ADMIN_TOKEN as string;
+      const sessionKey = launch.files.find((f) => f.path === '/etc/caddy/session.key')?.content as Buffer;
+      // the CA key too: a launch never shows it, so open the store with the service's key (as the service does)
+      const record = JSON.parse(readFileSync(join(store, 'caddy-tls.json'), 'utf8')) as { secrets: Sealed };
+      const set = SecretSet.parse(JSON.parse((await StoreKey.fromFile(keyFile())).open('caddy-tls', record.secrets).toString('utf8')));
+      const caKeyPem = set.ca_key?.key as string;
+      expect(caKeyPem).toContain('BEGIN PRIVATE KEY');
+      const needles = [...keyNeedles(keyPem), ...keyNeedles(caKeyPem), token, sessionKey.toString('hex'), sessionKey.toString('base64')];
+
+      const stored = await getSessionSim(service.url, 'caddy-tls');
+      const storeText = folderText(store);
+      const logs = lines.join('\n');
+      for (const needle of needles) {
+        expect(refusal).not.toContain(needle);
+        expect(storeText).not.toContain(needle);
+        expect(stored?.session).not.toContain(needle);
+        expect(logs).not.toContain(needle);
+      }
+      expect(storeText).not.toContain('PRIVATE KEY');
+      expect(JSON.parse(readFileSync(join(store, 'caddy-tls.json'), 'utf8')).secrets).toMatchObject({ alg: 'aes-256-gcm' });
+
+      // the public endpoint serves exported certificates only: never a key, a token or an unexported certificate
+      for (const name of ['ca_key', 'tls_key', 'tls', 'admin_token', 'session_key', 'nothing']) {
+        const res = await fetch(`${service.url}/v1/public/caddy-tls/${name}`);
+        expect(res.status).toBe(404);
+        const body = await res.text();
+        for (const needle of needles) expect(body).not.toContain(needle);
+      }
+      expect((await fetch(`${service.url}/v1/public/ghost/ca`)).status).toBe(404);
+    });
+
+    it('a store key from the options: another key cannot read the secrets (500, nothing leaked)', async () => {
+      await service.close();
+      service = await startPolicyService({ port: 0, host: '127.0.0.1', storeDir: store, log: (l) => lines.push(l), storeKey: Buffer.alloc(32, 7) });
+      await uploadSessionSim(service.url, withSecrets);
+      const launch = await launchSim(service.url, 'caddy-tls/binaryfs', M);
+      expect(() => statSync(keyFile())).toThrow(); // no key file when the key is given
+      await service.close();
+      service = await startPolicyService({ port: 0, host: '127.0.0.1', storeDir: store, log: (l) => lines.push(l), storeKey: Buffer.alloc(32, 8) });
+      const res = await fetch(`${service.url}/v1/launch/caddy-tls/binaryfs?measurement=${M}`);
+      expect(res.status).toBe(500);
+      const body = await res.text();
+      expect(body).toContain('cannot be decrypted with this service');
+      expect(body).not.toContain(Object.fromEntries(launch.env).CADDY_ADMIN_TOKEN as string);
+    });
+
+    it('refuses at upload with positioned errors: bad declarations, secrets the sim cannot provide', async () => {
+      const noCa = withSecrets.replace('    issuer: ca\n', '');
+      const res = await fetch(`${service.url}/v1/sessions`, { method: 'POST', body: noCa });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ errors: ['session.yml:43:5 secrets[3].issuer: expected the name of an x509-ca secret of this session (the CA that signs this certificate)'] });
+      const imported = withSecrets.replace('  - name: admin_token\n    kind: ascii\n    size: 32\n', '  - name: admin_token\n    import:\n      session: other\n      secret: token\n');
+      const refused = await fetch(`${service.url}/v1/sessions`, { method: 'POST', body: imported });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { errors: string[] }).errors[0]).toBe(
+        'session.yml:13:14 services[0].command: $$SCONE::admin_token$$: "admin_token" is imported; the sim backend cannot import secrets',
+      );
+      expect(readdirSync(store)).toEqual([]);
+    });
   });
 });

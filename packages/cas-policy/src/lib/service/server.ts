@@ -1,12 +1,17 @@
 // The sim policy service (contract in CONTRIBUTING.md): plain HTTP/1.1 on Node's `http`, a SessionStore on disk,
-// one log line per request (method, path, status, duration — never bodies, environment or secrets).
+// one log line per request (method, path, status, duration — never bodies, environment or secrets). It generates
+// and keeps the sessions' secrets (secrets.ts, encrypted at rest: sealed.ts) and hands them out only in the launch
+// answer to a measurement the service accepts; exported public parts (certificates) are served to anyone.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatIssue, PolicyError } from '../errors.js';
+import { positionOf } from '@confidential/kit';
+import { formatIssue, issuePath, PolicyError } from '../errors.js';
 import { loadSessionText } from '../load.js';
-import { serviceMeasurements } from '../schema.js';
-import { launchConfig, renderLaunch } from './launch.js';
-import { SessionStore } from './store.js';
+import { serviceMeasurements, type Session } from '../schema.js';
+import { renderLaunch } from './launch.js';
+import { StoreKey, StoreKeyError, type Sealed } from './sealed.js';
+import { generateSecrets, publicPart, resolveService, SecretError, SecretSet, simProblems } from './secrets.js';
+import { SessionStore, type StoredSession } from './store.js';
 
 export interface PolicyServiceOptions {
   /** Default 8081; 0 picks a free port. */
@@ -18,6 +23,10 @@ export interface PolicyServiceOptions {
   log?: (line: string) => void;
   /** Largest accepted session body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** The store key (32 bytes) that encrypts the generated secrets; default: read or create `keyFile`. */
+  storeKey?: Buffer;
+  /** Key file used without storeKey (default `<storeDir>.key`, outside the store folder), created on first use. */
+  keyFile?: string;
 }
 
 export interface PolicyService {
@@ -63,6 +72,37 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
   const store = new SessionStore(options.storeDir);
   const log = options.log ?? ((line: string) => console.log(line));
   const limit = options.maxBodyBytes ?? 1024 * 1024;
+  if (options.storeKey !== undefined && options.storeKey.length !== 32) throw new StoreKeyError('storeKey: expected 32 bytes (an AES-256 key)');
+  let key: Promise<StoreKey> | undefined;
+  // read (or created) when a session with secrets is first stored or launched: sessions without secrets need no key
+  const storeKey = (): Promise<StoreKey> => {
+    key ??= options.storeKey
+      ? Promise.resolve(StoreKey.fromHex(options.storeKey.toString('hex'), 'storeKey'))
+      : StoreKey.fromFile(options.keyFile ?? `${options.storeDir.replace(/\/+$/, '')}.key`);
+    return key;
+  };
+  const openSecrets = async (name: string, sealed: Sealed | undefined): Promise<SecretSet> => {
+    if (!sealed) return {};
+    try {
+      return SecretSet.parse(JSON.parse((await storeKey()).open(name, sealed).toString('utf8')));
+    } catch (error) {
+      if (error instanceof StoreKeyError) throw new HttpError(500, error.message);
+      throw error;
+    }
+  };
+  const sealSecrets = (session: Session) => async (current: StoredSession | undefined): Promise<Sealed | undefined> => {
+    if ((session.secrets ?? []).length === 0) return undefined;
+    const previous = await openSecrets(session.name, current?.secrets);
+    let set: SecretSet;
+    try {
+      set = await generateSecrets(session, previous);
+    } catch (error) {
+      if (error instanceof SecretError) throw new HttpError(400, error.message);
+      throw error;
+    }
+    if (Object.keys(set).length === 0) return undefined;
+    return (await storeKey()).seal(session.name, Buffer.from(JSON.stringify(set), 'utf8'));
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
@@ -78,14 +118,19 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
     if (kind === 'sessions' && rest.length === 0) {
       if (method !== 'POST') throw new HttpError(405, 'use POST /v1/sessions with the session YAML as body');
       const text = await readBody(req, limit);
-      let session;
+      let loaded;
       try {
-        session = loadSessionText(text, 'session.yml').session;
+        loaded = loadSessionText(text, 'session.yml');
       } catch (error) {
         if (error instanceof PolicyError) return send(res, 400, { errors: error.issues.map(formatIssue) });
         throw error;
       }
-      const result = await store.put(session.name, text, session.predecessor);
+      const session = loaded.session;
+      const problems = simProblems(session).map((p) =>
+        formatIssue({ file: 'session.yml', ...positionOf(loaded, p.path), path: issuePath(p.path), message: p.message, severity: 'error' }),
+      );
+      if (problems.length > 0) return send(res, 400, { errors: problems });
+      const result = await store.put(session.name, text, session.predecessor, sealSecrets(session));
       if (result.status === 'conflict') return send(res, 409, { error: result.message, ...(result.current ? { current: result.current } : {}) });
       return send(res, result.status === 'created' ? 201 : 200, { name: result.record.name, hash: result.record.hash });
     }
@@ -106,11 +151,34 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
       if (!HEX64.test(measurement)) throw new HttpError(400, 'measurement: expected 64 hex characters');
       const record = await store.get(sessionName);
       if (!record) throw new HttpError(404, `no session "${sessionName}"`);
-      const service = loadSessionText(record.session, `${sessionName}.yml`).session.services?.find((s) => s.name === serviceName);
+      const session = loadSessionText(record.session, `${sessionName}.yml`).session;
+      const service = session.services?.find((s) => s.name === serviceName);
       if (!service) throw new HttpError(404, `no service "${serviceName}" in session "${sessionName}"`);
       const allowed = serviceMeasurements(service).includes(measurement.toLowerCase());
       if (!allowed) return send(res, 403, `measurement ${measurement.toLowerCase()} not allowed for ${sessionName}/${serviceName}\n`, 'text/plain');
-      return send(res, 200, renderLaunch(launchConfig(service)), 'text/plain');
+      // only now are the secrets decrypted: a refused measurement never causes them to be read
+      let launch;
+      try {
+        launch = resolveService(session, service, await openSecrets(record.name, record.secrets));
+      } catch (error) {
+        if (error instanceof SecretError) throw new HttpError(500, error.message);
+        throw error;
+      }
+      return send(res, 200, renderLaunch(launch), 'text/plain');
+    }
+
+    if (kind === 'public' && rest.length >= 2) {
+      if (method !== 'GET') throw new HttpError(405, 'use GET /v1/public/<session>/<secret>');
+      const secretName = rest[rest.length - 1] as string;
+      const sessionName = rest.slice(0, -1).join('/');
+      const record = await store.get(sessionName);
+      if (!record) throw new HttpError(404, `no session "${sessionName}"`);
+      const session = loadSessionText(record.session, `${sessionName}.yml`).session;
+      const declared = session.secrets?.find((s) => s.name === secretName);
+      if (declared?.export_public !== true) throw new HttpError(404, `no exported public part "${secretName}" in session "${sessionName}"`);
+      const pem = publicPart(session, await openSecrets(record.name, record.secrets), secretName);
+      if (pem === undefined) throw new HttpError(404, `no exported public part "${secretName}" in session "${sessionName}"`);
+      return send(res, 200, pem, 'application/x-pem-file');
     }
     throw new HttpError(404, `no route for ${url.pathname}`);
   }

@@ -6,16 +6,24 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, link, readFile, rename, unlink, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { Sealed } from './sealed.js';
 
-export interface StoredSession {
-  name: string;
+export const StoredSession = z.object({
+  name: z.string(),
   /** sha256 (hex) of the session text as uploaded. */
-  hash: string;
-  /** The session YAML text as uploaded. */
-  session: string;
-  createdAt: string;
-  updatedAt: string;
-}
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The session YAML text as uploaded (the secrets the service generated are never in it). */
+  session: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** The session's generated secrets, encrypted (sealed.ts); absent when the session has none. */
+  secrets: Sealed.optional(),
+});
+export type StoredSession = z.infer<typeof StoredSession>;
+
+/** Called under the per-name lock once the put is allowed, with the current record (undefined on create). */
+export type SealSecrets = (current: StoredSession | undefined) => Promise<Sealed | undefined>;
 
 export type PutResult =
   | { status: 'created'; record: StoredSession }
@@ -57,7 +65,10 @@ export class SessionStore {
   async get(name: string): Promise<StoredSession | undefined> {
     await this.init();
     try {
-      return JSON.parse(await readFile(join(this.dir, storeFileName(name)), 'utf8')) as StoredSession;
+      const file = join(this.dir, storeFileName(name));
+      const parsed = StoredSession.safeParse(JSON.parse(await readFile(file, 'utf8')));
+      if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues[0]?.path.join('.') || '(root)'}: ${parsed.error.issues[0]?.message} (not a session record)`);
+      return parsed.data;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -93,8 +104,9 @@ export class SessionStore {
   /**
    * Creates the session, or updates it when `predecessor` is the current hash. A create whose name exists, an
    * update with a wrong or missing predecessor and an update of a session that does not exist are conflicts.
+   * `sealSecrets` gives the record's encrypted secrets (it sees the current record, to keep what is unchanged).
    */
-  async put(name: string, text: string, predecessor: string | undefined): Promise<PutResult> {
+  async put(name: string, text: string, predecessor: string | undefined, sealSecrets?: SealSecrets): Promise<PutResult> {
     await this.init();
     return this.serial(name, async () => {
       const now = new Date().toISOString();
@@ -103,7 +115,8 @@ export class SessionStore {
       const current = await this.get(name);
       if (!current) {
         if (predecessor !== undefined) return { status: 'conflict', message: `session "${name}" does not exist; remove predecessor to create it` };
-        const record: StoredSession = { name, hash, session: text, createdAt: now, updatedAt: now };
+        const secrets = await sealSecrets?.(undefined);
+        const record: StoredSession = { name, hash, session: text, createdAt: now, updatedAt: now, ...(secrets ? { secrets } : {}) };
         const tmp = await this.writeTemp(record);
         try {
           await link(tmp, file);
@@ -121,7 +134,8 @@ export class SessionStore {
         const why = predecessor === undefined ? 'set predecessor to its current hash' : 'predecessor is not its current hash';
         return { status: 'conflict', message: `session "${name}" exists; to update it, ${why}`, current: current.hash };
       }
-      const record: StoredSession = { name, hash, session: text, createdAt: current.createdAt, updatedAt: now };
+      const secrets = await sealSecrets?.(current);
+      const record: StoredSession = { name, hash, session: text, createdAt: current.createdAt, updatedAt: now, ...(secrets ? { secrets } : {}) };
       const tmp = await this.writeTemp(record);
       try {
         await rename(tmp, file);

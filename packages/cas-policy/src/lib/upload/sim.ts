@@ -1,6 +1,6 @@
 // HTTP client for the sim policy service (contract in CONTRIBUTING.md). Uses the global fetch of Node ≥ 20.
 import { z } from 'zod';
-import { parseLaunch, type LaunchConfig } from '../service/launch.js';
+import { parseLaunch, type LaunchConfig, type LaunchFile } from '../service/launch.js';
 
 export const UploadAnswer = z.object({ name: z.string(), hash: z.string() });
 export type UploadAnswer = z.infer<typeof UploadAnswer>;
@@ -50,11 +50,21 @@ export async function getSessionSim(url: string, name: string): Promise<z.infer<
 }
 
 /** GET /v1/launch/<session>/<service>?measurement=…, parsed. Refusals (403/404) throw SimServiceError. */
-export async function launchSim(url: string, configId: string, measurement: string): Promise<LaunchConfig> {
+export async function launchSim(url: string, configId: string, measurement: string): Promise<LaunchConfig & { files: LaunchFile[] }> {
   const path = configId.split('/').map(encodeURIComponent).join('/');
   const res = await fetch(`${base(url)}/v1/launch/${path}?measurement=${encodeURIComponent(measurement)}`);
   if (res.status !== 200) throw await failure(res, `launch ${configId}`);
   return parseLaunch(await res.text());
+}
+
+/** GET /v1/public/<session>/<secret>: the PEM of an exported public part (no attestation); 404 throws. */
+export async function publicSim(url: string, sessionName: string, secret: string): Promise<string> {
+  const path = [...sessionName.split('/'), secret].map(encodeURIComponent).join('/');
+  const res = await fetch(`${base(url)}/v1/public/${path}`);
+  if (res.status !== 200) throw await failure(res, `public part ${sessionName}/${secret}`);
+  const pem = await res.text();
+  if (!/^-----BEGIN (CERTIFICATE|PUBLIC KEY)-----\n/.test(pem)) throw new SimServiceError(res.status, `public part ${sessionName}/${secret}: expected a PEM certificate or public key`);
+  return pem;
 }
 
 export async function healthSim(url: string): Promise<boolean> {
