@@ -39,7 +39,8 @@ export async function buildPatchedImage(o: PatchImageOptions): Promise<ImageJson
     dockerfile: patchedImageModel({ from: o.from, builder, libc: o.libc, goVersion, patchName, patchDigest: digest }),
     context: [
       { src: patchDir, dest: `golang-patcher/patches/${patchName}` },
-      { src: join(packageRoot, 'scripts'), dest: 'golang-patcher/scripts' },
+      // only what the build runs: a change in another script must not rebuild the toolchain
+      { src: join(packageRoot, 'scripts/apply-patch.sh'), dest: 'golang-patcher/scripts/apply-patch.sh' },
     ],
     cwd: o.root,
     tags: [ref],
