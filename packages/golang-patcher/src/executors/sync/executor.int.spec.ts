@@ -104,5 +104,5 @@ describe('golang-patcher:sync --execute', () => {
     expect(readme).toContain('| `latest` | `1.27.3-trixie` |');
     expect(readme).toContain(`| \`1.26.8-bookworm\` | \`1.26.8-bookworm\`, \`1.26-bookworm\` | \`${byTag.get('1.26.8-bookworm')}\` |`);
     expect(readme).not.toContain('| `1.26` |'); // moved to an image no full tag names
-  });
+  }, 60 * 60_000); // cold: two make.bash (one per Go release), four golang bases, six images pushed
 });
