@@ -79,7 +79,7 @@ describe('golang-patcher:sync --execute', () => {
     for (const [tag, digest] of byTag) expect(await tagDigest(target, tag), tag).toBe(digest);
     // the job writes the public key users verify with beside its plan
     const pub = join(work, 'out', 'cosign.pub');
-    expect(readFileSync(pub, 'utf8')).toBe(readFileSync(join(work, 'cosign.pub'), 'utf8'));
+    expect(readFileSync(pub, 'utf8').trim()).toBe(readFileSync(join(work, 'cosign.pub'), 'utf8').trim());
     for (const p of result.published) expect(await verifySignature(p.image, pub)).toEqual({ ok: true, reason: '' });
     // neither the key nor its password reached the log
     const keyText = readFileSync(key, 'utf8');
