@@ -159,7 +159,7 @@ describe('buildImage (real engine)', () => {
     await expect(model).rejects.toBeInstanceOf(MissingBaseImageError);
     await expect(model).rejects.toThrow(`base image ${image}:v1 is not in the engine and its registry did not answer: log in to its registry (docker login) and pull it`);
     const golang = buildImage({ dockerfile: { stages: [{ name: 'x', from: { image: 'golang', tag: `0.0.0-missing-${run}` } }] }, tags: [`confidential-test/x:${run}`], pullTimeoutMs: 0, onProgress: () => {} });
-    await expect(golang).rejects.toThrow(`base image golang:0.0.0-missing-${run} is not in the engine and no registry answered: run \`npx nx run image-builder:base-images\` or pull it`);
+    await expect(golang).rejects.toThrow(`base image golang:0.0.0-missing-${run} is not in the engine and no registry answered: run \`npx nx run image-builder:base-images -- golang:0.0.0-missing-${run}\` or pull it`);
     const text = buildImage({ dockerfile: `ARG BASE=${image}:v2\nFROM \${BASE} AS x\nRUN true\n`, tags: [`confidential-test/x:${run}`], pullTimeoutMs: 0, onProgress: () => {} });
     await expect(text).rejects.toThrow(`base image ${image}:v2 is not in the engine`);
   });
