@@ -89,8 +89,10 @@ t=$SECONDS
 e=$((SECONDS - t))
 pulls=$(plain "$work/e2e.log" | grep -c "is not in the engine: pulling" || true)
 # every image engine B holds came from the registry (a built image has no repository digest)
-built=$(docker image ls --format '{{.ID}}' | sort -u | while read -r id; do
-  [ "$(docker image inspect --format '{{len .RepoDigests}}' "$id")" = 0 ] && echo "$id"; done | wc -l)
+built=0
+for id in $(docker image ls -q | sort -u); do
+  if [ "$(docker image inspect --format '{{len .RepoDigests}}' "$id")" = 0 ]; then built=$((built + 1)); fi
+done
 images=$(docker image ls -q | sort -u | wc -l)
 unset DOCKER_HOST
 plain "$work/e2e.log" | grep -E "RESULT|SUMMARY" | tail -2 || true

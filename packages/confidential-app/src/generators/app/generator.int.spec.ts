@@ -6,7 +6,7 @@ import { appGenerator } from './generator.js';
 describe('nx g @confidential/app:app (Go module proxy)', () => {
   it('finds go-httpbin\'s main package and refuses a module the proxy does not have', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    tree.write('packages/golang-patcher/patches/go1.26/README.md', 'patch\n');
+    tree.write('packages/golang-patcher/patches/go1.27/README.md', 'patch\n');
     await appGenerator(tree, { name: 'httpbin', module: 'github.com/mccutchen/go-httpbin/v2@v2.26.0', main: './cmd/go-httpbin' });
     expect(tree.read('apps/httpbin/confidential.yml', 'utf8')).toContain('binary: go-httpbin');
     const before = tree.listChanges().length;
