@@ -2,14 +2,15 @@
 // published, not one run's): a Version | Tags table (one row per image, every tag pointing at it) and an alias
 // table (each moving tag → the full tag it names today), with the cosign command that verifies them.
 import { listTags, tagDigest } from './registry-tags.js';
+import { FULL_TAG } from './tags.js';
 
 export interface TaggedDigest {
   tag: string;
   digest: string;
 }
 
-/** Full (immutable) tags: 1.27.3-trixie, 1.27.3-trixie-musl, 1.27rc2-trixie. */
-const FULL = /^\d+\.\d+(?:\.\d+|rc\d+)-[a-z][a-z0-9.]*(?:-musl)?$/;
+/** Full (immutable) tags: upstream's (1.27.3-trixie, 1.27rc2-trixie), or one of them with -musl appended. */
+const isFullTag = (tag: string) => FULL_TAG.test(tag.replace(/-musl$/, ''));
 /** cosign's own attachments (sha256-<hex>.sig) are not images */
 const ATTACHMENT = /^sha256-[0-9a-f]{64}(\.\w+)?$/;
 
@@ -22,7 +23,7 @@ export function renderImagesReadme(target: string, entries: readonly TaggedDiges
   const rows: { full: string; tags: string[]; digest: string }[] = [];
   const aliases: [string, string][] = [];
   for (const [digest, tags] of images) {
-    const full = tags.find((t) => FULL.test(t));
+    const full = tags.find(isFullTag);
     if (!full) continue; // an image no full tag names (a moved alias' old target is not listed)
     const rest = tags.filter((t) => t !== full).sort();
     rows.push({ full, tags: [full, ...rest], digest });

@@ -49,7 +49,8 @@ export const DEFAULT_EOL: Readonly<Record<string, string>> = {
   'alpine3.21': '2026-11-01',
 };
 
-const FULL_TAG = /^(\d+\.\d+(?:\.\d+|rc\d+))-([a-z][a-z0-9.]*)$/;
+/** An upstream full tag: 1.27.3-trixie, 1.27rc2-alpine3.22 (version, variant). */
+export const FULL_TAG = /^(\d+\.\d+(?:\.\d+|rc\d+))-([a-z][a-z0-9.]*)$/;
 
 /** Picks the full-version tags (1.26.8-bookworm) out of a registry's tag list; aliases are ignored. */
 export function parseUpstreamTags(tags: readonly string[]): UpstreamImage[] {
