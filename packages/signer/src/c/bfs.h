@@ -51,13 +51,77 @@ void bfs_sha256_update(struct bfs_sha256 *c, const void *data, size_t len);
 void bfs_sha256_final(struct bfs_sha256 *c, unsigned char out[32]);
 void bfs_hex(const unsigned char *in, size_t n, char *out);
 
-/* interpose.c: the real libc functions (dlsym RTLD_NEXT) for the runtime's own I/O */
-int bfs_real_open(const char *path, int flags, int mode);
-ssize_t bfs_real_read(int fd, void *buf, size_t n);
-ssize_t bfs_real_write(int fd, const void *buf, size_t n);
-int bfs_real_close(int fd);
+/* The runtime's layers, bottom to top (each file uses only the ones below it):
+ *   libc.c       libc's own functions (dlsym RTLD_NEXT), resolved once; bfs_die
+ *   sha256.c     SHA-256
+ *   interpose.c  the interposer: named libc file functions and syscall() serving embedded and injected files
+ *   launch.c     the launch client: re-measure, fetch the policy's launch answer, re-exec with its argv/env
+ *   init.c       the constructor: launch, then hand the injected files to the interposer, then the banner */
 
-/* start.c */
-void bfs_start(void);
+/* ---- libc.c ---- */
+struct stat;
+struct bfs_libc {
+  long (*syscall)(long, ...);
+  int (*openat)(int, const char *, int, ...);
+  int (*open)(const char *, int, ...);
+  int (*creat)(const char *, mode_t);
+  ssize_t (*read)(int, void *, size_t);
+  ssize_t (*write)(int, const void *, size_t);
+  ssize_t (*pread)(int, void *, size_t, off_t);
+  int (*close)(int);
+  int (*dup)(int);
+  int (*dup2)(int, int);
+  int (*dup3)(int, int, int);
+  int (*stat)(const char *, struct stat *);
+  int (*lstat)(const char *, struct stat *);
+  int (*fstat)(int, struct stat *);
+  int (*fstatat)(int, const char *, struct stat *, int);
+  ssize_t (*readlink)(const char *, char *, size_t);
+  ssize_t (*readlinkat)(int, const char *, char *, size_t);
+  int (*access)(const char *, int);
+  int (*faccessat)(int, const char *, int, int);
+  int (*unlink)(const char *);
+  int (*unlinkat)(int, const char *, int);
+  int (*rmdir)(const char *);
+  int (*rename)(const char *, const char *);
+  int (*renameat)(int, const char *, int, const char *);
+  int (*mkdir)(const char *, mode_t);
+  int (*mkdirat)(int, const char *, mode_t);
+  int (*truncate)(const char *, off_t);
+  int (*chmod)(const char *, mode_t);
+  int (*fchmodat)(int, const char *, mode_t, int);
+  char *(*getcwd)(char *, size_t);
+  int (*fcntl)(int, int, ...);
+};
+extern struct bfs_libc bfs_libc __attribute__((visibility("hidden")));
+/* the slot's function, resolved on first use (a wrapper may run before the constructor, from another library's) */
+void *bfs_libc_get(void **slot, const char *name);
+#define REAL(fn) ((__typeof__(bfs_libc.fn))bfs_libc_get((void **)&bfs_libc.fn, #fn))
+/* every slot at once, so that no wrapper calls dlsym later (not async-signal-safe, unsafe in a vfork child) */
+void bfs_libc_resolve(void);
+long bfs_sys(long n, long a, long b, long c, long d, long e, long f);
+/* "confidential-sim: <message>" on stderr, exit 78 */
+void bfs_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* ---- interpose.c ---- */
+/* Serves `size` bytes at the absolute `path` read-only from a sealed memfd (the bytes are copied: the caller wipes
+ * its copy). Only before the program's own threads start (the constructor). 0, or -1 with errno. */
+int bfs_inject(const char *path, uint32_t mode, const unsigned char *data, size_t size);
+
+/* ---- launch.c ---- */
+struct bfs_file { char *path; uint32_t mode; unsigned char *data; size_t size; };
+struct bfs_launch_result {
+  char measurement[65];
+  const char *config;
+  struct bfs_file *files;
+  size_t n_files;
+};
+/* Re-measures, fetches the launch answer and re-execs when argv/env differ (then never returns); dies on any
+ * failure. Returns in the process that runs with the policy's argv/env, with the policy's injected files. */
+void bfs_launch(struct bfs_launch_result *out);
+/* wipes and frees the injected files' bytes */
+void bfs_launch_free(struct bfs_launch_result *l);
+
+/* ---- init.c ---- */
 extern const char bfs_runtime_anchor[];
 #endif

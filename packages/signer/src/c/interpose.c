@@ -1,14 +1,16 @@
-/* binaryfs runtime: libc-level interposer serving the embedded files of __binaryfs_header read-only.
- * Named libc file functions and the generic syscall(number, ...) are both intercepted: the patched Go runtime
- * issues its system calls through either. Embedded regular files are served from sealed memfds (one per file,
- * created on first open, reopened per open through /proc/self/fd so each open has its own offset); read, pread,
- * lseek, mmap and sendfile then work natively on them. Directories are emulated (getdents64). Everything that is
- * not embedded, and every path under a host path, goes to the real libc function (dlsym RTLD_NEXT). */
+/* binaryfs runtime: libc-level interposer serving the embedded files of __binaryfs_header and the policy's injected
+ * files read-only. Named libc file functions and the generic syscall(number, ...) are both intercepted: the patched
+ * Go runtime issues its system calls through either. Embedded regular files are served from sealed memfds (one per
+ * file, created on first open, reopened per open through /proc/self/fd so each open has its own offset); read,
+ * pread, lseek, mmap and sendfile then work natively on them. Directories are emulated (getdents64). Injected files
+ * (bfs_inject, from the launch answer) are sealed memfds made at start, found by their absolute path (lexically
+ * normalised; they do not appear in directory listings) and take precedence over the tree and the host. Everything
+ * else, and every path under a host path, goes to the real libc function (libc.c). */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -47,61 +49,7 @@ struct statx {
 #define BFS_DEV 0xbf5
 #define FDTAB 65536
 
-/* ---- the real functions ---- */
-static void *resolve_sym(const char *name, int required) {
-  void *p = dlsym(RTLD_NEXT, name);
-  if (!p && required) {
-    static const char msg[] = "binaryfs: cannot resolve a libc function with dlsym(RTLD_NEXT)\n";
-    long (*w)(long, ...) = (long (*)(long, ...))dlsym(RTLD_DEFAULT, "syscall");
-    if (w) w(SYS_write, 2, msg, sizeof msg - 1);
-    _exit(127);
-  }
-  return p;
-}
-static void *real_get(void **slot, const char *name) {
-  void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-  if (!p) { p = resolve_sym(name, 1); __atomic_store_n(slot, p, __ATOMIC_RELEASE); }
-  return p;
-}
-#define REAL(fn) ((__typeof__(real_##fn))real_get((void **)&real_##fn, #fn))
-static long (*real_syscall)(long, ...);
-static int (*real_openat)(int, const char *, int, ...);
-static int (*real_open)(const char *, int, ...);
-static int (*real_creat)(const char *, mode_t);
-static ssize_t (*real_read)(int, void *, size_t);
-static ssize_t (*real_write)(int, const void *, size_t);
-static ssize_t (*real_pread)(int, void *, size_t, off_t);
-static int (*real_close)(int);
-static int (*real_dup)(int);
-static int (*real_dup2)(int, int);
-static int (*real_dup3)(int, int, int);
-static int (*real_stat)(const char *, struct stat *);
-static int (*real_lstat)(const char *, struct stat *);
-static int (*real_fstat)(int, struct stat *);
-static int (*real_fstatat)(int, const char *, struct stat *, int);
-static ssize_t (*real_readlink)(const char *, char *, size_t);
-static ssize_t (*real_readlinkat)(int, const char *, char *, size_t);
-static int (*real_access)(const char *, int);
-static int (*real_faccessat)(int, const char *, int, int);
-static int (*real_unlink)(const char *);
-static int (*real_unlinkat)(int, const char *, int);
-static int (*real_rmdir)(const char *);
-static int (*real_rename)(const char *, const char *);
-static int (*real_renameat)(int, const char *, int, const char *);
-static int (*real_mkdir)(const char *, mode_t);
-static int (*real_mkdirat)(int, const char *, mode_t);
-static int (*real_truncate)(const char *, off_t);
-static int (*real_chmod)(const char *, mode_t);
-static int (*real_fchmodat)(int, const char *, mode_t, int);
-static char *(*real_getcwd)(char *, size_t);
-static int (*real_fcntl)(int, int, ...);
-
-int bfs_real_open(const char *path, int flags, int mode) { return REAL(openat)(AT_FDCWD, path, flags, mode); }
-ssize_t bfs_real_read(int fd, void *buf, size_t n) { return REAL(read)(fd, buf, n); }
-ssize_t bfs_real_write(int fd, const void *buf, size_t n) { return REAL(write)(fd, buf, n); }
-int bfs_real_close(int fd) { return REAL(close)(fd); }
-
-static long sys(long n, long a, long b, long c, long d, long e, long f) { return REAL(syscall)(n, a, b, c, d, e, f); }
+#define sys bfs_sys
 static long fail(int err) { errno = err; return -1; }
 
 /* ---- fd table: fd -> entry index + 1 ---- */
@@ -111,7 +59,11 @@ static void track(int fd, int idx) { if (fd >= 0 && fd < FDTAB) __atomic_store_n
 static void untrack(int fd) { if (fd >= 0 && fd < FDTAB) __atomic_store_n(&fdtab[fd], 0, __ATOMIC_RELEASE); }
 
 /* ---- lookup ---- */
-static const struct bfs_entry *E(int i) { return &H->entries[i]; }
+/* indices below H->n_entries are embedded entries, the ones above the injected files */
+static struct bfs_entry *inj;
+static int32_t *inj_memfd;
+static uint32_t n_inj;
+static const struct bfs_entry *E(int i) { return (uint64_t)i < H->n_entries ? &H->entries[i] : &inj[(uint64_t)i - H->n_entries]; }
 static int is_dir(int i) { return S_ISDIR(E(i)->mode); }
 static int is_lnk(int i) { return S_ISLNK(E(i)->mode); }
 
@@ -168,12 +120,49 @@ static int base_of(int dirfd, char *base, size_t n) {
   return 0;
 }
 
+/* ---- injected files ---- */
+/* the entry index of the injected file at (dirfd, path), lexically normalised ("." / ".." / "//"), or -1 */
+static int inj_find(int dirfd, const char *path) {
+  if (!n_inj || !path || !path[0]) return -1;
+  size_t plen = strlen(path);
+  if (plen >= BFS_PATH_MAX || path[plen - 1] == '/') return -1; /* "file/" is no file */
+  char buf[BFS_PATH_MAX];
+  size_t len = 1;
+  buf[0] = '/';
+  if (path[0] != '/') {
+    if (base_of(dirfd, buf, sizeof buf) != 0) return -1;
+    len = strlen(buf);
+  }
+  for (const char *p = path; *p;) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    const char *s = p;
+    while (*p && *p != '/') p++;
+    size_t n = (size_t)(p - s);
+    if (n == 1 && s[0] == '.') continue;
+    if (n == 2 && s[0] == '.' && s[1] == '.') {
+      while (len > 1 && buf[len - 1] != '/') len--;
+      if (len > 1) len--;
+      continue;
+    }
+    if (len + 1 + n + 1 > sizeof buf) return -1;
+    if (len > 1) buf[len++] = '/';
+    memcpy(buf + len, s, n);
+    len += n;
+  }
+  for (uint32_t j = 0; j < n_inj; j++)
+    if (inj[j].path_len == len && memcmp(inj[j].path, buf, len) == 0) return (int)(H->n_entries + j);
+  return -1;
+}
+
 /* Resolves (dirfd, path) against the embedded tree component by component, as the kernel would: "." and ".." and a
  * trailing "/" need a directory, embedded symlinks are substituted where they occur (the last one only with follow),
  * 40 of them at most. A name missing from the tree hands the path to the host (original path, or the resolved one
  * when an embedded symlink was followed). */
 static void resolve_path(int dirfd, const char *path, int follow, struct res *r) {
   r->kind = R_PASS; r->idx = -1; r->err = 0; r->parent_owned = 0;
+  int injected = inj_find(dirfd, path);
+  if (injected >= 0) { r->kind = R_EMBEDDED; r->idx = injected; return; }
   if (!path || H->n_entries == 0) return;
   if (path[0] == '\0') return; /* AT_EMPTY_PATH and ENOENT handled by the callers / kernel */
   size_t plen = strlen(path);
@@ -288,13 +277,9 @@ static void fill_statx(int idx, struct statx *sx) {
 }
 
 /* ---- opening ---- */
-static int memfd_of(int idx) {
-  int cur = __atomic_load_n(&H->memfds[idx], __ATOMIC_ACQUIRE);
-  if (cur > 0) return cur - 1;
-  int fd = (int)sys(SYS_memfd_create, (long)"binaryfs", MFD_CLOEXEC | MFD_ALLOW_SEALING, 0, 0, 0, 0);
+static int sealed_memfd(const char *name, const unsigned char *p, uint64_t left) {
+  int fd = (int)sys(SYS_memfd_create, (long)name, MFD_CLOEXEC | MFD_ALLOW_SEALING, 0, 0, 0, 0);
   if (fd < 0) return -1;
-  const unsigned char *p = E(idx)->data;
-  uint64_t left = E(idx)->size;
   while (left) {
     ssize_t w = REAL(write)(fd, p, left);
     if (w < 0 && errno == EINTR) continue;
@@ -302,12 +287,45 @@ static int memfd_of(int idx) {
     p += w; left -= (uint64_t)w;
   }
   sys(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL, 0, 0, 0);
+  return fd;
+}
+
+static int memfd_of(int idx) {
+  if ((uint64_t)idx >= H->n_entries) return inj_memfd[(uint64_t)idx - H->n_entries];
+  int cur = __atomic_load_n(&H->memfds[idx], __ATOMIC_ACQUIRE);
+  if (cur > 0) return cur - 1;
+  int fd = sealed_memfd("binaryfs", E(idx)->data, E(idx)->size);
+  if (fd < 0) return -1;
   int expected = 0;
   if (!__atomic_compare_exchange_n(&H->memfds[idx], &expected, fd + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
     REAL(close)(fd);
     return expected - 1;
   }
   return fd;
+}
+
+int bfs_inject(const char *path, uint32_t mode, const unsigned char *data, size_t size) {
+  size_t len = strlen(path);
+  if (path[0] != '/' || len >= BFS_PATH_MAX || (len > 1 && path[len - 1] == '/')) { errno = EINVAL; return -1; }
+  for (uint32_t j = 0; j < n_inj; j++)
+    if (inj[j].path_len == len && memcmp(inj[j].path, path, len) == 0) { errno = EEXIST; return -1; }
+  char *copy = strdup(path);
+  struct bfs_entry *grown = realloc(inj, (n_inj + 1) * sizeof *inj);
+  if (grown) inj = grown;
+  int32_t *fds = realloc(inj_memfd, (n_inj + 1) * sizeof *inj_memfd);
+  if (fds) inj_memfd = fds;
+  if (!copy || !grown || !fds) { free(copy); errno = ENOMEM; return -1; }
+  int fd = sealed_memfd("binaryfs-injected", data, size);
+  if (fd < 0) { free(copy); return -1; }
+  memset(&inj[n_inj], 0, sizeof inj[n_inj]);
+  inj[n_inj].path = copy;
+  inj[n_inj].path_len = len;
+  inj[n_inj].size = size;
+  inj[n_inj].mode = S_IFREG | (mode & 07777);
+  inj[n_inj].parent = -1;
+  inj_memfd[n_inj] = fd;
+  n_inj++;
+  return 0;
 }
 
 static long open_embedded(int idx, int flags) {
@@ -647,18 +665,3 @@ BFS_ALIAS(getdents64, bfs_getdents64_export)
 #ifndef __GLIBC__
 BFS_ALIAS(getdents, bfs_getdents64_export)
 #endif
-
-/* Resolves every real function up front, so that no wrapper calls dlsym later (not async-signal-safe, and unsafe
- * in a vfork child). Optional names (absent from one libc) fall back to syscall(). */
-static void resolve_all(void) {
-#define PRE(fn) real_get((void **)&real_##fn, #fn)
-  PRE(syscall); PRE(openat); PRE(open); PRE(creat); PRE(read); PRE(write); PRE(pread); PRE(close); PRE(dup);
-  PRE(dup2); PRE(dup3); PRE(stat); PRE(lstat); PRE(fstat); PRE(fstatat); PRE(readlink); PRE(readlinkat); PRE(access);
-  PRE(faccessat); PRE(unlink); PRE(unlinkat); PRE(rmdir); PRE(rename); PRE(renameat); PRE(mkdir); PRE(mkdirat);
-  PRE(truncate); PRE(chmod); PRE(fchmodat); PRE(getcwd); PRE(fcntl);
-#undef PRE
-}
-
-/* Referenced by the generated blob so that linking it with libbinary_fs_template.a pulls the runtime in. */
-const char bfs_runtime_anchor[] = "binaryfs-runtime-v1";
-__attribute__((constructor)) static void bfs_init(void) { resolve_all(); bfs_start(); }

@@ -1,5 +1,5 @@
 // The sim measurement: SHA-256 over a tag, the binary's SHA-256, each extension's SHA-256 (manifest order) and the
-// SHA-256 of the canonical JSON of the signing options. src/c/start.c computes the same at start-up.
+// SHA-256 of the canonical JSON of the signing options. src/c/launch.c computes the same at start-up.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 

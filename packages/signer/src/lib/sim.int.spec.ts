@@ -207,6 +207,48 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
     expect(stub.requests.some((u) => u === `/v1/launch/${configId}?measurement=${signed.measurement}`)).toBe(true);
   });
 
+  it("serves the policy's injected files from memory, read-only, at their paths only", async () => {
+    const key = Buffer.concat([Buffer.from('-----BEGIN PRIVATE KEY-----\n'), randomBytes(2000), Buffer.from('\n\0end')]);
+    const secretPath = `/run/confidential-test-${libc}/tls/key.pem`; // no such folder on the host
+    const files = [
+      { path: secretPath, mode: 0o400, content: key },
+      { path: `${site}/index.html`, mode: 0o644, content: Buffer.from('injected over the tree\n') },
+      { path: '/tmp/inj rel.txt', mode: 0o640, content: Buffer.from('relative\n') },
+    ];
+    stub.services.set(configId, { mrenclaves: [signed.measurement], args: ['probe', 'cat', secretPath, 'scat', secretPath, 'stat', secretPath, 'sstat', secretPath, 'statx', secretPath, 'fstat', secretPath, 'cat', `/run/confidential-test-${libc}/tls/../tls/./key.pem`, 'cat', 'inj rel.txt', 'cat', `${site}/index.html`, 'write', secretPath, 'swrite', secretPath, 'unlink', secretPath, 'rename', secretPath, 'access', secretPath, 'cat', `${secretPath}/`, 'ls', `/run/confidential-test-${libc}/tls`], env: {}, pwd: '/tmp', files });
+    const r = await runConfidential(signed.binary, configId, []);
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const op of ['cat', 'scat']) expect(r.stdout).toContain(`${op} ${secretPath} OK size=${key.length} djb=${djb(key)}`);
+    for (const op of ['stat', 'sstat', 'fstat']) expect(r.stdout).toContain(`${op} ${secretPath} OK mode=100400 size=${key.length} `);
+    expect(r.stdout).toContain(`statx ${secretPath} OK mode=100400 size=${key.length}`);
+    expect(r.stdout).toContain(`cat /run/confidential-test-${libc}/tls/../tls/./key.pem OK size=${key.length} djb=${djb(key)}`);
+    expect(r.stdout).toContain(`cat inj rel.txt OK size=9 djb=${djb(Buffer.from('relative\n'))}`);
+    expect(r.stdout).toContain(`cat ${site}/index.html OK size=23 djb=${djb(Buffer.from('injected over the tree\n'))}`);
+    for (const op of ['write', 'swrite', 'unlink', 'rename']) expect(r.stdout).toContain(`${op} ${secretPath} ERR EROFS`);
+    expect(r.stdout).toContain(`access ${secretPath} R=0 W=-1 EROFS`);
+    expect(r.stdout).toContain(`cat ${secretPath}/ ERR ENOENT`); // not a file with a trailing slash, and no host copy
+    expect(r.stdout).toContain(`ls /run/confidential-test-${libc}/tls ERR ENOENT`); // found by path, never listed
+    expect(r.stderr).toContain(`config ${configId}, 3 injected files`);
+    // nothing on the host: not at the path, not in the working directory, the embedded file's host copy untouched
+    expect(existsSync(`/run/confidential-test-${libc}`)).toBe(false);
+    expect(existsSync('/tmp/inj rel.txt')).toBe(false);
+    expect(await readFile(join(site, 'index.html'), 'utf8')).toBe(INDEX);
+  });
+
+  it('refuses a launch answer with a malformed file line, naming the line', async () => {
+    for (const [line, message] of [
+      ['file /x 644 AAAA', 'expected file <path> <4 octal digits> <base64>'],
+      ['file relative 0644 AAAA', 'expected an absolute path after "file"'],
+      ['file /x 0644 A*AA', 'the content of /x is not base64'],
+    ] as const) {
+      stub.services.set(configId, { mrenclaves: [signed.measurement], args: ['probe', 'argv'], env: {}, extraLines: [line] });
+      const r = await runConfidential(signed.binary, configId, []);
+      expect(r.exitCode).toBe(78);
+      expect(r.stderr).toContain(`confidential-sim: policy for ${configId}: launch line 4: ${message}`);
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('refuses to start when one byte of the binary or of the extension changed, naming which', async () => {
     for (const [file, what] of [[posix.basename(signed.binary), 'binary'], ['libbinaryfs.so', 'extension']] as const) {
       const copy = join(tmp, `tamper-${libc}-${what}`);

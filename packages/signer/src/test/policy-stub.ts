@@ -9,6 +9,10 @@ export interface StubLaunch {
   args: string[];
   env: Record<string, string>;
   pwd?: string;
+  /** injected files (`file` lines) */
+  files?: { path: string; mode: number; content: Buffer }[];
+  /** lines added as they are, before "end" (malformed answers) */
+  extraLines?: string[];
 }
 
 /** Percent-encodes `%`, control bytes and space, as the launch format requires. */
@@ -23,7 +27,9 @@ export function renderLaunch(l: StubLaunch): string {
     'confidential-launch v1',
     ...l.args.map((a) => `arg ${encodeLaunchValue(a)}`),
     ...Object.entries(l.env).map(([k, v]) => `env ${encodeLaunchValue(`${k}=${v}`)}`),
+    ...(l.files ?? []).map((f) => `file ${encodeLaunchValue(f.path)} ${f.mode.toString(8).padStart(4, '0')} ${f.content.toString('base64')}`),
     ...(l.pwd ? [`pwd ${encodeLaunchValue(l.pwd)}`] : []),
+    ...(l.extraLines ?? []),
     'end',
     '',
   ].join('\n');

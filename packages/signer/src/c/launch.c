@@ -1,10 +1,11 @@
-/* binaryfs runtime, sim backend start checks (run from the extension's constructor, before main):
+/* binaryfs runtime, the launch client (sim backend), run by the constructor (init.c) before main:
  *  1. re-measure: SHA-256 of /proc/self/exe and of this extension, compared with the manifest
  *     (measurement.json); a mismatch names the binary or the extension and exits non-zero;
- *  2. fetch the launch configuration of SCONE_CONFIG_ID from the policy service (SCONE_CAS_ADDR, default cas:8081)
+ *  2. fetch the launch answer of SCONE_CONFIG_ID from the policy service (SCONE_CAS_ADDR, default cas:8081)
  *     presenting the measurement: GET /v1/launch/<session>/<service>?measurement=<hex>; 403 refuses;
  *  3. re-exec /proc/self/exe with exactly the policy's argv/env (+ the runtime's own variables) when they differ;
- *  4. print the simulation banner.
+ *  4. return the policy's injected files (`file` lines) to the caller, which hands them to the interposer.
+ * The answer's buffer is wiped once parsed. Uses libc.c and sha256.c only.
  * Environment read: SCONE_CONFIG_ID, SCONE_CAS_ADDR, CONFIDENTIAL_MANIFEST, CONFIDENTIAL_SIM_CAS_TIMEOUT. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,55 +23,42 @@
 
 #define MEASUREMENT_TAG "confidential-sim-measurement-v1\n"
 
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...) {
-  char msg[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(msg, sizeof msg - 1, fmt, ap);
-  va_end(ap);
-  if (n < 0) n = 0;
-  if ((size_t)n > sizeof msg - 2) n = (int)sizeof msg - 2;
-  msg[n++] = '\n';
-  bfs_real_write(2, "confidential-sim: ", 18);
-  bfs_real_write(2, msg, (size_t)n);
-  _exit(78);
-}
+#define die bfs_die
 
 /* whole file into a malloc'ed, NUL-terminated buffer */
 static char *slurp(const char *path, size_t *len) {
-  int fd = bfs_real_open(path, O_RDONLY | O_CLOEXEC, 0);
+  int fd = REAL(openat)(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0) return NULL;
   size_t cap = 65536, n = 0;
   char *buf = malloc(cap + 1);
   for (;;) {
-    if (n == cap) { cap *= 2; char *nb = realloc(buf, cap + 1); if (!nb) { free(buf); bfs_real_close(fd); return NULL; } buf = nb; }
-    ssize_t r = bfs_real_read(fd, buf + n, cap - n);
+    if (n == cap) { cap *= 2; char *nb = realloc(buf, cap + 1); if (!nb) { free(buf); REAL(close)(fd); return NULL; } buf = nb; }
+    ssize_t r = REAL(read)(fd, buf + n, cap - n);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) { free(buf); bfs_real_close(fd); return NULL; }
+    if (r < 0) { free(buf); REAL(close)(fd); return NULL; }
     if (r == 0) break;
     n += (size_t)r;
   }
-  bfs_real_close(fd);
+  REAL(close)(fd);
   buf[n] = '\0';
   if (len) *len = n;
   return buf;
 }
 
 static int sha256_file(const char *path, unsigned char out[32]) {
-  int fd = bfs_real_open(path, O_RDONLY | O_CLOEXEC, 0);
+  int fd = REAL(openat)(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0) return -1;
   struct bfs_sha256 c;
   bfs_sha256_init(&c);
   static unsigned char buf[1 << 16];
   for (;;) {
-    ssize_t r = bfs_real_read(fd, buf, sizeof buf);
+    ssize_t r = REAL(read)(fd, buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) { bfs_real_close(fd); return -1; }
+    if (r < 0) { REAL(close)(fd); return -1; }
     if (r == 0) break;
     bfs_sha256_update(&c, buf, (size_t)r);
   }
-  bfs_real_close(fd);
+  REAL(close)(fd);
   bfs_sha256_final(&c, out);
   return 0;
 }
@@ -79,7 +67,7 @@ static int sha256_file(const char *path, unsigned char out[32]) {
 static int own_path(char *out, size_t n) {
   char *maps = slurp("/proc/self/maps", NULL);
   if (!maps) return -1;
-  unsigned long me = (unsigned long)(uintptr_t)&bfs_start;
+  unsigned long me = (unsigned long)(uintptr_t)&bfs_launch;
   int found = -1;
   for (char *line = maps; line && *line;) {
     char *nl = strchr(line, '\n');
@@ -194,7 +182,62 @@ static char *pct_decode(const char *s, size_t n) {
   return out;
 }
 
-struct launch { struct strv args, env; char *pwd; };
+struct launch {
+  struct strv args, env;
+  char *pwd;
+  struct bfs_file *files;
+  size_t n_files, cap_files;
+};
+
+static int b64val(unsigned char c) {
+  return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+/* standard base64 with padding; NULL when malformed */
+static unsigned char *b64_decode(const char *s, size_t n, size_t *out_len) {
+  if (n % 4) return NULL;
+  unsigned char *out = malloc(n / 4 * 3 + 1);
+  if (!out) die("out of memory");
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += 4) {
+    int v[4], pad = 0;
+    for (int k = 0; k < 4; k++) {
+      unsigned char c = (unsigned char)s[i + k];
+      if (c == '=' && i + 4 == n && k >= 2) { v[k] = 0; pad++; continue; }
+      if (pad || (v[k] = b64val(c)) < 0) { free(out); return NULL; }
+    }
+    if (pad == 1 && s[i + 3] != '=') { free(out); return NULL; }
+    uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+    out[o++] = (unsigned char)(w >> 16);
+    if (pad < 2) out[o++] = (unsigned char)(w >> 8);
+    if (pad < 1) out[o++] = (unsigned char)w;
+  }
+  *out_len = o;
+  return out;
+}
+
+/* file <path> <mode: 4 octal digits> <base64> */
+static void parse_file(const char *p, size_t n, struct launch *l, const char *cfg, int line_no) {
+  const char *e = p + n, *sp1 = memchr(p, ' ', n);
+  const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(e - sp1 - 1)) : NULL;
+  uint32_t mode = 0;
+  int ok = sp2 && sp2 - sp1 == 5;
+  for (const char *m = sp1 + 1; ok && m < sp2; m++) {
+    if (*m < '0' || *m > '7') ok = 0;
+    else mode = mode * 8 + (uint32_t)(*m - '0');
+  }
+  if (!ok) die("policy for %s: launch line %d: expected file <path> <4 octal digits> <base64>", cfg, line_no);
+  char *path = pct_decode(p, (size_t)(sp1 - p));
+  if (!path || path[0] != '/') die("policy for %s: launch line %d: expected an absolute path after \"file\"", cfg, line_no);
+  size_t size = 0;
+  unsigned char *data = b64_decode(sp2 + 1, (size_t)(e - sp2 - 1), &size);
+  if (!data) die("policy for %s: launch line %d: the content of %s is not base64", cfg, line_no, path);
+  if (l->n_files == l->cap_files) {
+    l->cap_files = l->cap_files ? l->cap_files * 2 : 4;
+    l->files = realloc(l->files, l->cap_files * sizeof *l->files);
+    if (!l->files) die("out of memory");
+  }
+  l->files[l->n_files++] = (struct bfs_file){ path, mode, data, size };
+}
 
 static void parse_launch(const char *body, size_t len, struct launch *l, const char *cfg) {
   memset(l, 0, sizeof *l);
@@ -218,6 +261,8 @@ static void parse_launch(const char *body, size_t len, struct launch *l, const c
       char *v = pct_decode(p + 4, n - 4);
       if (!v || !strchr(v, '=') || v[0] == '=') die("policy for %s: launch line %d: expected env NAME=value", cfg, line_no);
       strv_push(&l->env, v);
+    } else if (n >= 5 && memcmp(p, "file ", 5) == 0) {
+      parse_file(p + 5, n - 5, l, cfg, line_no);
     } else if (n >= 4 && memcmp(p, "pwd ", 4) == 0) {
       l->pwd = pct_decode(p + 4, n - 4);
       if (!l->pwd || l->pwd[0] != '/') die("policy for %s: launch line %d: expected pwd /absolute/path", cfg, line_no);
@@ -261,7 +306,7 @@ static char *http_get(const char *addr, const char *target, int *status, size_t 
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
         why = strerror(errno);
-        bfs_real_close(fd);
+        REAL(close)(fd);
         fd = -1;
       }
       freeaddrinfo(res);
@@ -277,7 +322,7 @@ static char *http_get(const char *addr, const char *target, int *status, size_t 
   int rl = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/plain\r\nConnection: close\r\n\r\n", target, addr);
   if (rl < 0 || (size_t)rl >= sizeof req) die("policy request too long");
   for (int off = 0; off < rl;) {
-    ssize_t w = bfs_real_write(fd, req + off, (size_t)(rl - off));
+    ssize_t w = REAL(write)(fd, req + off, (size_t)(rl - off));
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) die("policy service %s: write failed: %s", addr, strerror(errno));
     off += (int)w;
@@ -287,13 +332,13 @@ static char *http_get(const char *addr, const char *target, int *status, size_t 
   if (!buf) die("out of memory");
   for (;;) {
     if (n == cap) { cap *= 2; buf = realloc(buf, cap + 1); if (!buf) die("out of memory"); }
-    ssize_t r = bfs_real_read(fd, buf + n, cap - n);
+    ssize_t r = REAL(read)(fd, buf + n, cap - n);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) die("policy service %s: read failed: %s", addr, strerror(errno));
     if (r == 0) break;
     n += (size_t)r;
   }
-  bfs_real_close(fd);
+  REAL(close)(fd);
   buf[n] = '\0';
   if (sscanf(buf, "HTTP/1.%*d %d", status) != 1) die("policy service %s: not an HTTP response", addr);
   char *hdr_end = strstr(buf, "\r\n\r\n");
@@ -322,9 +367,11 @@ static char *http_get(const char *addr, const char *target, int *status, size_t 
     }
     blen = total;
   }
-  body[blen] = '\0';
+  memmove(buf, body, blen);
+  explicit_bzero(buf + blen, n - blen);
+  buf[blen] = '\0';
   *body_len = blen;
-  return body;
+  return buf;
 }
 
 static void url_path(const char *cfg, char *out, size_t n) {
@@ -360,23 +407,21 @@ static int same_set(struct strv *a, struct strv *b) {
   return 1;
 }
 
-void bfs_start(void) {
-  static int started;
-  if (started++) return;
-  if (__binaryfs_header.magic != BFS_MAGIC) die("binaryfs blob has a wrong magic number");
+void bfs_launch(struct bfs_launch_result *out) {
+  memset(out, 0, sizeof *out);
 
   /* 1. re-measure */
   char ext[4096];
   if (own_path(ext, sizeof ext) != 0) die("cannot find the extension's own file in /proc/self/maps");
   char exe[4096];
-  ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  ssize_t el = REAL(readlink)("/proc/self/exe", exe, sizeof exe - 1);
   if (el <= 0) die("cannot read /proc/self/exe");
   exe[el] = '\0';
   const char *manifest_path = getenv("CONFIDENTIAL_MANIFEST");
   char guess[4200];
   if (!manifest_path || !*manifest_path) {
     snprintf(guess, sizeof guess, "%.*s/measurement.json", (int)(base_name(exe) - exe - 1), exe);
-    if (access(guess, R_OK) != 0) snprintf(guess, sizeof guess, "%.*s/measurement.json", (int)(base_name(ext) - ext - 1), ext);
+    if (REAL(access)(guess, R_OK) != 0) snprintf(guess, sizeof guess, "%.*s/measurement.json", (int)(base_name(ext) - ext - 1), ext);
     manifest_path = guess;
   }
   char *manifest = slurp(manifest_path, NULL);
@@ -449,6 +494,8 @@ void bfs_start(void) {
   if (status != 200) die("the policy service %s answered %d for %s: %.300s; refusing to start", addr, status, cfg, body);
   struct launch l;
   parse_launch(body, blen, &l, cfg);
+  explicit_bzero(body, blen);
+  free(body);
 
   /* 3. argv/env from the policy */
   size_t len = 0, cmdlen = 0;
@@ -481,10 +528,20 @@ void bfs_start(void) {
     die("cannot re-exec /proc/self/exe with the policy's command line: %s", strerror(errno));
   }
 
-  /* 4. banner */
-  char banner[512];
-  int bl = snprintf(banner, sizeof banner,
-                    "confidential-sim: SIMULATION MODE \xe2\x80\x94 no hardware isolation (no SGX/TDX/SEV); measurement %s, config %s\n",
-                    meas_hex, cfg);
-  if (bl > 0) bfs_real_write(2, banner, (size_t)bl);
+  /* 4. the injected files, for the interposer */
+  memcpy(out->measurement, meas_hex, sizeof out->measurement);
+  out->config = cfg;
+  out->files = l.files;
+  out->n_files = l.n_files;
+}
+
+void bfs_launch_free(struct bfs_launch_result *l) {
+  for (size_t i = 0; i < l->n_files; i++) {
+    explicit_bzero(l->files[i].data, l->files[i].size);
+    free(l->files[i].data);
+    free(l->files[i].path);
+  }
+  free(l->files);
+  l->files = NULL;
+  l->n_files = 0;
 }
