@@ -21,15 +21,80 @@ func CaddyRootCA() string {
 	return filepath.Join(home, ".local/share/caddy/pki/authorities/local/root.crt")
 }
 
-// LoadTLSConfig trusts the PEM certificate(s) of caFile.
-func LoadTLSConfig(caFile string) (*tls.Config, error) {
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("CA certificate: %w", err)
+// CASources splits a --ca value: comma-separated files or http(s) URLs (e.g. the policy service's
+// GET /v1/public/<session>/<secret>, which serves an exported CA certificate without attestation).
+func CASources(spec string) []string {
+	var out []string
+	for _, s := range strings.Split(spec, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
 	}
-	conf, err := TLSConfigWithCA(pem, "")
+	return out
+}
+
+func isURL(source string) bool {
+	return strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://")
+}
+
+// ReadCA returns the PEM of one CA source: a file, or the body of a 200 answer to GET url (retried until wait has
+// passed: the service may still be starting).
+func ReadCA(ctx context.Context, source string, wait time.Duration) ([]byte, error) {
+	if !isURL(source) {
+		pem, err := os.ReadFile(source)
+		if err != nil {
+			return nil, fmt.Errorf("CA certificate: %w", err)
+		}
+		return pem, nil
+	}
+	deadline := time.Now().Add(wait)
+	client := &http.Client{Timeout: 10 * time.Second}
+	for {
+		pem, err := func() ([]byte, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, source, nil)
+			if err != nil {
+				return nil, err
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				return nil, err
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			if err != nil {
+				return nil, err
+			}
+			if resp.StatusCode != http.StatusOK {
+				return nil, fmt.Errorf("status %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
+			}
+			return body, nil
+		}()
+		if err == nil {
+			return pem, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("CA certificate from %s: %w", source, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// LoadTLSConfig trusts exactly the PEM certificates of the --ca sources (files or URLs, comma-separated).
+func LoadTLSConfig(spec string) (*tls.Config, error) {
+	var all []byte
+	for _, source := range CASources(spec) {
+		pem, err := ReadCA(context.Background(), source, 10*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		all = append(append(all, pem...), '\n')
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("CA certificate: --ca names no file or URL")
+	}
+	conf, err := TLSConfigWithCA(all, "")
 	if err != nil {
-		return nil, fmt.Errorf("CA certificate %s: %w", caFile, err)
+		return nil, fmt.Errorf("CA certificate %s: %w", spec, err)
 	}
 	return conf, nil
 }
@@ -59,4 +124,22 @@ func FetchCheck(ctx context.Context, url string, tlsConf *tls.Config, want strin
 		return len(body), fmt.Errorf("GET %s: %d-byte body does not contain %q", url, len(body), want)
 	}
 	return len(body), nil
+}
+
+// GetStatus GETs url trusting only tlsConf's roots and returns the status code.
+func GetStatus(ctx context.Context, url string, tlsConf *tls.Config, timeout time.Duration) (int, error) {
+	tr := newTransport(tlsConf)
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: timeout}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("GET %s: %w", url, err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<20))
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }

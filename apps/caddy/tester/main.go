@@ -74,7 +74,7 @@ func (l *loadFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&l.rate, "rate", 1000, "constant request rate, requests/s over all connections")
 	fs.DurationVar(&l.duration, "duration", 30*time.Second, "load duration")
 	fs.DurationVar(&l.timeout, "timeout", 10*time.Second, "per-request timeout")
-	fs.StringVar(&l.ca, "ca", CaddyRootCA(), "PEM root certificate(s) to trust for https")
+	fs.StringVar(&l.ca, "ca", CaddyRootCA(), "root certificate(s) to trust for https: PEM files or http(s) URLs serving PEM, comma-separated")
 	fs.BoolVar(&l.insecure, "insecure", false, "skip TLS verification (load only)")
 	fs.BoolVar(&l.noWarmup, "no-warmup", false, "do not open the connections with one unrecorded request each before the schedule starts")
 }

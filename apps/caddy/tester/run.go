@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,6 +89,8 @@ func cmdRun(ctx context.Context, args []string) int {
 	startWait := fs.Duration("start-wait", 60*time.Second, "step 2: max wait for the confidential caddy's port")
 	stopWait := fs.Duration("stop-wait", 30*time.Second, "max wait for exit after SIGTERM")
 	expect := fs.String("expect", "package caddy", "step 3: the fetched body must contain this")
+	var deny stringList
+	fs.Var(&deny, "deny", "step 3: a URL that must not answer 200 (repeatable; e.g. an injected key file)")
 	minRatio := fs.Float64("min-rate-ratio", 0.5, "step 4 fails when achieved/target rate is below this")
 	maxErrors := fs.Int("max-errors", 0, "step 4 fails when more requests than this fail")
 	out := fs.String("out", "/out/result.json", "result JSON file (\"\" for none)")
@@ -132,8 +135,20 @@ func cmdRun(ctx context.Context, args []string) int {
 		return 1
 	}
 
-	// 1: native caddy once, so it installs its local CA
+	// 1: the CA to trust. From the policy service (a URL): the session's CA certificate, nothing runs. Otherwise the
+	// original's way: native caddy once, so it installs its local CA under $HOME.
 	ok := r.step(1, func() (string, error) {
+		if sources := CASources(lf.ca); len(sources) > 0 && isURL(sources[0]) {
+			pem, err := ReadCA(ctx, sources[0], *caWait)
+			if err != nil {
+				return "", err
+			}
+			subject, err := certSubject(pem)
+			if err != nil {
+				return "", fmt.Errorf("CA from %s: %w", sources[0], err)
+			}
+			return fmt.Sprintf("session CA %q from %s (the policy service; no native caddy, no key on the host)", subject, sources[0]), nil
+		}
 		if err := PortFree(*addr); err != nil {
 			return "", err
 		}
@@ -189,7 +204,7 @@ func cmdRun(ctx context.Context, args []string) int {
 		return finish(false)
 	}
 
-	// 3: fetch over TLS trusting caddy's local root
+	// 3: fetch over TLS trusting the CA of step 1 only; the denied URLs must not be served
 	ok = r.step(3, func() (string, error) {
 		conf, err := LoadTLSConfig(lf.ca)
 		if err != nil {
@@ -206,7 +221,20 @@ func cmdRun(ctx context.Context, args []string) int {
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("%s: %d bytes containing %q", lf.url, n, *expect), nil
+		for _, u := range deny {
+			status, err := GetStatus(ctx, u, conf, 10*time.Second)
+			if err != nil {
+				return "", err
+			}
+			if status == http.StatusOK {
+				return "", fmt.Errorf("GET %s answered 200: it must not be served", u)
+			}
+		}
+		detail := fmt.Sprintf("%s: %d bytes containing %q", lf.url, n, *expect)
+		if len(deny) > 0 {
+			detail += fmt.Sprintf("; %d denied URL(s) not served", len(deny))
+		}
+		return detail, nil
 	})
 	if !ok {
 		r.fail()

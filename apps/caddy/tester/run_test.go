@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -299,5 +300,67 @@ func TestRunInterruptedDuringLoad(t *testing.T) {
 	}
 	if err := WaitPortFree(env.addr, 2*time.Second); err != nil {
 		t.Errorf("caddy still running: %v", err)
+	}
+}
+
+// The policy service's way: the CA comes from a URL (GET /v1/public/<session>/<secret>), no native caddy runs, and
+// the confidential caddy's certificate (here: the fake's, issued by that CA) is trusted through it alone.
+func TestRunTrustsTheSessionCAFromTheService(t *testing.T) {
+	env := setupFake(t, "ok", "ok")
+	ca, cert, key, err := makeTestPKI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(env.pki, "server.crt"), cert, 0o600)
+	os.WriteFile(filepath.Join(env.pki, "server.key"), key, 0o600)
+	os.WriteFile(filepath.Join(env.pki, "root.crt"), ca, 0o644)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/public/caddy/caddy_ca", func(w http.ResponseWriter, r *http.Request) { w.Write(ca) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	args := append([]string{}, env.args...)
+	for i := range args {
+		if args[i] == "--ca" {
+			args[i+1] = srv.URL + "/v1/public/caddy/caddy_ca"
+		}
+		if args[i] == "--native" {
+			args[i+1] = "/nonexistent/caddy.native" // must not run
+		}
+	}
+	var code int
+	out := captureStdout(t, func() { code = cmdRun(context.Background(), args) })
+	t.Log(out)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out, `STEP 1 ca-install ok session CA "CN=test root" from `+srv.URL+"/v1/public/caddy/caddy_ca") ||
+		!strings.Contains(out, "STEP 3 fetch ok") || !strings.Contains(out, "RESULT ok") {
+		t.Errorf("steps not as expected")
+	}
+
+	// a URL that must not be served, served: the fetch step fails (the fake answers every path)
+	denied := append(args[:len(args):len(args)], "--deny", "https://"+strings.Replace(env.addr, "127.0.0.1", "localhost", 1)+"/etc/caddy/tls/localhost.key")
+	out = captureStdout(t, func() { code = cmdRun(context.Background(), denied) })
+	if code == 0 || !strings.Contains(out, "/etc/caddy/tls/localhost.key answered 200: it must not be served") {
+		t.Errorf("a served denied URL passed:\n%s", out)
+	}
+
+	// a CA that is not the one the server's certificate chains to: the fetch fails
+	other, _, _, _ := makeTestPKI()
+	mux.HandleFunc("/v1/public/caddy/other", func(w http.ResponseWriter, r *http.Request) { w.Write(other) })
+	mux.HandleFunc("/v1/public/caddy/missing", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no exported public part", 404) })
+	for name, want := range map[string]string{"other": "STEP 3 fetch FAIL", "missing": "STEP 1 ca-install FAIL CA certificate from " + srv.URL + "/v1/public/caddy/missing: status 404: no exported public part"} {
+		for i := range args {
+			if args[i] == "--ca" {
+				args[i+1] = srv.URL + "/v1/public/caddy/" + name
+			}
+			if args[i] == "--ca-wait" {
+				args[i+1] = "1s"
+			}
+		}
+		out = captureStdout(t, func() { code = cmdRun(context.Background(), args) })
+		if code == 0 || !strings.Contains(out, want) {
+			t.Errorf("%s: exit %d, want a line %q in:\n%s", name, code, want, out)
+		}
 	}
 }
