@@ -112,6 +112,40 @@ describe('runCompose against the engine', () => {
     await expectGone(project);
   });
 
+  it('beforeTeardown sees every container still there, with its file changes; what it throws fails the run, torn down', async () => {
+    const project = projectName('hook');
+    used.push(project);
+    const seen: { services: string[]; changed: string[]; exitCode: number; lines: number }[] = [];
+    const result = await runCompose({
+      model: healthyPlusOneShot('echo secret-free > /tmp/written-by-test; exit 0'),
+      projectName: project,
+      testService: 'test',
+      timeoutMs: 90_000,
+      waitFor: waits,
+      ...quiet,
+      beforeTeardown: async (run) => {
+        const containers = await projectContainers(run.client, run.project);
+        const test = containers.find((c) => c.service === 'test');
+        const changes = ((await run.client.getContainer(test!.id).changes()) ?? []) as { Path: string }[];
+        seen.push({ services: containers.map((c) => c.service).sort(), changed: changes.map((c) => c.Path), exitCode: run.exitCode, lines: run.logs.length });
+      },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.services).toEqual(['init', 'test', 'web']);
+    expect(seen[0]?.changed).toContain('/tmp/written-by-test');
+    expect(seen[0]?.exitCode).toBe(0);
+    expect(seen[0]?.lines).toBeGreaterThan(0);
+    await expectGone(project);
+
+    const failing = projectName('hookfail');
+    used.push(failing);
+    await expect(
+      runCompose({ model: healthyPlusOneShot('exit 0'), projectName: failing, testService: 'test', timeoutMs: 90_000, waitFor: waits, ...quiet, beforeTeardown: async () => { throw new Error('found a key in /tmp'); } }),
+    ).rejects.toThrow('found a key in /tmp');
+    await expectGone(failing);
+  });
+
   it('a service that becomes unhealthy fails the run at that step with its log tail, all torn down', async () => {
     const project = projectName('unhealthy');
     used.push(project);

@@ -54,6 +54,11 @@ export interface RunComposeOptions {
   env?: Record<string, string>;
   /** extra labels for every service of a model */
   labels?: Record<string, string>;
+  /**
+   * Called after the test service exited (and copyFromTest), before teardown, with every container of the project
+   * still there (e.g. to inspect their file system changes); what it throws fails the run, teardown still follows.
+   */
+  beforeTeardown?: (run: { project: string; client: Docker; exitCode: number; logs: LogLine[] }) => Promise<void>;
   /** files or folders to copy out of the test container after it exited, into `dest` */
   copyFromTest?: { paths: string[]; dest: string };
   /** after teardown on SIGINT/SIGTERM: exit the process with 130/143 (default) or throw ComposeInterruptedError */
@@ -364,6 +369,7 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
               else missing.push(path);
             }
           }
+          if (options.beforeTeardown) await options.beforeTeardown({ project, client, exitCode: exitCode ?? -1, logs });
           result = { project, exitCode, logs, cli, durationMs: 0, copied, missing };
           break;
         }

@@ -44,6 +44,7 @@ export const RunSpec = z.strictObject({
   env: z.record(EnvName, z.string()).default({}).describe('environment of the compose process (`${VAR}` in the compose file)'),
   results: z.array(AbsPath).default([]).describe('files copied out of the test container into dist/<app>/<run>/results'),
   timeoutSeconds: z.number().int().positive().default(900),
+  leakScan: z.boolean().default(true).describe("after the test service exited: look for the private keys of the app's launch answer in the image, the containers' changes, volumes, logs and Nx outputs, and for any PEM private key in the containers, volumes and logs (false: for runs that start non-confidential programs which keep keys on the host by design, e.g. baselines of a benchmark)"),
   checks: z
     .array(
       z.strictObject({

@@ -239,8 +239,8 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
   for (const [run, spec] of Object.entries(c.runs)) {
     targets[run] = {
       metadata: { description: spec.description ?? `docker compose (${paths.compose}): the sim policy service, the session upload, then ${c.compose.testService}.` },
-      executor: '@confidential/compose-runner:run',
-      dependsOn: [built('compose-runner'), 'image', { projects: ['cas-policy'], target: 'image' }],
+      executor: '@confidential/app:run',
+      dependsOn: [built('confidential-app'), built('compose-runner'), 'image', { projects: ['cas-policy'], target: 'image' }],
       options: {
         composeFile: paths.compose,
         projectDirectory: '.',
@@ -255,6 +255,9 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
         },
         outputDir: `${out}/${run}`,
         results: spec.results,
+        ...(spec.leakScan
+          ? { leakScan: { policyService: 'cas', configId: app.configId, measurement: `${out}/sign/measurement.json`, image: `${out}/image/image.json`, outputs: [out] } }
+          : {}),
       },
       cache: false,
     };

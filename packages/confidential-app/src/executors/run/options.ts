@@ -1,0 +1,19 @@
+// @confidential/app:run options (zod): compose-runner:run's options and the leak scan; schema.json is generated
+// from this (npm run schemas).
+import { z } from 'zod';
+import { RunOptions } from '@confidential/compose-runner';
+
+export const LeakScan = z.strictObject({
+  policyService: z.string().min(1).default('cas').describe('The compose service of the sim policy service, asked (inside its container) for the launch answer.'),
+  port: z.number().int().positive().default(8081).describe("The policy service's port inside its container."),
+  configId: z.string().regex(/^[^/]+\/[^/]+$/, 'expected <session>/<service>').describe('SCONE_CONFIG_ID of the app: whose launch answer holds the secrets.'),
+  measurement: z.string().min(1).describe('measurement.json of the sign target (workspace-relative): the measurement the policy accepts.'),
+  image: z.string().min(1).optional().describe("image.json of the app's runtime image (workspace-relative): scanned whole (docker save)."),
+  outputs: z.array(z.string().min(1)).default([]).describe('Workspace-relative folders of Nx outputs scanned after the run (the run\'s own outputDir is always scanned).'),
+});
+
+export const AppRunOptions = z.strictObject({
+  ...RunOptions.shape,
+  leakScan: LeakScan.optional().describe("Look for the private keys of the app's launch answer outside the process: image, docker diff, volumes, logs, Nx outputs (leak-scan.json); fails on any finding."),
+});
+export type AppRunOptions = z.input<typeof AppRunOptions>;
