@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appTargets, loadAppConfig } from '@confidential/app';
-import { loadSessionFile, renderSession, sconeUploadCommand } from '@confidential/cas-policy';
+import { loadSessionText, renderBoundFiles, sconeUploadCommand } from '@confidential/cas-policy';
 import { runSign, sconeRuntimeEnv } from '@confidential/signer';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -35,16 +35,30 @@ describe('caddy with the scone backend', () => {
     expect(cas?.devices).toEqual(['/dev/sgx_enclave']);
     expect(caddy?.devices).toEqual(['/dev/sgx_enclave']);
     expect(caddy?.environment).toEqual({ ...sconeRuntimeEnv({ binary: sign.configurations.scone.binary as string, include: sign.options.include as string[], configId: sign.options.configId as string }), SCONE_CAS_ADDR: 'cas' });
-    expect(caddy?.command).toEqual(['caddy', 'file-server', '--domain', 'localhost']);
+    expect(caddy?.command).toEqual(['caddy', 'run', '--config', '/etc/caddy/Caddyfile', '--adapter', 'caddyfile']);
     const { args } = sconeUploadCommand({ sessionFile: join(app, 'session.yml') });
     expect(upload?.command).toEqual(args.slice(args.indexOf('scone')));
     expect(upload?.depends_on).toEqual({ cas: { condition: 'service_healthy' } });
     expect(caddy?.depends_on).toEqual({ upload: { condition: 'service_completed_successfully' } });
   });
 
-  it('uploads the original session, unchanged (attestation off, command and environment of binaryfs)', async () => {
-    const loaded = await loadSessionFile(join(app, 'session.yml'));
-    expect(renderSession(loaded.session)).toBe(readFileSync(join(app, 'session.yml'), 'utf8'));
-    expect(loaded.session.services[0]).toMatchObject({ name: 'binaryfs', command: 'caddy file-server --domain localhost', environment: { SCONE_LOG: 'error', HOME: '/root' } });
+  it('renders the session with its TLS secrets for a real CAS: placeholders left to CAS, no key material (golden)', () => {
+    // a SCONE MRENCLAVE stands in (fixture): scone-signer prints it where SGX is
+    const result = renderBoundFiles({ session: 'session.yml', measurement: 'scone/measurement.json', service: 'binaryfs', cwd: app, backend: 'scone' });
+    expect(result.text).toBe(readFileSync(join(import.meta.dirname, 'session.golden.yml'), 'utf8'));
+    expect(result.text).not.toMatch(/BEGIN|value:/);
+    const session = loadSessionText(result.text).session;
+    expect(session.services[0]).toMatchObject({ name: 'binaryfs', image_name: 'caddy', command: 'caddy run --config /etc/caddy/Caddyfile --adapter caddyfile', mrenclaves: ['5c0ae0a7f1b2d3c4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c'] });
+    expect(session.secrets?.map((s) => [s.name, s.kind, s.issuer ?? null])).toEqual([
+      ['caddy_ca_key', 'private-key', null],
+      ['caddy_ca', 'x509-ca', null],
+      ['caddy_tls_key', 'private-key', null],
+      ['caddy_tls', 'x509', 'caddy_ca'],
+    ]);
+    expect(session.images?.[0]?.injection_files?.map((f) => (typeof f === 'string' ? f : [f.path, f.content?.match(/\$\$SCONE::[^$]+\$\$/)?.[0] ?? 'config']))).toEqual([
+      ['/etc/caddy/Caddyfile', 'config'],
+      ['/etc/caddy/tls/localhost.crt', '$$SCONE::caddy_tls:chain$$'],
+      ['/etc/caddy/tls/localhost.key', '$$SCONE::caddy_tls:privatekey$$'],
+    ]);
   });
 });

@@ -2,7 +2,7 @@
 // canonical order of the schema (maps of names such as `environment` keep their order), two-space indentation,
 // block style, a blank line between top-level sections, no line folding. Comments are not kept: the rendering is
 // a function of the session's content alone, so the same content gives the same bytes.
-import { stringify } from 'yaml';
+import { Document, isScalar, visit } from 'yaml';
 import { PolicyError } from './errors.js';
 import { positionOf } from '@confidential/kit';
 import type { LoadedSession } from './load.js';
@@ -15,7 +15,14 @@ export function renderSession(session: Session): string {
   const chunks: string[] = [];
   for (const [key, value] of Object.entries(canonical)) {
     if (value === undefined) continue;
-    const text = stringify({ [key]: value }, { lineWidth: 0, minContentWidth: 0, indent: 2, indentSeq: true });
+    const doc = new Document({ [key]: value });
+    // file modes as the docs write them (0o400), not as decimal numbers
+    visit(doc, {
+      Pair(_, pair) {
+        if (isScalar(pair.key) && pair.key.value === 'permission' && isScalar(pair.value) && typeof pair.value.value === 'number') pair.value.format = 'OCT';
+      },
+    });
+    const text = doc.toString({ lineWidth: 0, minContentWidth: 0, indent: 2, indentSeq: true });
     chunks.push(HEADER.has(key) || chunks.length === 0 ? text : `\n${text}`);
   }
   return chunks.join('');
