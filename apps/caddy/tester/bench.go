@@ -604,6 +604,10 @@ func assemble(b *Bench, targets []BenchTarget, er *EngineResult, states []*targe
 			cpu.ServerUsPerRequest = round(cpu.ServerSeconds/float64(cpu.Requests)*1e6, 3)
 			cpu.ClientUsPerRequest = round(cpu.ClientSeconds/float64(cpu.Requests)*1e6, 3)
 			tr.CPU = &cpu
+			if !cpuMeasurable(tr, ClockTicks()) {
+				tr.Warnings = append(tr.Warnings, fmt.Sprintf("server CPU %.3f s is below %d clock ticks (1/%d s): no CPU ratio; load longer or faster",
+					cpu.ServerSeconds, minCPUTicks, ClockTicks()))
+			}
 		}
 		b.Targets = append(b.Targets, tr)
 	}
@@ -646,10 +650,24 @@ func Ratios(b *Bench, er *EngineResult, bc BootstrapConfig) []BenchRatio {
 				ivs = BootstrapRatios(bc, i, nb, nt, fb, ft)
 			}
 		}
+		if !cpuMeasurable(b.Targets[0], b.Method.ClockTicks) || !cpuMeasurable(t, b.Method.ClockTicks) {
+			ivs[mCPU] = nil
+		}
 		r.P50, r.P99, r.P999, r.Throughput, r.CPU = ivs[mP50], ivs[mP99], ivs[mP999], ivs[mThroughput], ivs[mCPU]
 		out = append(out, r)
 	}
 	return out
+}
+
+// minCPUTicks: below this many clock ticks of server CPU over all its slices a target's CPU figure is
+// mostly tick quantisation (a slice's figure is off by up to one tick at each end) and gives no ratio.
+const minCPUTicks = 20
+
+func cpuMeasurable(t BenchTargetResult, clk int) bool {
+	if clk <= 0 {
+		clk = 100
+	}
+	return t.CPU != nil && t.CPU.ServerSeconds*float64(clk) >= minCPUTicks
 }
 
 func fmtIv(iv *Interval) string {
