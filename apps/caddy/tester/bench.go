@@ -197,11 +197,11 @@ func cmdBench(ctx context.Context, args []string) int {
 	fs.IntVar(&bo.resamples, "resamples", 2000, "bootstrap resamples per ratio")
 	seed := fs.Uint64("seed", uint64(envInt("BENCH_SEED", 1)), "bootstrap seed (env BENCH_SEED): same data and seed, same intervals")
 	fs.Float64Var(&bo.maxWidth, "max-width", 0.25, "a ratio whose 95 % interval is wider than this fraction of the estimate cannot rank (nor can one containing 1)")
-	fs.IntVar(&bo.sat.Steps, "sat-steps", 5, "saturation: bisection steps per round")
+	fs.IntVar(&bo.sat.Steps, "sat-steps", 6, "saturation: search steps (slices per target) per round")
 	satP99 := fs.Duration("sat-max-p99", 50*time.Millisecond, "saturation: a slice holds its rate only if its corrected p99 is at most this")
 	fs.Float64Var(&bo.sat.MinRate, "sat-min-rate", 50, "saturation: lowest rate tried")
 	fs.Float64Var(&bo.sat.MaxRate, "sat-max-rate", 200000, "saturation: highest rate tried")
-	fs.Float64Var(&bo.sat.Widen, "sat-widen", 1.25, "saturation: each round searches [lo/w, hi·w] around the calibration's bracket")
+	fs.Float64Var(&bo.sat.Widen, "sat-widen", 1.25, "saturation: each round starts in the middle of [lo/w, hi·w] around the calibration's bracket [lo, hi]")
 	fs.StringVar(&bo.workdir, "workdir", "/", "working directory of the started caddies")
 	fs.StringVar(&bo.addr, "addr", "127.0.0.1:443", "address waited for")
 	fs.DurationVar(&bo.startWait, "start-wait", 60*time.Second, "max wait for a target's port")
@@ -568,7 +568,7 @@ func assemble(b *Bench, targets []BenchTarget, er *EngineResult, states []*targe
 			if sr := tr.Saturation; sr != nil {
 				tr.Result = PoolLoad(satSlices(ss, sr), o)
 				if sr.CensoredLow+sr.CensoredHigh > 0 {
-					tr.Warnings = append(tr.Warnings, fmt.Sprintf("%d of %d rounds censored (%d with no held step, %d with every step held): widen --sat-widen or add --sat-steps",
+					tr.Warnings = append(tr.Warnings, fmt.Sprintf("%d of %d rounds censored (%d with no held step, %d with every step held): add --sat-steps",
 						sr.CensoredLow+sr.CensoredHigh, len(sr.Rates), sr.CensoredLow, sr.CensoredHigh))
 				}
 			}

@@ -11,11 +11,16 @@ package main
 // (SliceHeld: 0 errors, 0 unsent, ≥ 98 % of the rate achieved, corrected p99 ≤ --sat-max-p99):
 //  1. calibration (unrecorded, doubles as the warm-up): per target, from --rate, double while held
 //     (halve while not held) until the first change: the bracket [lo, hi] (lo held, hi not held);
-//  2. each recorded round searches again from the widened bracket [lo/w, hi·w] (w = --sat-widen):
-//     --sat-steps bisection steps in log space (each step one slice per target, the targets of a step
-//     in the balanced order of that step); the round's value is the highest held rate of its steps.
-//     A round in which no step held gives lo/w (marked censored low), one in which every step held
-//     gives its highest rate (censored high): widen the bracket or add steps when that happens often.
+//  2. each recorded round searches afresh with --sat-steps slices per target (each step one slice per
+//     target, the targets of a step in the balanced order of that step): the first rate is the
+//     geometric middle of the widened bracket [lo/w, hi·w] (w = --sat-widen); while every rate held
+//     it gallops up (×g, g = √(hi·w / (lo/w)), g squared after each gallop step), while none held
+//     down, and once one held and one did not it bisects between the highest held and the lowest
+//     not-held rate in log space. The round's value is its highest held rate. The galloping lets a
+//     round recover from a calibration spoiled by a burst of outside load (each round is independent
+//     of the others; they share only the start). A round in which no step held gives its lowest rate
+//     (an upper bound, counted as censored low), one in which every step held its highest (a lower
+//     bound, censored high): add steps when that happens.
 //  The ratios of saturation rates are ratios of the means over rounds; the bootstrap resamples rounds.
 
 import (
@@ -161,23 +166,39 @@ func (p *probe) report(held bool, c SatConfig) {
 	}
 }
 
-// bisection state of one target in one round
-type bisect struct {
-	lo, hi   float64 // lo assumed held, hi assumed not held
-	best     float64 // highest held rate tested, 0 if none
-	allHeld  bool
-	lastRate float64
+// search state of one target in one round: an exponential (galloping) search from the middle of the
+// widened calibration bracket until one rate held and one did not, then bisection in log space.
+type search struct {
+	start, gallop float64 // first rate; first gallop factor (squared after every gallop step)
+	lo, hi        float64 // highest held rate (0: none yet), lowest not-held rate (+Inf: none yet)
+	last          float64
 }
 
-func (b *bisect) next() float64 { b.lastRate = math.Sqrt(b.lo * b.hi); return b.lastRate }
+func newSearch(lo, hi float64) *search {
+	return &search{start: math.Sqrt(lo * hi), gallop: math.Sqrt(hi / lo), hi: math.Inf(1)}
+}
 
-func (b *bisect) report(held bool) {
+func (s *search) next() float64 {
+	switch {
+	case s.last == 0:
+		s.last = s.start
+	case math.IsInf(s.hi, 1): // everything held so far: up
+		s.last = s.lo * s.gallop
+		s.gallop *= s.gallop
+	case s.lo == 0: // nothing held so far: down
+		s.last = s.hi / s.gallop
+		s.gallop *= s.gallop
+	default:
+		s.last = math.Sqrt(s.lo * s.hi)
+	}
+	return s.last
+}
+
+func (s *search) report(held bool) {
 	if held {
-		b.lo = b.lastRate
-		b.best = math.Max(b.best, b.lastRate)
+		s.lo = math.Max(s.lo, s.last)
 	} else {
-		b.hi = b.lastRate
-		b.allHeld = false
+		s.hi = math.Min(s.hi, s.last)
 	}
 }
 
@@ -211,13 +232,13 @@ func (e *engine) saturation(ctx context.Context) {
 	}
 	w := math.Max(c.Widen, 1)
 	for r := 0; r < e.plan.Rounds && ctx.Err() == nil; r++ {
-		bs := make([]*bisect, k)
+		bs := make([]*search, k)
 		for t, p := range probes {
 			lo, hi := math.Max(p.lo/w, c.MinRate), math.Min(p.hi*w, c.MaxRate)
-			if hi <= lo {
-				hi = lo * 1.01
+			if hi <= lo*1.1 {
+				lo, hi = lo/1.1, lo*1.1
 			}
-			bs[t] = &bisect{lo: lo, hi: hi, allHeld: true}
+			bs[t] = newSearch(lo, hi)
 		}
 		for step := 0; step < c.Steps && ctx.Err() == nil; step++ {
 			order := BalancedOrder(k, g+1)[g]
@@ -227,7 +248,8 @@ func (e *engine) saturation(ctx context.Context) {
 				if ctx.Err() != nil || !e.alive(t) {
 					continue
 				}
-				rate := bs[t].next()
+				rate := math.Min(math.Max(bs[t].next(), c.MinRate), c.MaxRate)
+				bs[t].last = rate
 				s, ok := e.slice(ctx, t, rate, true, r)
 				if ok {
 					bs[t].report(s.Held)
@@ -242,11 +264,11 @@ func (e *engine) saturation(ctx context.Context) {
 				continue
 			}
 			sr := e.res.Sat[t]
-			v := b.best
-			if v == 0 {
-				v = math.Max(probes[t].lo/w, c.MinRate)
+			v := b.lo
+			if v == 0 { // nothing held: report the lowest rate tried (an upper bound)
+				v = b.hi
 				sr.CensoredLow++
-			} else if b.allHeld {
+			} else if math.IsInf(b.hi, 1) { // everything held: the highest rate tried (a lower bound)
 				sr.CensoredHigh++
 			}
 			sr.Rates = append(sr.Rates, round(v, 1))

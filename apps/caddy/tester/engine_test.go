@@ -110,7 +110,7 @@ func TestPlanStartFailureAndInterrupt(t *testing.T) {
 }
 
 // The saturation search against a model whose capacity is known exactly: a slice holds iff its rate
-// is at most the capacity. Every round's value is within one bisection step below the capacity.
+// is at most the capacity. Every round's value is within a few per cent below the capacity.
 func TestSaturationSearchAgainstAModel(t *testing.T) {
 	caps := []float64{1000, 1700, 640}
 	var calls []call
@@ -124,19 +124,19 @@ func TestSaturationSearchAgainstAModel(t *testing.T) {
 		if sr.CalibrationLo > caps[ti] || sr.CalibrationHi <= caps[ti] || sr.CalibrationHi > 2*sr.CalibrationLo+1e-9 {
 			t.Errorf("target %d: calibration [%v, %v], capacity %v", ti, sr.CalibrationLo, sr.CalibrationHi, caps[ti])
 		}
-		// bracket [lo/1.25, hi·1.25] ⊂ factor 3.125, 6 halvings in log space → one step ≈ 3.125^(1/64) ≈ 1.8 %
+		// start in the middle of [lo/1.25, hi·1.25], one gallop of ×1.77, then 4 bisections: ≤ 1.77^(1/16) ≈ 3.6 %
 		if len(sr.Rates) != 3 {
 			t.Fatalf("target %d: %v", ti, sr.Rates)
 		}
 		for _, v := range sr.Rates {
-			if v > caps[ti] || v < caps[ti]/1.02 {
+			if v > caps[ti] || v < caps[ti]/1.037 {
 				t.Errorf("target %d: round value %v, capacity %v", ti, v, caps[ti])
 			}
 		}
 		if sr.CensoredLow != 0 || sr.CensoredHigh != 0 {
 			t.Errorf("target %d censored %d/%d", ti, sr.CensoredLow, sr.CensoredHigh)
 		}
-		if math.Abs(sr.Mean-caps[ti]) > caps[ti]*0.02 {
+		if math.Abs(sr.Mean-caps[ti]) > caps[ti]*0.037 {
 			t.Errorf("target %d mean %v", ti, sr.Mean)
 		}
 		if n := len(res.Slices[ti]); n != 3*6 {
@@ -157,6 +157,29 @@ func TestSaturationSearchAgainstAModel(t *testing.T) {
 		} else if rec > 0 {
 			t.Fatal("calibration after the recorded rounds started")
 		}
+	}
+}
+
+// A calibration spoiled by outside load (every calibration slice fails) puts the start far too low;
+// the galloping search of each round still climbs to the capacity.
+func TestSaturationSearchRecoversFromABadCalibration(t *testing.T) {
+	run := func(ctx context.Context, ti int, rate float64, record bool) (Slice, error) {
+		return Slice{Rate: rate, Scheduled: 1, Completed: 1, OK2xx: 1, Held: record && rate <= 1000}, nil
+	}
+	c := SatConfig{Steps: 9, MinRate: 10, MaxRate: 100000, Widen: 1.25}
+	res := RunPlan(context.Background(), Plan{Mode: "saturation", Targets: 1, Rounds: 2, Rate: 1000, Sat: c}, run)
+	sr := res.Sat[0]
+	if sr.CalibrationLo != 10 {
+		t.Fatalf("calibration [%v, %v]: the model should have spoiled it", sr.CalibrationLo, sr.CalibrationHi)
+	}
+	for _, v := range sr.Rates {
+		// 11 → 12.5 → 15.6 → 24 → 60 → 355 → 12622 (not held) → 2118 (not held) → 867: within 15 %
+		if v > 1000 || v < 850 {
+			t.Errorf("round value %v after a bad calibration, capacity 1000", v)
+		}
+	}
+	if sr.CensoredHigh != 0 || sr.CensoredLow != 0 {
+		t.Errorf("censored %d/%d", sr.CensoredLow, sr.CensoredHigh)
 	}
 }
 
@@ -192,7 +215,7 @@ func TestSaturationSearchAgainstALocalServer(t *testing.T) {
 		s.Held = SliceHeld(lr, maxP99)
 		return s, nil
 	}
-	c := SatConfig{Steps: 4, MaxP99: maxP99, MinRate: 10, MaxRate: 10000, Widen: 1.25}
+	c := SatConfig{Steps: 5, MaxP99: maxP99, MinRate: 10, MaxRate: 10000, Widen: 1.25}
 	res := RunPlan(context.Background(), Plan{Mode: "saturation", Targets: 2, Rounds: 2, Rate: 60, Sat: c}, run)
 	for ti, sr := range res.Sat {
 		t.Logf("target %d: calibration [%v, %v], rounds %v", ti, sr.CalibrationLo, sr.CalibrationHi, sr.Rates)
