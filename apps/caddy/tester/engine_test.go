@@ -205,7 +205,9 @@ func TestSaturationSearchAgainstALocalServer(t *testing.T) {
 		defer s.Close()
 	}
 	caps := []float64{250, 125}
-	maxP99 := 50 * time.Millisecond
+	// only the schedule decides (0 errors, 0 unsent, ≥ 98 % of the rate): a p99 bound would also
+	// trip on scheduling stalls of a loaded test machine; above capacity the backlog leaves requests unsent
+	maxP99 := time.Duration(0)
 	run := func(ctx context.Context, ti int, rate float64, record bool) (Slice, error) {
 		lr, err := RunLoad(ctx, LoadOptions{URL: servers[ti].URL, Connections: 4, Rate: rate, Duration: 400 * time.Millisecond, Timeout: 5 * time.Second})
 		if err != nil {
