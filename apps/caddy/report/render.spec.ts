@@ -62,6 +62,7 @@ describe('renderReport', () => {
     expect(html).toContain('<th>saturation req/s</th>');
     expect(html).toContain('<td class="num">4200.0</td>');
     expect(html).toContain('<div class="warn">1 of 2 rounds censored</div>');
+    expect(html).toContain('Saturation rate: the highest offered rate');
     expect(html).toContain('the bootstrap resamples rounds');
     expect(html).toContain('(search from 1000 req/s)');
   });

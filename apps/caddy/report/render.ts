@@ -93,8 +93,8 @@ function ratiosTable(bench: BenchJsonV2): string {
   });
   const what =
     m.mode === 'saturation'
-      ? `saturation rate: the highest offered rate a slice held (0 errors, 0 unsent, ≥ 98 % achieved, corrected p99 ≤ ${m.saturation?.maxP99Ms ?? '?'} ms), searched by ${m.saturation?.steps ?? '?'} bisection steps per round; the ratio is of the means over rounds, the bootstrap resamples rounds`
-      : `percentiles of the merged histograms of each target's slices, throughput and server CPU per request pooled over its slices; the bootstrap resamples slices`;
+      ? `Saturation rate: the highest offered rate a slice held (0 errors, 0 unsent, ≥ 98 % achieved, corrected p99 ≤ ${m.saturation?.maxP99Ms ?? '?'} ms), searched with ${m.saturation?.steps ?? '?'} slices per target and round (galloping, then bisection); the ratio is of the means over rounds, the bootstrap resamples rounds`
+      : `Percentiles of the merged histograms of each target's slices, throughput and server CPU per request pooled over its slices; the bootstrap resamples slices`;
   const unit = m.mode === 'saturation' ? 'round' : 'slice';
   return `<h2>Ratios to ${esc(bench.baseline)}, 95 % interval</h2>
 <table class="ratios">
@@ -127,7 +127,7 @@ table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;paddin
 th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.skip{color:#888}.warn{color:#9a6700}
 .swatch{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}
-.note{color:#555;font-size:12px;max-width:1100px}.cannot-rank{color:#9a6700;font-weight:bold}.verdict{color:#555}pre{background:#f6f8fa;padding:8px;font-size:12px;overflow:auto}`;
+.note{color:#555;font-size:12px;max-width:1100px}.cannot-rank{color:#9a6700;font-weight:bold;white-space:nowrap}.verdict{color:#555}pre{background:#f6f8fa;padding:8px;font-size:12px;overflow:auto}`;
 
 /** Validates bench (and result, when given) and renders the report page. Throws ReportInputError on bad input. */
 export function renderReport(benchJson: unknown, resultJson?: unknown, opts: RenderOptions = {}): string {
