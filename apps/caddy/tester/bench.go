@@ -263,11 +263,6 @@ func cmdBench(ctx context.Context, args []string) int {
 		}
 		fmt.Printf("BENCH ca-install ok %s\n", lf.ca)
 	}
-	o, err := lf.options()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
-	}
 	perTarget := bo.rounds
 	if bo.mode == "saturation" {
 		perTarget *= bo.sat.Steps
@@ -278,7 +273,7 @@ func cmdBench(ctx context.Context, args []string) int {
 		fmt.Printf("BENCH note: %d rounds is not a multiple of the order period %d: positions are not fully balanced\n", bo.rounds, OrderPeriod(len(targets)))
 	}
 
-	b := RunBench(ctx, targets, o, bo, logPath, echo)
+	b := RunBench(ctx, targets, &lf, bo, logPath, echo)
 	if err := writeJSON(*out, b); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		return 1
@@ -303,8 +298,10 @@ type targetState struct {
 }
 
 // RunBench runs the plan against real processes and assembles bench.json.
-func RunBench(ctx context.Context, targets []BenchTarget, o LoadOptions, bo benchOptions,
+func RunBench(ctx context.Context, targets []BenchTarget, lf *loadFlags, bo benchOptions,
 	logPath func(string) string, echo io.Writer) *Bench {
+	// the pooled results carry these; every slice builds its own options (TLS included) after its start
+	o := LoadOptions{URL: lf.url, Connections: lf.connections, Rate: lf.rate}
 	host, _ := os.Hostname()
 	procfs := ProcFS{Root: bo.procRoot}
 	b := &Bench{Version: benchVersion, Kind: "bench", Tool: "caddy-test", StartedAt: time.Now().UTC().Format(time.RFC3339),
@@ -315,7 +312,7 @@ func RunBench(ctx context.Context, targets []BenchTarget, o LoadOptions, bo benc
 		states[i] = &targetState{allClean: true, logTail: []string{}}
 	}
 	run := func(ctx context.Context, ti int, rate float64, record bool) (Slice, error) {
-		return runSlice(ctx, targets[ti], states[ti], o, rate, bo, procfs, logPath(targets[ti].Name), echo)
+		return runSlice(ctx, targets[ti], states[ti], lf, rate, bo, procfs, logPath(targets[ti].Name), echo)
 	}
 	plan := Plan{Mode: bo.mode, Targets: len(targets), Rounds: bo.rounds, Rate: o.Rate, WarmupRound: bo.warmupRound, Sat: bo.sat,
 		Progress: func(t int, rate float64, record bool, s Slice, err error) {
@@ -344,7 +341,7 @@ func RunBench(ctx context.Context, targets []BenchTarget, o LoadOptions, bo benc
 }
 
 // runSlice starts the target, checks it, warms it up, records one slice and stops it.
-func runSlice(ctx context.Context, t BenchTarget, st *targetState, o LoadOptions, rate float64, bo benchOptions,
+func runSlice(ctx context.Context, t BenchTarget, st *targetState, lf *loadFlags, rate float64, bo benchOptions,
 	procfs ProcFS, logPath string, echo io.Writer) (s Slice, err error) {
 	if bo.cooldown > 0 {
 		select {
@@ -371,6 +368,11 @@ func runSlice(ctx context.Context, t BenchTarget, st *targetState, o LoadOptions
 		return s, err
 	}
 	startSeconds := round(time.Since(t0).Seconds(), 3)
+	// the load options (and their TLS config) as bench always built them: after the target's start
+	o, err := lf.options()
+	if err != nil {
+		return s, err
+	}
 	for attempt := 0; ; attempt++ {
 		_, err = FetchCheck(ctx, o.URL, o.TLS, bo.expect, 10*time.Second)
 		if err == nil || attempt >= 4 || ctx.Err() != nil {
