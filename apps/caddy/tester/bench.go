@@ -319,6 +319,8 @@ func RunBench(ctx context.Context, targets []BenchTarget, lf *loadFlags, bo benc
 			tag := "warm-up"
 			if record {
 				tag = "slice  "
+			} else if bo.mode == "saturation" {
+				tag = "calib. "
 			}
 			line := fmt.Sprintf("BENCH %s %-14s %7.0f req/s", tag, targets[t].Name, rate)
 			if s.Scheduled > 0 {
@@ -583,7 +585,7 @@ func assemble(b *Bench, targets []BenchTarget, er *EngineResult, states []*targe
 				}
 			}
 			if notHeld > 0 {
-				tr.Warnings = append(tr.Warnings, fmt.Sprintf("%d of %d slices did not hold %.0f req/s (errors, unsent or < 98 %% of the rate): the rate is at or above this target's saturation",
+				tr.Warnings = append(tr.Warnings, fmt.Sprintf("%d of %d slices did not hold %.0f req/s (errors, unsent or < 98 %% of the rate): the rate is at or above this target's saturation, or other load interfered",
 					notHeld, len(ss), o.Rate))
 			}
 		}
