@@ -21,7 +21,7 @@ describe('renderReport', () => {
     expect(row).toContain('<td class="num">24.0</td>'); // server CPU µs/req
     expect(row).toContain('<td class="num">6</td>'); // slices
     expect(row).toContain('<span class="ok">ok</span>');
-    expect(html).toContain('mode fixed at 1000 req/s · 6 rounds × 5 s slices, 30 s recorded per target');
+    expect(html).toContain('mode fixed at 1000 req/s · 6 rounds of 5 s slices, 30 s recorded per target');
     expect(html).not.toContain('Test run:');
   });
 
@@ -64,7 +64,8 @@ describe('renderReport', () => {
     expect(html).toContain('<div class="warn">1 of 2 rounds censored</div>');
     expect(html).toContain('Saturation rate: the highest offered rate');
     expect(html).toContain('the bootstrap resamples rounds');
-    expect(html).toContain('(search from 1000 req/s)');
+    expect(html).toContain('(search from 1000 req/s) · 6 rounds × 5 steps of 5 s slices');
+    expect(html).toContain('the latencies are those of the held slice at each round');
   });
 
   it('shows pass/fail per step and the log tail of a failed run', () => {

@@ -82,7 +82,14 @@ function targetsTableV2(bench: BenchJsonV2): string {
 <thead><tr><th>target</th><th>${sat ? 'saturation req/s' : 'req/s'}</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th><th>errors</th><th>server CPU µs/req</th><th>slices</th><th>status</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
-</tbody></table>`;
+</tbody></table>${sat ? '\n<p class="note">Saturation mode: the latencies are those of the held slice at each round\'s saturation rate, the server CPU is over all its slices (of every rate).</p>' : ''}`;
+}
+
+/** "6 rounds of 5 s slices", saturation: "4 rounds × 6 steps of 2 s slices" */
+function roundsText(m: BenchJsonV2['method']): string {
+  return m.mode === 'saturation' && m.saturation
+    ? `${m.rounds} rounds × ${m.saturation.steps} steps of ${m.sliceSeconds} s slices`
+    : `${m.rounds} rounds of ${m.sliceSeconds} s slices`;
 }
 
 function ratiosTable(bench: BenchJsonV2): string {
@@ -102,7 +109,7 @@ function ratiosTable(bench: BenchJsonV2): string {
 <tbody>
 ${rows.join('\n')}
 </tbody></table>
-<p class="note">Mode <b>${esc(m.mode)}</b>: ${m.rounds} rounds of ${m.sliceSeconds} s slices per target, the targets alternated in a balanced order (period ${m.orderPeriod} rounds${m.rounds % m.orderPeriod === 0 ? '' : '; not a multiple, so not fully balanced'}), each slice after a fresh start and ${m.sliceWarmupSeconds} s of unrecorded warm-up. ${what}. Interval: percentile bootstrap, ${m.bootstrap.resamples} resamples per ${unit} set, seed ${m.bootstrap.seed}. <b>cannot rank</b>: the interval contains 1 or is wider than ${m.bootstrap.maxRelWidth} × the estimate. Latency is measured from each request's intended send time (constant rate, coordinated-omission corrected).</p>`;
+<p class="note">Mode <b>${esc(m.mode)}</b>: ${roundsText(m)} per target, the targets alternated in a balanced order (period ${m.orderPeriod} rounds${m.rounds % m.orderPeriod === 0 ? '' : '; not a multiple, so not fully balanced'}), each slice after a fresh start and ${m.sliceWarmupSeconds} s of unrecorded warm-up. ${what}. Interval: percentile bootstrap, ${m.bootstrap.resamples} resamples per ${unit} set, seed ${m.bootstrap.seed}. <b>cannot rank</b>: the interval contains 1 or is wider than ${m.bootstrap.maxRelWidth} × the estimate. Latency is measured from each request's intended send time (constant rate, coordinated-omission corrected).</p>`;
 }
 
 function stepsTable(run: RunResultJson): string {
@@ -141,7 +148,7 @@ export function renderReport(benchJson: unknown, resultJson?: unknown, opts: Ren
   const meta =
     bench.version === 1
       ? `${esc(l.url)} · ${l.connections} connections · ${l.rate} req/s constant rate · ${l.durationSeconds} s per target`
-      : `${esc(l.url)} · ${l.connections} connections · mode ${esc(bench.method.mode)}${bench.method.mode === 'saturation' ? ` (search from ${l.rate} req/s)` : ` at ${l.rate} req/s`} · ${bench.method.rounds} rounds × ${bench.method.sliceSeconds} s slices, ${l.durationSeconds} s recorded per target`;
+      : `${esc(l.url)} · ${l.connections} connections · mode ${esc(bench.method.mode)}${bench.method.mode === 'saturation' ? ` (search from ${l.rate} req/s)` : ` at ${l.rate} req/s`} · ${roundsText(bench.method)}, ${l.durationSeconds} s recorded per target`;
   const tables = bench.version === 1 ? targetsTableV1(bench) : `${targetsTableV2(bench)}\n${ratiosTable(bench)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
