@@ -3,23 +3,69 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs } from './cli.js';
 import { renderReport } from './render.js';
 import { ReportInputError } from './schema.js';
-import { bench, runResult } from './testdata.js';
+import { bench, benchV1, runResult } from './testdata.js';
 
 describe('renderReport', () => {
-  it('renders a self-contained page: one plot line and one table row per target', () => {
+  it('renders a self-contained page: one plot line, one target row and one ratio row per target', () => {
     const html = renderReport(bench());
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html.match(/<path class="series"/g)).toHaveLength(3);
     expect(html.match(/<tr data-target=/g)).toHaveLength(3);
+    expect(html.match(/<tr data-ratio=/g)).toHaveLength(3);
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
-    // throughput, p50, p99 and ratios of the third target (scale 3 ms, 998 req/s)
+    // pooled figures of the third target (scale 3 ms, 998 req/s, 24 µs CPU per request, 6 slices)
     const row = html.split('\n').find((l) => l.startsWith('<tr data-target="confidential"')) ?? '';
     expect(row).toContain('<td class="num">998.0</td>');
     expect(row).toContain('<td class="num">3.000</td>'); // p50
     expect(row).toContain('<td class="num">9.000</td>'); // p99
-    expect(row).toContain('<td class="num">0.998×</td>');
+    expect(row).toContain('<td class="num">24.0</td>'); // server CPU µs/req
+    expect(row).toContain('<td class="num">6</td>'); // slices
     expect(row).toContain('<span class="ok">ok</span>');
+    expect(html).toContain('mode fixed at 1000 req/s · 6 rounds of 5 s slices, 30 s recorded per target');
     expect(html).not.toContain('Test run:');
+  });
+
+  it('renders each ratio as estimate [low, high] with its verdict, and "cannot rank" when too wide', () => {
+    const html = renderReport(bench());
+    const ratioRow = (name: string) => html.split('\n').find((l) => l.startsWith(`<tr data-ratio="${name}"`)) ?? '';
+    expect(ratioRow('upstream').match(/<span class="verdict">baseline<\/span>/g)).toHaveLength(5);
+    // native: p99 1.2 [1.1, 1.3] ranks (higher); throughput [0.997, 1.001] contains 1
+    const native = ratioRow('native');
+    expect(native).toContain('<td class="num">1.200× [1.100, 1.300] <span class="verdict">higher</span></td>');
+    expect(native).toMatch(/<td class="num">0\.999× \[0\.997, 1\.001\] <span class="cannot-rank" title="">cannot rank<\/span><\/td>/);
+    // confidential: p99 1.05 [0.8, 1.4] cannot rank
+    expect(ratioRow('confidential')).toContain('1.050× [0.800, 1.400] <span class="cannot-rank" title="">cannot rank</span>');
+    expect(html).toContain('Ratios to upstream, 95 % interval');
+    expect(html).toContain('2000 resamples per slice set, seed 1');
+  });
+
+  it('renders a version-1 bench.json as before (plain ratios, no interval)', () => {
+    const html = renderReport(benchV1());
+    expect(html.match(/<tr data-target=/g)).toHaveLength(3);
+    expect(html).not.toContain('data-ratio=');
+    const row = html.split('\n').find((l) => l.startsWith('<tr data-target="confidential"')) ?? '';
+    expect(row).toContain('<td class="num">998.0</td>');
+    expect(row).toContain('<td class="num">0.998×</td>');
+    expect(html).toContain('bench.json version 1');
+  });
+
+  it('shows the saturation rate and the warnings of a saturation run', () => {
+    const b = bench(['a', 'b']);
+    b.method.mode = 'saturation';
+    b.method.saturation = { steps: 5, maxP99Ms: 50, minRate: 50, maxRate: 200000, widen: 1.25 };
+    b.targets[1] = {
+      ...b.targets[1]!,
+      saturation: { rates: [4100, 4300], mean: 4200, censoredLow: 0, censoredHigh: 1, calibrationLo: 2000, calibrationHi: 4000 },
+      warnings: ['1 of 2 rounds censored'],
+    };
+    const html = renderReport(b);
+    expect(html).toContain('<th>saturation req/s</th>');
+    expect(html).toContain('<td class="num">4200.0</td>');
+    expect(html).toContain('<div class="warn">1 of 2 rounds censored</div>');
+    expect(html).toContain('Saturation rate: the highest offered rate');
+    expect(html).toContain('the bootstrap resamples rounds');
+    expect(html).toContain('(search from 1000 req/s) · 6 rounds × 5 steps of 5 s slices');
+    expect(html).toContain('the latencies are those of the held slice at each round');
   });
 
   it('shows pass/fail per step and the log tail of a failed run', () => {
@@ -40,9 +86,13 @@ describe('renderReport', () => {
     expect(html).toContain('<span class="fail">FAIL</span> 127.0.0.1:443 not open after 1m0s');
   });
 
-  it('renders the real sample and refuses invalid input with the file name', () => {
-    const sample = JSON.parse(readFileSync(new URL('./fixtures/bench.sample.json', import.meta.url), 'utf8')) as unknown;
-    expect(renderReport(sample).match(/<path class="series"/g)).toHaveLength(2);
+  it('renders the real samples (versions 2 and 1) and refuses invalid input with the file name', () => {
+    const sample = (f: string) => JSON.parse(readFileSync(new URL(`./fixtures/${f}`, import.meta.url), 'utf8')) as unknown;
+    const html = renderReport(sample('bench.sample.json'));
+    expect(html.match(/<path class="series"/g)).toHaveLength(2);
+    expect(html.match(/<tr data-ratio=/g)).toHaveLength(2);
+    expect(html).toContain('cannot rank');
+    expect(renderReport(sample('bench.v1.sample.json')).match(/<path class="series"/g)).toHaveLength(2);
     expect(() => renderReport({ kind: 'bench' }, undefined, { benchFile: 'x/bench.json' })).toThrow(ReportInputError);
     expect(() => renderReport(bench(), { kind: 'run' }, { resultFile: 'x/result.json' })).toThrow(/^x\/result\.json /);
   });

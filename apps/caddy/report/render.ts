@@ -1,7 +1,7 @@
 // renderReport: bench.json (+ optional result.json) → one self-contained HTML page (inline SVG and CSS, no scripts,
 // no external resources).
 import { escapeXml as esc, renderPlot, seriesColor } from './plot.js';
-import { parseBench, parseRunResult, type BenchJson, type RunResultJson } from './schema.js';
+import { parseBench, parseRunResult, type BenchJsonV1, type BenchJsonV2, type Interval, type RunResultJson } from './schema.js';
 
 export interface RenderOptions {
   title?: string;
@@ -13,11 +13,29 @@ export interface RenderOptions {
 const f3 = (v: number) => v.toFixed(3);
 const ratio = (v: number | null | undefined) => (v == null ? '—' : `${v.toFixed(3)}×`);
 
-function targetsTable(bench: BenchJson): string {
+/** One ratio cell: `1.023× [0.991, 1.060]` and the verdict; "cannot rank" when the interval is too wide. */
+export function intervalCell(iv: Interval | null | undefined): string {
+  if (!iv) return '—';
+  if (iv.verdict === 'baseline') return '1 <span class="verdict">baseline</span>';
+  const text = `${iv.estimate.toFixed(3)}× [${iv.low.toFixed(3)}, ${iv.high.toFixed(3)}]`;
+  return iv.tooWide
+    ? `${text} <span class="cannot-rank" title="${esc(iv.reason ?? '')}">cannot rank</span>`
+    : `${text} <span class="verdict">${iv.verdict}</span>`;
+}
+
+function statusCell(t: { ok: boolean; error: string | null; shutdownClean: boolean }): string {
+  const status = t.ok ? '<span class="ok">ok</span>' : `<span class="fail">FAIL</span> ${esc(t.error ?? '')}`;
+  return `${status}${t.ok && !t.shutdownClean ? ' <span class="warn">(unclean shutdown)</span>' : ''}`;
+}
+
+function swatch(name: string, i: number): string {
+  return `<span class="swatch" style="background:${seriesColor(i)}"></span>${esc(name)}`;
+}
+
+function targetsTableV1(bench: BenchJsonV1): string {
   const rows = bench.targets.map((t, i) => {
     const r = t.result;
     const q = bench.ratios.find((x) => x.name === t.name);
-    const status = t.ok ? '<span class="ok">ok</span>' : `<span class="fail">FAIL</span> ${esc(t.error ?? '')}`;
     const cells = r
       ? [
           r.throughput.toFixed(1),
@@ -32,16 +50,66 @@ function targetsTable(bench: BenchJson): string {
           ratio(q?.p99),
         ]
       : Array<string>(10).fill('—');
-    return `<tr data-target="${esc(t.name)}"><td><span class="swatch" style="background:${seriesColor(i)}"></span>${esc(t.name)}</td>${cells
+    return `<tr data-target="${esc(t.name)}"><td>${swatch(t.name, i)}</td>${cells
       .map((c) => `<td class="num">${c}</td>`)
-      .join('')}<td>${status}${t.ok && !t.shutdownClean ? ' <span class="warn">(unclean shutdown)</span>' : ''}</td></tr>`;
+      .join('')}<td>${statusCell(t)}</td></tr>`;
   });
   return `<table class="targets">
 <thead><tr><th>target</th><th>req/s</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th><th>errors</th><th>×req/s</th><th>×p50</th><th>×p99</th><th>status</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody></table>
-<p class="note">Ratios are relative to the first target (<b>${esc(bench.baseline)}</b>). Latency is measured from each request's intended send time (constant rate, coordinated-omission corrected).</p>`;
+<p class="note">bench.json version 1: one run per target, one after another, no interval. Ratios are relative to the first target (<b>${esc(bench.baseline)}</b>). Latency is measured from each request's intended send time (constant rate, coordinated-omission corrected).</p>`;
+}
+
+function targetsTableV2(bench: BenchJsonV2): string {
+  const sat = bench.method.mode === 'saturation';
+  const rows = bench.targets.map((t, i) => {
+    const r = t.result;
+    const tput = sat ? t.saturation?.mean : r?.throughput;
+    const cells = [
+      tput == null ? '—' : tput.toFixed(1),
+      ...(r ? [f3(r.latencyMs.p50), f3(r.latencyMs.p90), f3(r.latencyMs.p99), f3(r.latencyMs.p999), f3(r.latencyMs.max), String(r.errors)] : Array<string>(6).fill('—')),
+      t.cpu ? t.cpu.serverUsPerRequest.toFixed(1) : '—',
+      String(t.slices.length),
+    ];
+    const warnings = t.warnings.map((w) => `<div class="warn">${esc(w)}</div>`).join('');
+    return `<tr data-target="${esc(t.name)}"><td>${swatch(t.name, i)}</td>${cells
+      .map((c) => `<td class="num">${c}</td>`)
+      .join('')}<td>${statusCell(t)}${warnings}</td></tr>`;
+  });
+  return `<table class="targets">
+<thead><tr><th>target</th><th>${sat ? 'saturation req/s' : 'req/s'}</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th><th>errors</th><th>server CPU µs/req</th><th>slices</th><th>status</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody></table>${sat ? '\n<p class="note">Saturation mode: the latencies are those of the held slice at each round\'s saturation rate, the server CPU is over all its slices (of every rate).</p>' : ''}`;
+}
+
+/** "6 rounds of 5 s slices", saturation: "4 rounds × 6 steps of 2 s slices" */
+function roundsText(m: BenchJsonV2['method']): string {
+  return m.mode === 'saturation' && m.saturation
+    ? `${m.rounds} rounds × ${m.saturation.steps} steps of ${m.sliceSeconds} s slices`
+    : `${m.rounds} rounds of ${m.sliceSeconds} s slices`;
+}
+
+function ratiosTable(bench: BenchJsonV2): string {
+  const m = bench.method;
+  const rows = bench.ratios.map((q) => {
+    const cells = [q.throughput, q.p50, q.p99, q.p999, q.cpu].map((iv) => `<td class="num">${intervalCell(iv)}</td>`);
+    return `<tr data-ratio="${esc(q.name)}"><td>${esc(q.name)}</td>${cells.join('')}</tr>`;
+  });
+  const what =
+    m.mode === 'saturation'
+      ? `Saturation rate: the highest offered rate a slice held (0 errors, 0 unsent, ≥ 98 % achieved, corrected p99 ≤ ${m.saturation?.maxP99Ms ?? '?'} ms), searched with ${m.saturation?.steps ?? '?'} slices per target and round (galloping, then bisection); the ratio is of the means over rounds, the bootstrap resamples rounds`
+      : `Percentiles of the merged histograms of each target's slices, throughput and server CPU per request pooled over its slices; the bootstrap resamples slices`;
+  const unit = m.mode === 'saturation' ? 'round' : 'slice';
+  return `<h2>Ratios to ${esc(bench.baseline)}, 95 % interval</h2>
+<table class="ratios">
+<thead><tr><th>target</th><th>×req/s</th><th>×p50</th><th>×p99</th><th>×p99.9</th><th>×CPU/req</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody></table>
+<p class="note">Mode <b>${esc(m.mode)}</b>: ${roundsText(m)} per target, the targets alternated in a balanced order (period ${m.orderPeriod} rounds${m.rounds % m.orderPeriod === 0 ? '' : '; not a multiple, so not fully balanced'}), each slice after a fresh start and ${m.sliceWarmupSeconds} s of unrecorded warm-up. ${what}. Interval: percentile bootstrap, ${m.bootstrap.resamples} resamples per ${unit} set, seed ${m.bootstrap.seed}. <b>cannot rank</b>: the interval contains 1 or is wider than ${m.bootstrap.maxRelWidth} × the estimate. Latency is measured from each request's intended send time (constant rate, coordinated-omission corrected).</p>`;
 }
 
 function stepsTable(run: RunResultJson): string {
@@ -66,7 +134,7 @@ table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;paddin
 th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.skip{color:#888}.warn{color:#9a6700}
 .swatch{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}
-.note{color:#555;font-size:12px}pre{background:#f6f8fa;padding:8px;font-size:12px;overflow:auto}`;
+.note{color:#555;font-size:12px;max-width:1100px}.cannot-rank{color:#9a6700;font-weight:bold;white-space:nowrap}.verdict{color:#555}pre{background:#f6f8fa;padding:8px;font-size:12px;overflow:auto}`;
 
 /** Validates bench (and result, when given) and renders the report page. Throws ReportInputError on bad input. */
 export function renderReport(benchJson: unknown, resultJson?: unknown, opts: RenderOptions = {}): string {
@@ -77,14 +145,19 @@ export function renderReport(benchJson: unknown, resultJson?: unknown, opts: Ren
     bench.targets.filter((t) => t.result !== null).map((t) => ({ name: t.name, spectrum: t.result?.spectrum ?? [] })),
   );
   const l = bench.load;
+  const meta =
+    bench.version === 1
+      ? `${esc(l.url)} · ${l.connections} connections · ${l.rate} req/s constant rate · ${l.durationSeconds} s per target`
+      : `${esc(l.url)} · ${l.connections} connections · mode ${esc(bench.method.mode)}${bench.method.mode === 'saturation' ? ` (search from ${l.rate} req/s)` : ` at ${l.rate} req/s`} · ${roundsText(bench.method)}, ${l.durationSeconds} s recorded per target`;
+  const tables = bench.version === 1 ? targetsTableV1(bench) : `${targetsTableV2(bench)}\n${ratiosTable(bench)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>${CSS}</style></head>
 <body>
 <h1>${esc(title)}</h1>
-<div class="meta">${esc(l.url)} · ${l.connections} connections · ${l.rate} req/s constant rate · ${l.durationSeconds} s per target · host ${esc(bench.host.hostname)} (${bench.host.cpus} CPUs) · ${esc(bench.startedAt)}</div>
+<div class="meta">${meta} · host ${esc(bench.host.hostname)} (${bench.host.cpus} CPUs) · ${esc(bench.startedAt)}</div>
 ${plot}
-${targetsTable(bench)}
+${tables}
 ${run ? stepsTable(run) : ''}
 </body></html>
 `;

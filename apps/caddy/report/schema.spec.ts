@@ -6,11 +6,36 @@ import { bench, runResult } from './testdata.js';
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
 
 describe('bench.json schema', () => {
-  it('accepts what caddy-test bench wrote against a real caddy', () => {
+  it('accepts what caddy-test bench wrote against real caddies (version 2)', () => {
     const b = parseBench(fixture('bench.sample.json'));
-    expect(b.targets.map((t) => t.name)).toEqual(['native-run1', 'native-run2']);
+    if (b.version !== 2) throw new Error('expected version 2');
+    expect(b.targets.map((t) => t.name)).toEqual(['upstream', 'native']);
+    expect(b.method.mode).toBe('fixed');
+    expect(b.method.order).toEqual([['upstream', 'native'], ['native', 'upstream'], ['upstream', 'native'], ['native', 'upstream']]);
+    expect(b.targets.map((t) => t.slices.length)).toEqual([4, 4]);
+    expect(b.ratios[0]?.p99?.verdict).toBe('baseline');
+    expect(b.ratios[1]?.p99?.low).toBeLessThanOrEqual(b.ratios[1]?.p99?.high ?? -1);
     expect(b.targets[0]?.result?.spectrum.at(-1)?.percentile).toBe(100);
     expect(b.targets[0]?.result?.spectrum.at(-1)?.inverse).toBeNull();
+  });
+
+  it('still accepts a version-1 file', () => {
+    const b = parseBench(fixture('bench.v1.sample.json'));
+    expect(b.version).toBe(1);
+    expect(b.targets.map((t) => t.name)).toEqual(['native-run1', 'native-run2']);
+  });
+
+  it('rejects an interval with low > high, an unknown verdict and an unknown mode', () => {
+    const b = bench();
+    b.ratios[1]!.p99 = { estimate: 1, low: 1.2, high: 1.1, tooWide: false, verdict: 'higher' };
+    expect(() => parseBench(b)).toThrow(/^bench\.json ratios\[1\]\.p99: expected low ≤ high/);
+    const c = bench() as unknown as { ratios: Array<{ p50: { verdict: string } }>; method: { mode: string } };
+    c.ratios[1]!.p50.verdict = 'faster';
+    expect(() => parseBench(c)).toThrow(/^bench\.json ratios\[1\]\.p50\.verdict: /);
+    const d = bench() as unknown as { method: { mode: string } };
+    d.method.mode = 'open';
+    expect(() => parseBench(d)).toThrow(/^bench\.json method\.mode: /);
+    expect(() => parseBench({ ...bench(), version: 3 })).toThrow(/^bench\.json version: /);
   });
 
   it('accepts what caddy-test run wrote', () => {

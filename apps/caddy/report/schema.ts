@@ -43,7 +43,11 @@ export const LoadResult = z.object({
 });
 export type LoadResult = z.infer<typeof LoadResult>;
 
-export const BenchTarget = z.object({
+const Host = z.object({ hostname: z.string(), cpus: z.number().int(), goos: z.string(), goarch: z.string() });
+const Load = z.object({ url: z.string(), connections: z.number().int(), rate: num, durationSeconds: num });
+
+// ---- version 1: one run per target, one after another; ratios are plain numbers
+export const BenchTargetV1 = z.object({
   name: z.string().min(1),
   command: z.array(z.string()),
   ok: z.boolean(),
@@ -54,29 +58,136 @@ export const BenchTarget = z.object({
   result: LoadResult.nullable(),
   logTail: z.array(z.string()),
 });
-export type BenchTarget = z.infer<typeof BenchTarget>;
+export type BenchTargetV1 = z.infer<typeof BenchTargetV1>;
 
-export const BenchRatio = z.object({
+export const BenchRatioV1 = z.object({
   name: z.string(),
   throughput: num.nullable(),
   p50: num.nullable(),
   p99: num.nullable(),
   p999: num.nullable(),
 });
-export type BenchRatio = z.infer<typeof BenchRatio>;
+export type BenchRatioV1 = z.infer<typeof BenchRatioV1>;
 
-export const BenchJson = z.object({
+export const BenchJsonV1 = z.object({
   version: z.literal(1),
   kind: z.literal('bench'),
   tool: z.string(),
   startedAt: z.string(),
   finishedAt: z.string(),
-  host: z.object({ hostname: z.string(), cpus: z.number().int(), goos: z.string(), goarch: z.string() }),
-  load: z.object({ url: z.string(), connections: z.number().int(), rate: num, durationSeconds: num }),
+  host: Host,
+  load: Load,
+  baseline: z.string(),
+  targets: z.array(BenchTargetV1),
+  ratios: z.array(BenchRatioV1),
+});
+export type BenchJsonV1 = z.infer<typeof BenchJsonV1>;
+
+// ---- version 2: targets alternated in slices (balanced order), pooled per target, bootstrap intervals
+/** target ÷ baseline: the pooled estimate, the 95 % bootstrap interval and whether it ranks the two (a
+ * percentile-bootstrap interval need not contain the estimate, so only low ≤ high is checked). */
+export const Interval = z
+  .object({
+    estimate: num,
+    low: num,
+    high: num,
+    /** the interval contains 1 or is wider than method.bootstrap.maxRelWidth × estimate */
+    tooWide: z.boolean(),
+    verdict: z.enum(['baseline', 'higher', 'lower', 'cannot rank']),
+    reason: z.string().optional(),
+  })
+  .refine((iv) => iv.low <= iv.high, { message: 'expected low ≤ high' });
+export type Interval = z.infer<typeof Interval>;
+
+export const Slice = z.object({
+  round: z.number().int().min(0),
+  seq: z.number().int().min(0),
+  rate: num.min(0),
+  startSeconds: num.min(0),
+  elapsedSeconds: num.min(0),
+  scheduled: z.number().int().min(0),
+  completed: z.number().int().min(0),
+  ok2xx: z.number().int().min(0),
+  errors: z.number().int().min(0),
+  unsent: z.number().int().min(0),
+  throughput: num.min(0),
+  p50: num.min(0),
+  p99: num.min(0),
+  p999: num.min(0),
+  serverCpuSeconds: num.min(0).nullable(),
+  clientCpuSeconds: num.nullable(),
+  held: z.boolean(),
+  shutdownClean: z.boolean(),
+});
+export type Slice = z.infer<typeof Slice>;
+
+export const BenchCpu = z.object({
+  serverSeconds: num.min(0),
+  clientSeconds: num,
+  requests: z.number().int().min(0),
+  serverUsPerRequest: num.min(0),
+  clientUsPerRequest: num,
+});
+
+export const SatResult = z.object({
+  rates: z.array(num),
+  mean: num.min(0),
+  censoredLow: z.number().int().min(0),
+  censoredHigh: z.number().int().min(0),
+  calibrationLo: num,
+  calibrationHi: num,
+});
+
+export const BenchTarget = BenchTargetV1.extend({
+  cpu: BenchCpu.nullable(),
+  saturation: SatResult.nullable(),
+  slices: z.array(Slice),
+  warnings: z.array(z.string()),
+});
+export type BenchTarget = z.infer<typeof BenchTarget>;
+
+export const BenchRatio = z.object({
+  name: z.string(),
+  throughput: Interval.nullable(),
+  p50: Interval.nullable(),
+  p99: Interval.nullable(),
+  p999: Interval.nullable(),
+  cpu: Interval.nullable(),
+});
+export type BenchRatio = z.infer<typeof BenchRatio>;
+
+export const BenchMethod = z.object({
+  mode: z.enum(['fixed', 'saturation', 'cpu']),
+  rounds: z.number().int().min(0),
+  sliceSeconds: num.positive(),
+  sliceWarmupSeconds: num.min(0),
+  warmupRound: z.boolean(),
+  restartPerSlice: z.boolean(),
+  orderPeriod: z.number().int().positive(),
+  order: z.array(z.array(z.string())),
+  bootstrap: z.object({ resamples: z.number().int().positive(), seed: z.number().int().min(0), confidence: num, maxRelWidth: num }),
+  saturation: z.object({ steps: z.number().int(), maxP99Ms: num, minRate: num, maxRate: num, widen: num }).nullable(),
+  clockTicks: z.number().int(),
+});
+export type BenchMethod = z.infer<typeof BenchMethod>;
+
+export const BenchJsonV2 = z.object({
+  version: z.literal(2),
+  kind: z.literal('bench'),
+  tool: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  host: Host,
+  load: Load,
+  method: BenchMethod,
   baseline: z.string(),
   targets: z.array(BenchTarget),
   ratios: z.array(BenchRatio),
 });
+export type BenchJsonV2 = z.infer<typeof BenchJsonV2>;
+
+/** bench.json of either version (caddy-test writes version 2; version 1 files still render). */
+export const BenchJson = z.discriminatedUnion('version', [BenchJsonV1, BenchJsonV2]);
 export type BenchJson = z.infer<typeof BenchJson>;
 
 export const StepResult = z.object({

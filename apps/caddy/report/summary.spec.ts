@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summarize } from './summary.js';
+import { bench, benchV1 } from './testdata.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8')) as unknown;
 
@@ -12,6 +13,17 @@ describe('summarize', () => {
     expect(lines[0]).toMatch(/^load: \d+ connections, \d+ req\/s/);
     for (const t of bench.targets) expect(lines.some((l) => l.includes(t.name) && /req\/s/.test(l) && /p99 \d/.test(l))).toBe(true);
     expect(lines.filter((l) => /^step \d /.test(l)).length).toBeGreaterThan(0);
+  });
+  it('prints the interval and the verdict of every ratio (version 2), plain ratios for version 1', () => {
+    const lines = summarize(bench());
+    expect(lines[0]).toContain('mode fixed, 6 rounds × 5 s slices');
+    const native = lines.find((l) => l.includes(' native ')) ?? '';
+    expect(native).toContain('p99 6.00 ms (×1.200 [1.100, 1.300] higher)');
+    expect(native).toContain('cpu 22.0 µs/req (×1.100 [1.050, 1.250] higher)');
+    const conf = lines.find((l) => l.includes(' confidential ')) ?? '';
+    expect(conf).toContain('(×1.050 [0.800, 1.400] cannot rank)');
+    expect(lines.find((l) => l.includes(' upstream '))).not.toContain('×');
+    expect(summarize(benchV1()).find((l) => l.includes(' native '))).toContain('p99 6.00 ms (×2.000)');
   });
   it('rejects a bench.json of the wrong shape with the file name', () => {
     expect(() => summarize({ version: 1 })).toThrow(/bench\.json/);

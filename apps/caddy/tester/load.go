@@ -63,6 +63,10 @@ type LoadOptions struct {
 	Timeout     time.Duration // per request
 	TLS         *tls.Config   // nil: default verification
 	NoWarmup    bool          // skip the unrecorded warm-up request per connection
+	// OnScheduleStart and OnScheduleEnd, if set, are called just before the first scheduled slot (after
+	// the connection warm-up) and right after the last response: bench samples the server's CPU there.
+	OnScheduleStart func()
+	OnScheduleEnd   func()
 }
 
 type LatencySummary struct {
@@ -160,6 +164,9 @@ func RunLoad(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 		}
 		wwg.Wait()
 	}
+	if o.OnScheduleStart != nil {
+		o.OnScheduleStart()
+	}
 	start := time.Now().Add(20 * time.Millisecond) // let all workers reach their first slot
 	end := start.Add(o.Duration)
 	stats := make([]*connStats, o.Connections)
@@ -217,6 +224,9 @@ func RunLoad(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if o.OnScheduleEnd != nil {
+		o.OnScheduleEnd()
+	}
 	if elapsed < o.Duration {
 		elapsed = o.Duration
 	}

@@ -2,7 +2,7 @@
 //
 //	caddy-test run   [flags]   the original test flow (CA install, confidential start, fetch, load, shutdown)
 //	caddy-test load  [flags]   the constant-rate load generator alone (wrk2-like, coordinated-omission corrected)
-//	caddy-test bench [flags]   the same load against several caddies one after another → bench.json
+//	caddy-test bench [flags]   several caddies alternated in short slices, bootstrap intervals of the ratios → bench.json
 //
 // Standard library only, so it builds offline in a plain golang build stage:
 //

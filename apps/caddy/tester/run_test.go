@@ -222,44 +222,6 @@ func TestRunFailsOnUncleanShutdown(t *testing.T) {
 	}
 }
 
-func TestBenchAgainstFakeCaddies(t *testing.T) {
-	env := setupFake(t, "ok", "ok")
-	// reuse the wrappers: the native one as CA installer and both as targets
-	native, conf := env.args[1], env.args[5]
-	benchOut := filepath.Join(filepath.Dir(env.out), "bench.json")
-	args := []string{"--ca-install", native, "--target", "a=" + native + " file-server", "--target", "b=" + conf,
-		"--addr", env.addr, "--ca", filepath.Join(env.pki, "root.crt"), "--url", env.args[11],
-		"--connections", "2", "--rate", "100", "--duration", "500ms", "--cooldown", "0", "--out", benchOut}
-	var code int
-	out := captureStdout(t, func() { code = cmdBench(context.Background(), args) })
-	t.Log(out)
-	if code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	b, err := os.ReadFile(benchOut)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var bench Bench
-	if err := json.Unmarshal(b, &bench); err != nil {
-		t.Fatal(err)
-	}
-	if len(bench.Targets) != 2 || bench.Baseline != "a" || len(bench.Ratios) != 2 {
-		t.Fatalf("bench %s", b)
-	}
-	for _, tr := range bench.Targets {
-		if !tr.OK || tr.Result == nil || tr.Result.Completed != 50 || !tr.ShutdownClean {
-			t.Errorf("target %+v", tr)
-		}
-	}
-	if r := bench.Ratios[0]; r.Throughput == nil || *r.Throughput != 1 || *r.P99 != 1 {
-		t.Errorf("baseline ratios %+v", r)
-	}
-	if r := bench.Ratios[1]; r.Throughput == nil || *r.Throughput < 0.8 || *r.Throughput > 1.25 {
-		t.Errorf("ratio %+v", r)
-	}
-}
-
 func TestParseTarget(t *testing.T) {
 	tg, err := parseTarget("upstream=/usr/local/bin/caddy.upstream file-server --domain localhost")
 	if err != nil || tg.Name != "upstream" || len(tg.Command) != 4 || tg.Command[3] != "localhost" {
