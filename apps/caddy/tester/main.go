@@ -3,6 +3,7 @@
 //	caddy-test run   [flags]   the original test flow (CA install, confidential start, fetch, load, shutdown)
 //	caddy-test load  [flags]   the constant-rate load generator alone (wrk2-like, coordinated-omission corrected)
 //	caddy-test bench [flags]   several caddies alternated in short slices, bootstrap intervals of the ratios → bench.json
+//	caddy-test check [flags]   a caddy started elsewhere: the URL over TLS trusting --ca only, the denied URLs not served
 //
 // Standard library only, so it builds offline in a plain golang build stage:
 //
@@ -23,7 +24,7 @@ import (
 )
 
 func usage() {
-	fmt.Fprint(os.Stderr, `usage: caddy-test <run|load|bench> [flags]   (caddy-test <cmd> -h for the flags)
+	fmt.Fprint(os.Stderr, `usage: caddy-test <run|load|bench|check> [flags]   (caddy-test <cmd> -h for the flags)
 `)
 }
 
@@ -42,6 +43,8 @@ func main() {
 		code = cmdLoad(ctx, os.Args[2:])
 	case "bench":
 		code = cmdBench(ctx, os.Args[2:])
+	case "check":
+		code = cmdCheck(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 	default:

@@ -3,6 +3,7 @@
 // it, and confidential.schema.json (for editors) is generated from it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { DependsOnCondition, ServiceName } from '@confidential/compose-runner';
 import { DISTROS } from '@confidential/image-builder';
 import { IssueError, issuePath, parseYamlWith, positionOf, type LoadedYaml } from '@confidential/kit';
 import { parse } from 'yaml';
@@ -44,6 +45,10 @@ export const RunSpec = z.strictObject({
   env: z.record(EnvName, z.string()).default({}).describe('environment of the compose process (`${VAR}` in the compose file)'),
   results: z.array(AbsPath).default([]).describe('files copied out of the test container into dist/<app>/<run>/results'),
   timeoutSeconds: z.number().int().positive().default(900),
+  waitFor: z
+    .array(z.strictObject({ service: ServiceName, condition: DependsOnCondition }))
+    .default([])
+    .describe("services of the compose file that must reach their condition too (checked in order) before the test service's exit counts"),
   leakScan: z.boolean().default(true).describe("after the test service exited: look for the private keys of the app's launch answer in the image, the containers' changes, volumes, logs and Nx outputs, and for any PEM private key in the containers, volumes and logs (false: for runs that start non-confidential programs which keep keys on the host by design, e.g. baselines of a benchmark)"),
   checks: z
     .array(

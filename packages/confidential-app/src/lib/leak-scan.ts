@@ -147,8 +147,8 @@ export interface RunScanOptions {
   project: string;
   needles: Needle[];
   logs: LogLine[];
-  /** the app's runtime image, scanned whole (docker save) when there are needles */
-  image?: string;
+  /** the app's images, each scanned whole (docker save) when there are needles */
+  images?: string[];
   onEvent?: (message: string) => void;
 }
 
@@ -156,10 +156,10 @@ export interface RunScanOptions {
 export async function scanRun(options: RunScanOptions): Promise<PlaceResult[]> {
   const { client, needles } = options;
   const out: PlaceResult[] = [];
-  if (options.image && needles.length) {
+  for (const image of needles.length ? (options.images ?? []) : []) {
     const scanner = new Scanner(needles, false);
-    await scanner.feedStream(await client.getImage(options.image).get());
-    out.push(result(`image ${options.image}`, scanner, 1));
+    await scanner.feedStream(await client.getImage(image).get());
+    out.push(result(`image ${image}`, scanner, 1));
   }
   for (const c of await projectContainers(client, options.project)) {
     const container = client.getContainer(c.id);

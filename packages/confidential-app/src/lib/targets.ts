@@ -52,11 +52,21 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
   const golangRef = `confidential/golang:${c.go.version}-${c.distro}${c.libc === 'musl' ? '-musl' : ''}`;
   const nativeRef = `confidential/${name}-native:dev`;
   const runtimeRef = `confidential/${name}:dev`;
+  const benchRef = `confidential/${name}-bench:dev`;
   const bin = c.binary;
   const goEnv = { kind: 'ENV', vars: { GOFLAGS: '-mod=vendor -trimpath', GOPROXY: 'off' } } as const;
   // the helper programs built static with upstream Go and put in the image: the app's tools and the plugin's check
   const helpers = [...paths.tools, { name: CHECK_TOOL, source: CHECK_SOURCE }];
 
+  // musl binaries are dynamic (musl-gcc): both images take musl's loader from the native image
+  const musl = c.libc === 'musl' ? { args: [{ name: 'NATIVE' }], images: { NATIVE: `${out}/native/image.json` } } : {};
+  const muslStage = c.libc === 'musl' ? [{ name: 'musl', from: { arg: 'NATIVE' }, instructions: [] }] : [];
+  /** the confidential program as signed: the binary, its extension and measurement (and musl's loader) */
+  const confidential = [
+    { kind: 'COPY' as const, src: [`sign/${bin}.native`], dest: `/usr/local/bin/${bin}` },
+    { kind: 'COPY' as const, src: [...c.sign.extensions.map((e) => `sign/${e}`), 'sign/measurement.json'], dest: '/usr/local/bin/' },
+    ...(c.libc === 'musl' ? [{ kind: 'COPY' as const, from: 'musl', src: [MUSL_LIBC], dest: MUSL_LOADER }] : []),
+  ];
   const targets: Record<string, TargetConfiguration> = {
     modules: {
       metadata: { description: `Fetch ${c.go.module ?? `${paths.goSource}'s modules`} through the Go module proxy and vendor them for the offline image builds; assemble the embedded files (${c.embed.files.map((f) => f.to).join(', ')}).` },
@@ -180,25 +190,73 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       cache: true,
     },
     image: {
-      metadata: { description: `The runtime image ${runtimeRef}: confidential ${bin} (sim) with its extension and measurement, ${bin}.native and ${bin}.upstream, the session, the embedded files at their paths${c.tools.length ? ' and the tools' : ''}.${c.scone ? ' --configuration=scone builds the SCONE variant from the rendered Dockerfile (needs the SCONE images).' : ''}` },
+      metadata: { description: `The production image ${runtimeRef}: confidential ${bin} (sim) with its extension and measurement${c.image.files.length ? ', the image files' : ''} and the ${c.libc} runtime it links, FROM scratch — no shell, no tools, no native or upstream binary, no source tree.${c.scone ? ' --configuration=scone builds the SCONE variant from the rendered Dockerfile (needs the SCONE images).' : ''}` },
       executor: '@confidential/image-builder:build',
-      dependsOn: [built('image-builder'), 'binaries', 'sign', 'policy'],
+      dependsOn: [built('image-builder'), 'sign', ...(c.libc === 'musl' ? ['native'] : [])],
       inputs: [code(CODE.image), ...paths.imageFiles.map((f) => ws(f.src)), upstream(), imageState(runtimeRef)],
       options: {
-        // musl binaries are dynamic (musl-gcc): the runtime takes musl's loader from the native image
-        ...(c.libc === 'musl' ? { args: [{ name: 'NATIVE' }], images: { NATIVE: `${out}/native/image.json` } } : {}),
+        ...musl,
         stages: [
-          ...(c.libc === 'musl' ? [{ name: 'musl', from: { arg: 'NATIVE' }, instructions: [] }] : []),
+          ...muslStage,
+          {
+            name: 'libs',
+            from: { image: 'debian', tag: c.distro },
+            instructions: [
+              { kind: 'COPY', src: [`sign/${bin}.native`, ...c.sign.extensions.map((e) => `sign/${e}`)], dest: '/usr/local/bin/' },
+              {
+                kind: 'RUN',
+                commands: [
+                  'mkdir -p /rootfs/tmp /rootfs/root /rootfs/etc',
+                  'chmod 1777 /rootfs/tmp',
+                  // glibc: the loader and libraries ldd resolves (the extension comes from $ORIGIN); musl: its loader below
+                  ...(c.libc === 'musl'
+                    ? []
+                    : [`! ldd /usr/local/bin/${bin}.native | grep 'not found'`, `ldd /usr/local/bin/${bin}.native | grep -o '/[^ ]*' | grep -v '^/usr/local/bin/' | sort -u | xargs -I{} cp -L --parents {} /rootfs`]),
+                ],
+              },
+            ],
+          },
           {
             name: 'runtime',
+            from: { image: 'scratch' },
+            instructions: [
+              { kind: 'COPY', from: 'libs', src: ['/rootfs/'], dest: '/' },
+              ...confidential,
+              ...paths.imageFiles.map((f, i) => ({ kind: 'COPY' as const, src: [`files/${i}`], dest: f.dest })),
+              { kind: 'ENV', vars: { SCONE_CONFIG_ID: app.configId, SCONE_CAS_ADDR: 'cas:8081', ...c.image.env } },
+              { kind: 'WORKDIR', path: '/' },
+              { kind: 'CMD', exec: [`/usr/local/bin/${bin}`] },
+            ],
+          },
+        ],
+        context: [{ src: `${out}/sign`, dest: 'sign' }, ...paths.imageFiles.map((f, i) => ({ src: f.src, dest: `files/${i}` }))],
+        tags: [runtimeRef],
+        push: true,
+        output: `${out}/image/image.json`,
+      },
+      ...(c.scone
+        ? { configurations: { scone: { stages: [], dockerfile: `${out}/scone/Dockerfile.signer`, target: 'signer', context: [], images: {}, tags: [`confidential/${name}:scone`], output: `${out}/scone/image.json` } } }
+        : {}),
+      outputs: [`{workspaceRoot}/${out}/image`],
+      cache: true,
+    },
+    'bench-image': {
+      metadata: { description: `The image the runs use, ${benchRef}: confidential ${bin} (sim) as in the production image, plus ${bin}.native and ${bin}.upstream, the embedded files at their paths (for the baselines), the bound session${helpers.length ? ', the tools' : ''} and a shell, on debian:${c.distro}.` },
+      executor: '@confidential/image-builder:build',
+      dependsOn: [built('image-builder'), 'binaries', 'sign', 'policy'],
+      inputs: [code(CODE.image), ...paths.imageFiles.map((f) => ws(f.src)), upstream(), imageState(benchRef)],
+      options: {
+        ...musl,
+        stages: [
+          ...muslStage,
+          {
+            name: 'bench',
             from: { image: 'debian', tag: c.distro },
             instructions: [
               { kind: 'COPY', src: [`bin/out/${bin}.native`, `bin/out/${bin}.upstream`, ...helpers.map((h) => `bin/out/${h.name}`)], dest: '/usr/local/bin/' },
-              { kind: 'COPY', src: [`sign/${bin}.native`], dest: `/usr/local/bin/${bin}` },
-              { kind: 'COPY', src: [...c.sign.extensions.map((e) => `sign/${e}`), 'sign/measurement.json'], dest: '/usr/local/bin/' },
+              ...confidential,
               { kind: 'COPY', src: ['site'], dest: '/' },
               ...paths.imageFiles.map((f, i) => ({ kind: 'COPY' as const, src: [`files/${i}`], dest: f.dest })),
-              ...(c.libc === 'musl' ? [{ kind: 'COPY' as const, from: 'musl', src: [MUSL_LIBC], dest: MUSL_LOADER }] : []),
               { kind: 'COPY', src: ['policy/session.yml'], dest: '/etc/confidential/session.yml' },
               { kind: 'ENV', vars: { SCONE_CONFIG_ID: app.configId, SCONE_CAS_ADDR: 'cas:8081', ...c.image.env } },
               { kind: 'WORKDIR', path: '/' },
@@ -213,14 +271,11 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
           { src: `${out}/policy`, dest: 'policy' },
           ...paths.imageFiles.map((f, i) => ({ src: f.src, dest: `files/${i}` })),
         ],
-        tags: [runtimeRef],
+        tags: [benchRef],
         push: true,
-        output: `${out}/image/image.json`,
+        output: `${out}/bench-image/image.json`,
       },
-      ...(c.scone
-        ? { configurations: { scone: { stages: [], dockerfile: `${out}/scone/Dockerfile.signer`, target: 'signer', context: [], images: {}, tags: [`confidential/${name}:scone`], output: `${out}/scone/image.json` } } }
-        : {}),
-      outputs: [`{workspaceRoot}/${out}/image`],
+      outputs: [`{workspaceRoot}/${out}/bench-image`],
       cache: true,
     },
   };
@@ -240,15 +295,17 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
     targets[run] = {
       metadata: { description: spec.description ?? `docker compose (${paths.compose}): the sim policy service, the session upload, then ${c.compose.testService}.` },
       executor: '@confidential/app:run',
-      dependsOn: [built('confidential-app'), built('compose-runner'), 'image', { projects: ['cas-policy'], target: 'image' }],
+      dependsOn: [built('confidential-app'), built('compose-runner'), 'bench-image', 'image', { projects: ['cas-policy'], target: 'image' }],
       options: {
         composeFile: paths.compose,
         projectDirectory: '.',
         testService: c.compose.testService,
         timeoutSeconds: spec.timeoutSeconds,
+        ...(spec.waitFor.length ? { waitFor: spec.waitFor } : {}),
         env: {
           CAS_IMAGE: { file: POLICY_SERVICE_IMAGE_JSON, field: 'ref' },
-          APP_IMAGE: { file: `${out}/image/image.json`, field: 'ref' },
+          APP_IMAGE: { file: `${out}/bench-image/image.json`, field: 'ref' },
+          PROD_IMAGE: { file: `${out}/image/image.json`, field: 'ref' },
           POLICY_DIR: `${out}/policy`,
           ...(spec.checks ? { CHECKS: JSON.stringify(spec.checks) } : {}),
           ...spec.env,
@@ -256,7 +313,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
         outputDir: `${out}/${run}`,
         results: spec.results,
         ...(spec.leakScan
-          ? { leakScan: { policyService: 'cas', configId: app.configId, measurement: `${out}/sign/measurement.json`, image: `${out}/image/image.json`, outputs: [out] } }
+          ? { leakScan: { policyService: 'cas', configId: app.configId, measurement: `${out}/sign/measurement.json`, images: [`${out}/bench-image/image.json`, `${out}/image/image.json`], outputs: [out] } }
           : {}),
       },
       cache: false,

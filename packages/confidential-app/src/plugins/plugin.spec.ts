@@ -35,7 +35,7 @@ describe('createNodes', () => {
     expect(file).toBe('apps/hello/confidential.yml');
     const project = result.projects?.['apps/hello'];
     expect(project?.name).toBe('hello');
-    expect(Object.keys(project?.targets ?? {})).toEqual(['modules', 'golang', 'native', 'binaries', 'sign', 'policy', 'image', 'run', 'e2e']);
+    expect(Object.keys(project?.targets ?? {})).toEqual(['modules', 'golang', 'native', 'binaries', 'sign', 'policy', 'image', 'bench-image', 'run', 'e2e']);
     expect(project).toMatchSnapshot();
   });
 
@@ -53,7 +53,7 @@ describe('createNodes', () => {
     expect(code('sign')).toEqual(['signer', 'image-builder', 'kit']);
     expect(code('policy')).toEqual(['cas-policy', 'kit']);
     // compose-runner is not code of any build step
-    for (const name of ['modules', 'golang', 'native', 'binaries', 'sign', 'policy', 'image']) expect(code(name), name).not.toContain('compose-runner');
+    for (const name of ['modules', 'golang', 'native', 'binaries', 'sign', 'policy', 'image', 'bench-image']) expect(code(name), name).not.toContain('compose-runner');
     // the session file is read by policy alone
     expect(Object.entries(targets).filter(([, t]) => JSON.stringify(t.inputs ?? []).includes('session.yml')).map(([n]) => n)).toEqual(['policy']);
   });

@@ -157,7 +157,7 @@ export function baseImages(input: Dockerfile): string[] {
   const stages = new Set(df.stages.map((s) => s.name));
   const refs = new Set<string>();
   for (const stage of df.stages) {
-    if ('image' in stage.from) refs.add(imageRefString(stage.from));
+    if ('image' in stage.from && stage.from.image !== 'scratch') refs.add(imageRefString(stage.from));
     for (const ins of stage.instructions) if (ins.kind === 'COPY' && ins.from && !stages.has(ins.from)) refs.add(ins.from);
   }
   return [...refs];

@@ -34,10 +34,10 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
   });
   const measurement = (JSON.parse(measurementText) as { measurement?: unknown }).measurement;
   if (typeof measurement !== 'string' || !/^[0-9a-f]{64}$/.test(measurement)) throw new Error(`${EXECUTOR}: ${s.measurement}: expected "measurement" (64 hex digits)`);
-  let image: string | undefined;
-  if (s.image) {
-    const checked = await verifyImageJson(resolve(root, s.image));
-    image = checked.refMatches ? checked.ref : checked.id;
+  const images: string[] = [];
+  for (const file of s.images) {
+    const checked = await verifyImageJson(resolve(root, file));
+    images.push(checked.refMatches ? checked.ref : checked.id);
   }
 
   let needles: Needle[] = [];
@@ -63,7 +63,7 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
       const refusal = await fetchInContainer(client, service.id, url(other(measurement)));
       const refused = new Scanner(needles, true);
       refused.feed(refusal.body);
-      const places = await scanRun({ client, project, needles, logs, ...(image ? { image } : {}) });
+      const places = await scanRun({ client, project, needles, logs, images });
       record = {
         ok: false,
         configId: s.configId,

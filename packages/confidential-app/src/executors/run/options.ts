@@ -8,7 +8,7 @@ export const LeakScan = z.strictObject({
   port: z.number().int().positive().default(8081).describe("The policy service's port inside its container."),
   configId: z.string().regex(/^[^/]+\/[^/]+$/, 'expected <session>/<service>').describe('SCONE_CONFIG_ID of the app: whose launch answer holds the secrets.'),
   measurement: z.string().min(1).describe('measurement.json of the sign target (workspace-relative): the measurement the policy accepts.'),
-  image: z.string().min(1).optional().describe("image.json of the app's runtime image (workspace-relative): scanned whole (docker save)."),
+  images: z.array(z.string().min(1)).default([]).describe("image.json files of the app's images (workspace-relative): each scanned whole (docker save)."),
   outputs: z.array(z.string().min(1)).default([]).describe('Workspace-relative folders of Nx outputs scanned after the run (the run\'s own outputDir is always scanned).'),
 });
 
