@@ -34,7 +34,11 @@ describe('nx g @confidential/app:app', () => {
     expect(config.runs.run!.checks).toEqual([{ url: 'http://app:9000/', status: 200 }]);
     expect(config.runs.e2e).toEqual(config.runs.run);
     expect(parse(tree.read('apps/hello/session.yml', 'utf8')!).services[0].command).toBe('hello -port 9000');
-    expect(parse(tree.read('apps/hello/compose.yml', 'utf8')!).services.app.command).toEqual(['hello']);
+    // the production image runs the program (its CMD; the policy gives the arguments), the bench image the checks
+    const compose = parse(tree.read('apps/hello/compose.yml', 'utf8')!).services;
+    expect(compose.app).toMatchObject({ image: '${PROD_IMAGE}' });
+    expect(compose.app.command).toBeUndefined();
+    expect(compose.check).toMatchObject({ image: '${APP_IMAGE}', command: expect.arrayContaining(['confidential-check']) });
   });
 
   it.each([

@@ -63,7 +63,8 @@ services:
       HOME: /root
 `,
     'compose.yml': `# ${o.name} with the sim backend: the policy service, the session upload, the app started from its policy,
-# then the plugin's HTTP checks (\${CAS_IMAGE}, \${APP_IMAGE}, \${POLICY_DIR}, \${CHECKS} come from the run target).
+# then the plugin's HTTP checks. From the run target: \${CAS_IMAGE}, \${PROD_IMAGE} (the production image: the
+# confidential program alone), \${APP_IMAGE} (the bench image: the same program plus the tools), \${POLICY_DIR}, \${CHECKS}.
 services:
   cas:
     image: \${CAS_IMAGE}
@@ -81,8 +82,7 @@ services:
       cas:
         condition: service_healthy
   app:
-    image: \${APP_IMAGE}
-    command: ["${o.binary}"]
+    image: \${PROD_IMAGE}
     depends_on:
       upload:
         condition: service_completed_successfully
