@@ -48,29 +48,13 @@ func ReadCA(ctx context.Context, source string, wait time.Duration) ([]byte, err
 		return pem, nil
 	}
 	deadline := time.Now().Add(wait)
-	client := &http.Client{Timeout: 10 * time.Second}
 	for {
-		pem, err := func() ([]byte, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, source, nil)
-			if err != nil {
-				return nil, err
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				return nil, err
-			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-			if err != nil {
-				return nil, err
-			}
-			if resp.StatusCode != http.StatusOK {
-				return nil, fmt.Errorf("status %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
-			}
-			return body, nil
-		}()
+		status, body, err := get(ctx, source, nil, 10*time.Second)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("status %d: %s", status, strings.TrimSpace(string(body)))
+		}
 		if err == nil {
-			return pem, nil
+			return body, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return nil, fmt.Errorf("CA certificate from %s: %w", source, err)
@@ -99,26 +83,35 @@ func LoadTLSConfig(spec string) (*tls.Config, error) {
 	return conf, nil
 }
 
-// FetchCheck GETs url trusting only tlsConf's roots and checks that the 200 body contains want.
-func FetchCheck(ctx context.Context, url string, tlsConf *tls.Config, want string, timeout time.Duration) (int, error) {
+// get GETs url trusting only tlsConf's roots (nil: plain http or the system's): status and body (≤ 64 MiB).
+func get(ctx context.Context, url string, tlsConf *tls.Config, timeout time.Duration) (int, []byte, error) {
 	tr := newTransport(tlsConf)
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: timeout}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("GET %s: %w", url, err)
+		return 0, nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return len(body), fmt.Errorf("GET %s: reading body: %w", url, err)
+		return resp.StatusCode, body, fmt.Errorf("GET %s: reading body: %w", url, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return len(body), fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+	return resp.StatusCode, body, nil
+}
+
+// FetchCheck GETs url trusting only tlsConf's roots and checks that the 200 body contains want.
+func FetchCheck(ctx context.Context, url string, tlsConf *tls.Config, want string, timeout time.Duration) (int, error) {
+	status, body, err := get(ctx, url, tlsConf, timeout)
+	if err != nil {
+		return len(body), err
+	}
+	if status != http.StatusOK {
+		return len(body), fmt.Errorf("GET %s: status %d", url, status)
 	}
 	if !strings.Contains(string(body), want) {
 		return len(body), fmt.Errorf("GET %s: %d-byte body does not contain %q", url, len(body), want)
@@ -128,18 +121,6 @@ func FetchCheck(ctx context.Context, url string, tlsConf *tls.Config, want strin
 
 // GetStatus GETs url trusting only tlsConf's roots and returns the status code.
 func GetStatus(ctx context.Context, url string, tlsConf *tls.Config, timeout time.Duration) (int, error) {
-	tr := newTransport(tlsConf)
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: timeout}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("GET %s: %w", url, err)
-	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<20))
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	status, _, err := get(ctx, url, tlsConf, timeout)
+	return status, err
 }
