@@ -183,6 +183,15 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
     expect(r.stdout).toContain(`threads ${site}/index.html OK bad=0`);
   });
 
+  it('serves embedded files in a child of fork() and of syscall(SYS_fork) after the parent opened them', async () => {
+    const r = await probe(['fork', `${site}/data.bin`, 'sfork', `${site}/index.html`]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`fork ${site}/data.bin OK size=\\d+`));
+    expect(r.stdout).toContain(`fork ${site}/data.bin child exit=0`);
+    expect(r.stdout).toContain(`sfork ${site}/index.html OK size=${INDEX.length}`);
+    expect(r.stdout).toContain(`sfork ${site}/index.html child exit=0`);
+  });
+
   it('handles names longer than NAME_MAX and PATH_MAX without crashing', async () => {
     const longName = `${site}/${'n'.repeat(300)}`;
     const longPath = `${site}/${'d/'.repeat(2100)}index.html`;
