@@ -95,11 +95,16 @@ struct bfs_libc {
 };
 extern struct bfs_libc bfs_libc __attribute__((visibility("hidden")));
 /* the slot's function, resolved on first use (a wrapper may run before the constructor, from another library's) */
-void *bfs_libc_get(void **slot, const char *name);
-#define REAL(fn) ((__typeof__(bfs_libc.fn))bfs_libc_get((void **)&bfs_libc.fn, #fn))
+void *bfs_libc_get(void **slot, const char *name) __attribute__((visibility("hidden")));
+static inline void *bfs_libc_ptr(void **slot, const char *name) {
+  void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+  return p ? p : bfs_libc_get(slot, name);
+}
+#define REAL(fn) ((__typeof__(bfs_libc.fn))bfs_libc_ptr((void **)&bfs_libc.fn, #fn))
 /* every slot at once, so that no wrapper calls dlsym later (not async-signal-safe, unsafe in a vfork child) */
-void bfs_libc_resolve(void);
-long bfs_sys(long n, long a, long b, long c, long d, long e, long f);
+void bfs_libc_resolve(void) __attribute__((visibility("hidden")));
+/* the real syscall(), inline: every call of the Go runtime that the interposer passes on goes through here */
+static inline long bfs_sys(long n, long a, long b, long c, long d, long e, long f) { return REAL(syscall)(n, a, b, c, d, e, f); }
 /* "confidential-sim: <message>" on stderr, exit 78 */
 void bfs_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 

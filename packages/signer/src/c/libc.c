@@ -35,7 +35,6 @@ void bfs_libc_resolve(void) {
 #undef PRE
 }
 
-long bfs_sys(long n, long a, long b, long c, long d, long e, long f) { return REAL(syscall)(n, a, b, c, d, e, f); }
 
 void bfs_die(const char *fmt, ...) {
   char msg[2048];

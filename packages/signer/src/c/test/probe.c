@@ -1,11 +1,13 @@
 /* Test driver for the binaryfs runtime: performs one file operation per command-line pair and prints the result.
  * Used by the integration tests (linked with the extension like a confidential program would be).
  *   cat P | scat P (via syscall()) | mmap P | write P | append P | unlink P | rename P | stat P | sstat P (syscall)
- *   statx P | lstat P | fstat P | ls P | sls P (syscall getdents64) | readlink P | access P | create P | argv | env NAME */
+ *   statx P | lstat P | fstat P | ls P | sls P (syscall getdents64) | readlink P | access P | create P | argv | env NAME
+ *   fork P | sfork P (open in the parent, then in a child of fork() / syscall(SYS_fork)) */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *errname(int e) {
@@ -213,6 +216,29 @@ int main(int argc, char **argv) {
       }
       printf("%s %s OK fstat=%ld end=%ld set=%ld sent=%ld djb=%lu mode=%o\n", op, p, size, end, set, total, sum, st.st_mode);
       syscall(SYS_close, pfd[0]); syscall(SYS_close, pfd[1]); syscall(SYS_close, fd);
+    } else if (strcmp(op, "fork") == 0 || strcmp(op, "sfork") == 0) {
+      /* open P in the parent, then again in a child of fork() (sfork: of a raw syscall(SYS_fork)) after the parent
+       * closed and reused fd numbers: the child must read P's bytes */
+      int fd = open(p, O_RDONLY);
+      if (fd < 0) { print_errno(op, p); continue; }
+      close(fd);
+      fflush(stdout);
+#ifdef SYS_fork
+      long pid = op[0] == 's' ? syscall(SYS_fork) : (long)fork();
+#else
+      long pid = op[0] == 's' ? syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0) : (long)fork();
+#endif
+      if (pid < 0) { print_errno(op, p); continue; }
+      if (pid == 0) {
+        int c = open(p, O_RDONLY);
+        if (c < 0) { print_errno(op, p); _exit(1); }
+        cat_fd(op, p, c, 0);
+        fflush(stdout);
+        _exit(0);
+      }
+      int status = 0;
+      waitpid((pid_t)pid, &status, 0);
+      printf("%s %s child exit=%d\n", op, p, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     } else if (strcmp(op, "threads") == 0) {
       pthread_t t[8];
       long bad = 0;
