@@ -1,8 +1,9 @@
 #!/bin/sh
-# usage: unshare -mn --propagation private /tmp/h14i/bin/inns.sh CMD...   (builds a private root with /caddy, /root tmpfs)
+# usage: unshare -mn --propagation private $WORK/bin/inns.sh CMD...   (builds a private root with /caddy, /root tmpfs)
+: "${REPO:?set REPO to the repository checkout}" "${WORK:=/tmp/interposer-cost}"; export REPO WORK
 set -e
 ip link set lo up
-R=/tmp/h14i/root
+R=$WORK/root
 mkdir -p $R
 mount -t tmpfs tmpfs $R
 for d in /*; do
@@ -15,5 +16,5 @@ mkdir -p $R/proc $R/sys $R/dev $R/root $R/caddy $R/tls
 mount --rbind /proc $R/proc; mount --rbind /sys $R/sys; mount --rbind /dev $R/dev
 mount -t tmpfs tmpfs $R/root
 mount -t tmpfs tmpfs $R/tls
-mount --bind -o ro /work/main/dist/apps/caddy/site/caddy $R/caddy
-exec chroot $R /tmp/h14i/bin/inroot.sh "$@"
+mount --bind -o ro $REPO/dist/apps/caddy/site/caddy $R/caddy
+exec chroot $R $WORK/bin/inroot.sh "$@"
