@@ -19,37 +19,88 @@
 //   callers such as internal/runtime/syscall/linux.Syscall6 rely on it);
 //   every other general register is preserved.
 //
-// The C side (runtime/cgo x_cgo_libcsyscall) calls libc syscall(2) and
-// turns -1/errno back into -errno. On a goroutine stack asmcgocall moves to
-// the g0 stack; on g0, gsignal or with no g the C function is called in
-// place, so NOSPLIT callers (and signal handlers) are safe.
+// It calls libc syscall(2) itself (C ABI; the function pointers are in
+// runtime/cgo's x_cgo_libcsyscall, gcc_libcsyscall_linux_amd64.c) and
+// returns the kernel convention: libc's -1/errno becomes -errno. errno is
+// preserved for the C code around us (saved before, restored after; libc
+// sets it only on failure, which it reports as exactly -1; it is cleared
+// before the call so that a layer returning -1 without setting errno reads
+// as -1, EPERM). On a goroutine stack the C calls run on the g0 stack with
+// g = g0, the switch asmcgocall makes (switchcall<>: the same steps, in
+// line, no argument block); on g0, gsignal or with no g (signal handlers,
+// non-Go threads) they are made in place, so NOSPLIT callers (and signal
+// handlers) are safe.
 //
-// While the C function runs with a g, m.vdsoPC/m.vdsoSP hold the caller's
+// While the C code runs with a g, m.vdsoPC/m.vdsoSP hold the caller's
 // PC and SP, exactly as nanotime1 does around its vDSO call (old values
 // saved and restored, so this is reentrant from signal handlers): a signal
 // arriving inside libc (SIGPROF, or a fatal signal such as a tgkill'ed
 // SIGSEGV) is traced back from the Go caller instead of the C PC, which
 // the runtime cannot unwind ("runtime: g 0: unknown pc").
 //
-// Frame: 0..23 asmcgocall arguments (fn, arg, ret int32);
-//        24..87 libcsyscallArgs (num, a1..a6, ret); 88 saved BX;
-//        96 saved m.vdsoPC, 104 saved m.vdsoSP. The prologue the assembler
-//        adds (PUSHQ BP; MOVQ SP, BP) makes BP point at the saved BP, so the
-//        return PC is 8(BP) and the caller's SP is 16(BP) (addressed via BP:
-//        vet's asmdecl rejects SP offsets beyond the frame).
-TEXT runtime·libcsyscall(SB),NOSPLIT,$112-0
-	MOVQ	AX, (24+libcsyscallArgs_num)(SP)
-	MOVQ	DI, (24+libcsyscallArgs_a1)(SP)
-	MOVQ	SI, (24+libcsyscallArgs_a2)(SP)
-	MOVQ	DX, (24+libcsyscallArgs_a3)(SP)
-	MOVQ	R10, (24+libcsyscallArgs_a4)(SP)
-	MOVQ	R8, (24+libcsyscallArgs_a5)(SP)
-	MOVQ	R9, (24+libcsyscallArgs_a6)(SP)
-	MOVQ	BX, 88(SP)
-	MOVQ	_cgo_libcsyscall(SB), AX
-	TESTQ	AX, AX
-	JZ	nolibc
-	LEAQ	24(SP), DI	// arg (C ABI: first argument in DI)
+// Frame: 0 outgoing sixth C argument (calls in place); 8 &errno;
+//        16..56 saved DI SI DX R10 R8 R9 (arguments 1..6); 64 saved AX
+//        (number); 72 saved m.vdsoPC, 80 saved m.vdsoSP; 88 saved errno;
+//        96 saved BX; 104..120 R12 R13 R15 (runtimesecret only:
+//        secretEraseRegisters clears them). The prologue the assembler
+//        adds (PUSHQ BP; MOVQ SP, BP) makes BP point at the saved BP, so
+//        the return PC is 8(BP) and the caller's SP is 16(BP) (addressed
+//        via BP: vet's asmdecl rejects SP offsets beyond the frame). BX =
+//        SP of this frame from the start to the end (SP itself moves: g0
+//        stack, ADJSP); the C code preserves BX.
+//
+// CCALL: the C ABI calls, with SP 16-byte aligned and a free slot at
+// 0(SP): AX = __errno_location(), errno saved and cleared; syscall(2) with
+// the number in DI, arguments 1..5 in SI DX CX R8 R9, argument 6 at 0(SP),
+// AL = 0 (variadic: no vector registers). The C code keeps BX BP R12-R15
+// and clobbers AX CX DX SI DI R8-R11 (restored from the frame at the end).
+#define CCALL \
+	MOVQ	_cgo_libcsyscall(SB), AX; \
+	MOVQ	8(AX), AX; \
+	CALL	AX; \
+	MOVQ	AX, 8(BX); \
+	MOVL	(AX), CX; \
+	MOVL	CX, 88(BX); \
+	MOVL	$0, (AX); \
+	MOVQ	64(BX), DI; \
+	MOVQ	16(BX), SI; \
+	MOVQ	24(BX), DX; \
+	MOVQ	32(BX), CX; \
+	MOVQ	40(BX), R8; \
+	MOVQ	48(BX), R9; \
+	MOVQ	56(BX), AX; \
+	MOVQ	AX, 0(SP); \
+	MOVQ	_cgo_libcsyscall(SB), R10; \
+	MOVQ	0(R10), R10; \
+	XORL	AX, AX; \
+	CALL	R10
+
+// ERRNO: back on this frame with AX = libc's result: -1 becomes -errno,
+// errno gets its old value back.
+#define ERRNO \
+	MOVQ	8(SP), CX; \
+	CMPQ	AX, $-1; \
+	JNE	6(PC); \
+	MOVL	(CX), DX; \
+	TESTL	DX, DX; \
+	JEQ	3(PC); \
+	NEGL	DX; \
+	MOVLQSX	DX, AX; \
+	MOVL	88(SP), DX; \
+	MOVL	DX, (CX)
+
+TEXT runtime·libcsyscall(SB),NOSPLIT,$128-0
+	MOVQ	DI, 16(SP)
+	MOVQ	SI, 24(SP)
+	MOVQ	DX, 32(SP)
+	MOVQ	R10, 40(SP)
+	MOVQ	R8, 48(SP)
+	MOVQ	R9, 56(SP)
+	MOVQ	AX, 64(SP)
+	MOVQ	BX, 96(SP)
+	MOVQ	SP, BX
+	CMPQ	_cgo_libcsyscall(SB), $0
+	JEQ	nolibc
 	get_tls(CX)
 	MOVQ	g(CX), R8
 	TESTQ	R8, R8
@@ -57,9 +108,9 @@ TEXT runtime·libcsyscall(SB),NOSPLIT,$112-0
 	MOVQ	g_m(R8), R9
 	// Set vdsoPC and vdsoSP for tracebacks (see above).
 	MOVQ	m_vdsoPC(R9), R10
-	MOVQ	R10, 96(SP)
+	MOVQ	R10, 72(SP)
 	MOVQ	m_vdsoSP(R9), R10
-	MOVQ	R10, 104(SP)
+	MOVQ	R10, 80(SP)
 	MOVQ	8(BP), R10	// return PC (above the saved BP, see the frame layout)
 	MOVQ	R10, m_vdsoPC(R9)
 	LEAQ	16(BP), R10	// caller's SP
@@ -70,50 +121,72 @@ TEXT runtime·libcsyscall(SB),NOSPLIT,$112-0
 	// lost the frames above it, e.g. in a crash's raise).
 	CMPQ	R8, m_gsignal(R9)
 	JEQ	direct
-	CMPQ	R8, m_g0(R9)
+	MOVQ	m_g0(R9), R10
+	CMPQ	R8, R10
 	JEQ	direct
-	MOVQ	AX, 0(SP)	// fn
-	MOVQ	DI, 8(SP)	// arg
-	CALL	runtime·asmcgocall(SB)
-	JMP	restore
+
+	// On a goroutine stack: switch to g0 as asmcgocall does.
+#ifdef GOEXPERIMENT_runtimesecret
+	// As asmcgocall: clear the registers before C code runs for a
+	// goroutine in runtime/secret.Do (it may spill them). Everything
+	// the C calls need is in the frame; secretEraseRegisters also clears
+	// R12 R13 R15 (and BX, saved above), which SYSCALL preserves.
+	CMPL	g_secret(R8), $0
+	JEQ	nosecret
+	MOVQ	R12, 104(SP)
+	MOVQ	R13, 112(SP)
+	MOVQ	R15, 120(SP)
+	CALL	·secretEraseRegisters(SB)
+	CALL	secretcall<>(SB)
+	MOVQ	104(SP), R12
+	MOVQ	112(SP), R13
+	MOVQ	120(SP), R15
+	JMP	restoreg
+nosecret:
+#endif
+	CALL	switchcall<>(SB)
+	JMP	restoreg
+
 direct:
 	TESTQ	$8, SP
 	JNZ	odd
-	CALL	AX
-	JMP	restore
+	CCALL
+	JMP	restoreg
 odd:
 	ADJSP	$8
-	CALL	AX
+	CCALL
 	ADJSP	$-8
-restore:
-	// The C code clobbered R8-R11; same g and m as before the call.
+restoreg:
+	ERRNO
+	// Same g and m as before the call.
 	get_tls(CX)
 	MOVQ	g(CX), R8
 	MOVQ	g_m(R8), R9
-	MOVQ	96(SP), R10
+	MOVQ	72(SP), R10
 	MOVQ	R10, m_vdsoPC(R9)
-	MOVQ	104(SP), R10
+	MOVQ	80(SP), R10
 	MOVQ	R10, m_vdsoSP(R9)
 	JMP	done
 nog:
 	// No g (non-Go thread, thread start/teardown): no m to record in.
 	TESTQ	$8, SP
 	JNZ	nogodd
-	CALL	AX
-	JMP	done
+	CCALL
+	JMP	nogerrno
 nogodd:
 	ADJSP	$8
-	CALL	AX
+	CCALL
 	ADJSP	$-8
+nogerrno:
+	ERRNO
 done:
-	MOVQ	(24+libcsyscallArgs_a1)(SP), DI
-	MOVQ	(24+libcsyscallArgs_a2)(SP), SI
-	MOVQ	(24+libcsyscallArgs_a3)(SP), DX
-	MOVQ	(24+libcsyscallArgs_a4)(SP), R10
-	MOVQ	(24+libcsyscallArgs_a5)(SP), R8
-	MOVQ	(24+libcsyscallArgs_a6)(SP), R9
-	MOVQ	88(SP), BX
-	MOVQ	(24+libcsyscallArgs_ret)(SP), AX
+	MOVQ	16(SP), DI
+	MOVQ	24(SP), SI
+	MOVQ	32(SP), DX
+	MOVQ	40(SP), R10
+	MOVQ	48(SP), R8
+	MOVQ	56(SP), R9
+	MOVQ	96(SP), BX
 	PXOR	X15, X15
 	RET
 nolibc:
@@ -121,3 +194,48 @@ nolibc:
 	// linker enforce cgo + external linking for this experiment.
 	CALL	runtime·abort(SB)
 	RET
+
+// switchcall<> is runtime·libcsyscall's switch to the g0 stack: called
+// with R8 = g (a user goroutine), R10 = its m.g0, CX = TLS base, BX =
+// runtime·libcsyscall's SP; makes the C calls (CCALL) on the g0 stack with
+// g = g0 and returns with AX = syscall(2)'s result, g and SP restored.
+// NOFRAME, like asmcgocall, whose sequence it is
+// (gosave_systemstack_switch, g = g0, SP = g0.sched.sp, 16-byte
+// alignment, C call, g and SP back): g.sched then names systemstack_switch
+// with SP pointing at the return PC into runtime·libcsyscall, so unwinding
+// from g.sched continues there, as it does through asmcgocall. The old SP
+// is kept as is, not as a depth: no Go code runs on this goroutine (no
+// callback) while it is away, so its stack cannot move.
+TEXT switchcall<>(SB),NOSPLIT|NOFRAME,$0-0
+	MOVQ	$runtime·systemstack_switch+8(SB), R9
+	MOVQ	R9, (g_sched+gobuf_pc)(R8)
+	MOVQ	SP, (g_sched+gobuf_sp)(R8)
+	MOVQ	BP, (g_sched+gobuf_bp)(R8)
+	MOVQ	SP, R9
+	MOVQ	R10, g(CX)
+	MOVQ	(g_sched+gobuf_sp)(R10), SP
+	// Now on the g0 stack (a pthread-created stack).
+	SUBQ	$32, SP
+	ANDQ	$~15, SP	// alignment for the C ABI
+	MOVQ	R8, 8(SP)	// save g
+	MOVQ	R9, 16(SP)	// save SP
+	CCALL
+	get_tls(CX)
+	MOVQ	8(SP), R8
+	MOVQ	16(SP), R9
+	MOVQ	R8, g(CX)
+	MOVQ	R9, SP
+	RET
+
+#ifdef GOEXPERIMENT_runtimesecret
+// secretcall<>: switchcall<> after secretEraseRegisters, which cleared
+// everything but the frame: reload g, m.g0 and the frame base (8(SP) here
+// is runtime·libcsyscall's SP: one return PC above).
+TEXT secretcall<>(SB),NOSPLIT|NOFRAME,$0-0
+	LEAQ	8(SP), BX
+	get_tls(CX)
+	MOVQ	g(CX), R8
+	MOVQ	g_m(R8), R10
+	MOVQ	m_g0(R10), R10
+	JMP	switchcall<>(SB)
+#endif

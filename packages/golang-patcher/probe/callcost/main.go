@@ -1,0 +1,139 @@
+// Per-call cost of system calls (not a test): run by scripts/call-cost.sh
+// once per toolchain, alternating upstream/patched.
+//
+//	callcost MODE N  -> {"mode":..., "n":N, "ns_per_call":...}
+//
+// Each mode is one loop function (main.loop<Mode>, not inlined) so that
+// callgrind can count only that loop (--toggle-collect=main.loop<Mode>):
+// instructions per call = the loop's instructions / N (user space only).
+//
+//	getpid     syscall.Getpid: rawSyscallNoError, no entersyscall (raw path)
+//	rawgetpid  syscall.RawSyscall(SYS_GETPID): internal/runtime/syscall/linux.Syscall6
+//	sysgetpid  syscall.Syscall(SYS_GETPID): entersyscall/exitsyscall + Syscall6
+//	read1      syscall.Read(fd, 1 byte) from /dev/zero (Syscall path)
+//	osread1    (*os.File).Read(1 byte) from /dev/zero (internal/poll + Syscall)
+//	futexwake  syscall.Syscall6(SYS_FUTEX, FUTEX_WAKE_PRIVATE) with no waiter
+//	rtfutex    runtime.futexwakeup (runtime·futex in sys_linux_amd64.s, on the
+//	           goroutine stack), no waiter; needs -ldflags=-checklinkname=0
+//	pingpong   two goroutines locked to their threads, unbuffered channel
+//	           ping-pong: per round trip two futex wakes + two futex sleeps
+//	           (runtime notewakeup/notesleep) plus the kernel's thread switches
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+//go:linkname futexwakeup runtime.futexwakeup
+func futexwakeup(addr *uint32, cnt uint32)
+
+const futexWakePrivate = 1 | 128
+
+var word uint32
+
+//go:noinline
+func loopGetpid(n int) {
+	for i := 0; i < n; i++ {
+		syscall.Getpid()
+	}
+}
+
+//go:noinline
+func loopRawgetpid(n int) {
+	for i := 0; i < n; i++ {
+		syscall.RawSyscall(syscall.SYS_GETPID, 0, 0, 0)
+	}
+}
+
+//go:noinline
+func loopSysgetpid(n int) {
+	for i := 0; i < n; i++ {
+		syscall.Syscall(syscall.SYS_GETPID, 0, 0, 0)
+	}
+}
+
+//go:noinline
+func loopRead1(n int, fd int, b []byte) {
+	for i := 0; i < n; i++ {
+		syscall.Read(fd, b)
+	}
+}
+
+//go:noinline
+func loopOsread1(n int, f *os.File, b []byte) {
+	for i := 0; i < n; i++ {
+		f.Read(b)
+	}
+}
+
+//go:noinline
+func loopFutexwake(n int) {
+	p := uintptr(unsafe.Pointer(&word))
+	for i := 0; i < n; i++ {
+		syscall.Syscall6(syscall.SYS_FUTEX, p, futexWakePrivate, 1, 0, 0, 0)
+	}
+}
+
+//go:noinline
+func loopRtfutex(n int) {
+	for i := 0; i < n; i++ {
+		futexwakeup(&word, 1)
+	}
+}
+
+//go:noinline
+func loopPingpong(n int) {
+	ping, pong := make(chan struct{}), make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		for range ping {
+			pong <- struct{}{}
+		}
+	}()
+	runtime.LockOSThread()
+	for i := 0; i < n; i++ {
+		ping <- struct{}{}
+		<-pong
+	}
+	close(ping)
+}
+
+func main() {
+	mode := os.Args[1]
+	n, err := strconv.Atoi(os.Args[2])
+	if err != nil {
+		panic(err)
+	}
+	f, err := os.Open("/dev/zero")
+	if err != nil {
+		panic(err)
+	}
+	b := make([]byte, 1)
+	loops := map[string]func(){
+		"getpid":    func() { loopGetpid(n) },
+		"rawgetpid": func() { loopRawgetpid(n) },
+		"sysgetpid": func() { loopSysgetpid(n) },
+		"read1":     func() { loopRead1(n, int(f.Fd()), b) },
+		"osread1":   func() { loopOsread1(n, f, b) },
+		"futexwake": func() { loopFutexwake(n) },
+		"rtfutex":   func() { loopRtfutex(n) },
+		"pingpong":  func() { loopPingpong(n) },
+	}
+	loop, ok := loops[mode]
+	if !ok {
+		panic("unknown mode " + mode)
+	}
+	if mode == "osread1" {
+		f.Read(b) // f.Fd() above made it blocking; first read outside the loop
+	}
+	t := time.Now()
+	loop()
+	el := time.Since(t)
+	json.NewEncoder(os.Stdout).Encode(map[string]any{"mode": mode, "n": n, "ns_per_call": float64(el.Nanoseconds()) / float64(n)})
+}
