@@ -12,7 +12,9 @@
 #    threads); GODEBUG=asyncpreemptoff=1: callgrind asserts on the preemption
 #    signal (threads.c "sigNum == ...sig"). CG_DETAIL=dir keeps the callgrind files (callgrind_annotate).
 # usage: call-cost.sh PATCHED_GOROOT [UPSTREAM_GOROOT]  -> markdown on stdout
-# env: ROUNDS (default 15), N (calls per run, default 200000), CG_N (20000),
+# env: BEFORE=GOROOT a second patched toolchain (e.g. the previous patch) run
+#      as a third side in the same rounds (before/after in one run),
+#      ROUNDS (default 15), N (calls per run, default 200000), CG_N (20000),
 #      CG_RUNS (3), MODES (default: every mode of probe/callcost but pingpong,
 #      which runs with N/100 round trips)
 set -euo pipefail
@@ -24,12 +26,14 @@ modes=${MODES:-getpid rawgetpid sysgetpid read1 osread1 futexwake rtfutex pingpo
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 # -checklinkname=0: the rtfutex mode pulls runtime.futexwakeup with a linkname
 (cd "$here/probe" && GOFLAGS=-buildvcs=false "$upstream/bin/go" build -ldflags=-checklinkname=0 -o "$w/up" ./callcost &&
-  GOFLAGS=-buildvcs=false "$patched/bin/go" build -ldflags=-checklinkname=0 -o "$w/pa" ./callcost) >&2
+  GOFLAGS=-buildvcs=false "$patched/bin/go" build -ldflags=-checklinkname=0 -o "$w/pa" ./callcost &&
+  if [ -n "${BEFORE:-}" ]; then GOFLAGS=-buildvcs=false "$BEFORE/bin/go" build -ldflags=-checklinkname=0 -o "$w/bf" ./callcost; fi) >&2
+all="up pa"; [ -n "${BEFORE:-}" ] && all="up bf pa"
 count() { [ "$1" = pingpong ] && echo $(( $2 / 100 )) || echo "$2"; }
 : >"$w/ns"
 for r in $(seq 1 "$rounds"); do
   for m in $modes; do
-    sides="up pa"; [ $((r % 2)) = 0 ] && sides="pa up"
+    sides=$all; [ $((r % 2)) = 0 ] && sides=$(echo "$all" | tr ' ' '\n' | tac | tr '\n' ' ')
     for s in $sides; do
       echo "$r $m $s $("$w/$s" "$m" "$(count "$m" "$n")")" >>"$w/ns"
     done
@@ -40,7 +44,7 @@ done
 if command -v valgrind >/dev/null; then
   for m in $modes; do
     [ "$m" = pingpong ] && continue
-    for s in up pa; do
+    for s in $all; do
       for i in $(seq 1 "$cgruns"); do
         out=${CG_DETAIL:-$w}/cg.$s.$m.$i; mkdir -p "$(dirname "$out")"
         ir=
@@ -55,9 +59,11 @@ if command -v valgrind >/dev/null; then
     done
   done
 fi
-python3 - "$w/ns" "$w/ir" "$cgn" "$rounds" "$n" <<'PY'
+python3 - "$w/ns" "$w/ir" "$cgn" "$rounds" "$n" $all <<'PY'
 import json, random, statistics as st, sys
 nsf, irf, cgn, rounds, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+sides = sys.argv[6:]
+name = {"up": "upstream", "bf": "patched before", "pa": "patched"}
 ns = {}
 for line in open(nsf):
     r, m, s, js = line.split(" ", 3)
@@ -71,16 +77,23 @@ random.seed(1)
 print(f"ns per call: {rounds} alternated rounds of {n} calls (pingpong: {int(n)//100} round trips); "
       f"instructions per call: callgrind, {cgn} calls, median of the runs")
 print()
-print("| mode | upstream ns | patched ns | patched − upstream ns (95 % CI) | upstream instr | patched instr | + instr |")
-print("|---|---|---|---|---|---|---|")
+hdr = ["mode", "upstream ns"] + [f"{name[s]} ns, − upstream (95 % CI)" for s in sides[1:]] + ["upstream instr"] + [f"{name[s]} instr (+)" for s in sides[1:]]
+print("| " + " | ".join(hdr) + " |")
+print("|" + "---|" * len(hdr))
 for m, byr in ns.items():
-    rs = sorted(r for r in byr if "up" in byr[r] and "pa" in byr[r])
-    up = [byr[r]["up"] for r in rs]; pa = [byr[r]["pa"] for r in rs]
-    d = [b - a for a, b in zip(up, pa)]
-    boot = sorted(st.median(random.choices(d, k=len(d))) for _ in range(2000))
-    lo, hi = boot[int(0.025 * len(boot))], boot[int(0.975 * len(boot)) - 1]
-    iu, ip = ir.get(m, {}).get("up"), ir.get(m, {}).get("pa")
-    f = lambda v: f"{st.median(v):.0f}" if v else "-"
-    di = f"{st.median(ip) - st.median(iu):+.0f}" if iu and ip else "-"
-    print(f"| {m} | {st.median(up):.1f} | {st.median(pa):.1f} | {st.median(d):+.1f} ({lo:+.1f} … {hi:+.1f}) | {f(iu)} | {f(ip)} | {di} |")
+    rs = sorted(r for r in byr if all(s in byr[r] for s in sides))
+    up = [byr[r]["up"] for r in rs]
+    row = [m, f"{st.median(up):.1f}"]
+    for s in sides[1:]:
+        pa = [byr[r][s] for r in rs]
+        d = [b - a for a, b in zip(up, pa)]
+        boot = sorted(st.median(random.choices(d, k=len(d))) for _ in range(2000))
+        lo, hi = boot[int(0.025 * len(boot))], boot[int(0.975 * len(boot)) - 1]
+        row.append(f"{st.median(pa):.1f}, {st.median(d):+.1f} ({lo:+.1f} … {hi:+.1f})")
+    iu = ir.get(m, {}).get("up")
+    row.append(f"{st.median(iu):.0f}" if iu else "-")
+    for s in sides[1:]:
+        ip = ir.get(m, {}).get(s)
+        row.append(f"{st.median(ip):.0f} ({st.median(ip) - st.median(iu):+.0f})" if ip and iu else "-")
+    print("| " + " | ".join(row) + " |")
 PY

@@ -15,6 +15,11 @@
 //	futexwake  syscall.Syscall6(SYS_FUTEX, FUTEX_WAKE_PRIVATE) with no waiter
 //	rtfutex    runtime.futexwakeup (runtime·futex in sys_linux_amd64.s, on the
 //	           goroutine stack), no waiter; needs -ldflags=-checklinkname=0
+//	nosys      syscall.RawSyscall(0x7fff): ENOSYS from the kernel, or with
+//	           LD_PRELOAD=c/fakesys.so (patched only) 0 from the layer
+//	           without entering the kernel: the Go side's cost alone
+//	g0nosys    nosys on the g0 stack (runtime.systemstack): the patched
+//	           path without its stack switch (needs -checklinkname=0)
 //	pingpong   two goroutines locked to their threads, unbuffered channel
 //	           ping-pong: per round trip two futex wakes + two futex sleeps
 //	           (runtime notewakeup/notesleep) plus the kernel's thread switches
@@ -32,6 +37,9 @@ import (
 
 //go:linkname futexwakeup runtime.futexwakeup
 func futexwakeup(addr *uint32, cnt uint32)
+
+//go:linkname systemstack runtime.systemstack
+func systemstack(fn func())
 
 const futexWakePrivate = 1 | 128
 
@@ -88,6 +96,29 @@ func loopRtfutex(n int) {
 }
 
 //go:noinline
+func loopNosys(n int) {
+	for i := 0; i < n; i++ {
+		syscall.RawSyscall(0x7fff, 0, 0, 0)
+	}
+}
+
+var g0n int
+
+// g0nosysBody runs on g0 (named so that callgrind's main.loop* toggle
+// sees only loopG0nosys).
+func g0nosysBody() {
+	for i := 0; i < g0n; i++ {
+		syscall.RawSyscall(0x7fff, 0, 0, 0)
+	}
+}
+
+//go:noinline
+func loopG0nosys(n int) {
+	g0n = n
+	systemstack(g0nosysBody)
+}
+
+//go:noinline
 func loopPingpong(n int) {
 	ping, pong := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -123,6 +154,8 @@ func main() {
 		"osread1":   func() { loopOsread1(n, f, b) },
 		"futexwake": func() { loopFutexwake(n) },
 		"rtfutex":   func() { loopRtfutex(n) },
+		"nosys":     func() { loopNosys(n) },
+		"g0nosys":   func() { loopG0nosys(n) },
 		"pingpong":  func() { loopPingpong(n) },
 	}
 	loop, ok := loops[mode]
