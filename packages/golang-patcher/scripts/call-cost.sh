@@ -11,6 +11,12 @@
 #    with the scheduler: sysmon retaking the P while valgrind serialises the
 #    threads); GODEBUG=asyncpreemptoff=1: callgrind asserts on the preemption
 #    signal (threads.c "sigNum == ...sig"). CG_DETAIL=dir keeps the callgrind files (callgrind_annotate).
+#  - the Go side alone (patched only): modes nosys and g0nosys with
+#    LD_PRELOAD=probe/callcost/c/fakesys.so, whose syscall(0x7fff) returns
+#    at once (no kernel entry), next to a C loop of the same libc call
+#    (probe/callcost/c/named.c sys_nosys): ns and instructions per call.
+#    The C loop's instructions for named wrappers vs syscall(2) (read,
+#    write, epoll_pwait, getpid) come from the same program.
 # usage: call-cost.sh PATCHED_GOROOT [UPSTREAM_GOROOT]  -> markdown on stdout
 # env: BEFORE=GOROOT a second patched toolchain (e.g. the previous patch) run
 #      as a third side in the same rounds (before/after in one run),
@@ -23,6 +29,7 @@ patched=${1:?usage: call-cost.sh PATCHED_GOROOT [UPSTREAM_GOROOT]}
 upstream=${2:-/usr/local/go}
 rounds=${ROUNDS:-15} n=${N:-200000} cgn=${CG_N:-20000} cgruns=${CG_RUNS:-3}
 modes=${MODES:-getpid rawgetpid sysgetpid read1 osread1 futexwake rtfutex pingpong}
+fakeN=${FAKE_N:-2000000}
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 # -checklinkname=0: the rtfutex mode pulls runtime.futexwakeup with a linkname
 (cd "$here/probe" && GOFLAGS=-buildvcs=false "$upstream/bin/go" build -ldflags=-checklinkname=0 -o "$w/up" ./callcost &&
@@ -57,6 +64,38 @@ if command -v valgrind >/dev/null; then
         echo "$m $s ${ir:-nan}" >>"$w/ir"
       done
     done
+  done
+fi
+# the Go side alone: the fakesys layer (no kernel entry), patched sides and C
+gcc -O2 -fPIC -shared -o "$w/fakesys.so" "$here/probe/callcost/c/fakesys.c" -ldl
+gcc -O2 -o "$w/named" "$here/probe/callcost/c/named.c" -lpthread
+fsides=${all#up }
+: >"$w/fake"
+for r in $(seq 1 "$rounds"); do
+  for s in c $fsides; do
+    if [ "$s" = c ]; then
+      echo "$r c sys_nosys $(LD_PRELOAD=$w/fakesys.so "$w/named" sys_nosys "$fakeN")" >>"$w/fake"
+    else
+      for m in nosys g0nosys; do
+        echo "$r $s $m $(LD_PRELOAD=$w/fakesys.so "$w/$s" "$m" "$fakeN")" >>"$w/fake"
+      done
+    fi
+  done
+done
+: >"$w/fakeir"
+if command -v valgrind >/dev/null; then
+  for s in $fsides; do
+    for m in nosys g0nosys; do
+      LD_PRELOAD=$w/fakesys.so GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        --toggle-collect="main.loop*" "$w/$s" "$m" "$cgn" >/dev/null 2>"$w/cg.err" || true
+      echo "$s $m $(sed -nE 's/.*Collected : ([0-9]+).*/\1/p' "$w/cg.err")" >>"$w/fakeir"
+    done
+  done
+  for m in sys_nosys sys_getpid getpid sys_read read sys_write write sys_epoll_pwait epoll_pwait sys_futex; do
+    pre=; [ "$m" = sys_nosys ] && pre=$w/fakesys.so
+    LD_PRELOAD=$pre valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect="loop_*" \
+      "$w/named" "$m" "$cgn" >/dev/null 2>"$w/cg.err" || true
+    echo "c $m $(sed -nE 's/.*Collected : ([0-9]+).*/\1/p' "$w/cg.err")" >>"$w/fakeir"
   done
 fi
 python3 - "$w/ns" "$w/ir" "$cgn" "$rounds" "$n" $all <<'PY'
@@ -96,4 +135,42 @@ for m, byr in ns.items():
         ip = ir.get(m, {}).get(s)
         row.append(f"{st.median(ip):.0f} ({st.median(ip) - st.median(iu):+.0f})" if ip and iu else "-")
     print("| " + " | ".join(row) + " |")
+
+# the Go side alone
+fake = {}
+for line in open(sys.argv[1].replace("/ns", "/fake")):
+    r, s, m, js = line.split(" ", 3)
+    fake.setdefault((s, m), {})[int(r)] = json.loads(js)["ns_per_call"]
+fir = {}
+for line in open(sys.argv[1].replace("/ns", "/fakeir")):
+    p = line.split()
+    if len(p) == 3 and p[2]:
+        fir[(p[0], p[1])] = int(p[2]) / cgn
+c = fake.get(("c", "sys_nosys"), {})
+print()
+print("Without the kernel (LD_PRELOAD fakesys.so: syscall(0x7fff) returns at once), "
+      f"{rounds} alternated rounds: ns per call; the C loop is a plain libc call")
+print()
+print("| path | ns (median) | − C loop ns (95 % CI) | instr | − C loop instr |")
+print("|---|---|---|---|---|")
+ci = fir.get(("c", "sys_nosys"))
+print(f"| C: syscall(0x7fff) | {st.median(c.values()):.1f} | | {ci:.0f} | |" if c and ci else "| C | - | | | |")
+for (s, m), byr in fake.items():
+    if s == "c":
+        continue
+    rs = sorted(r for r in byr if r in c)
+    d = [byr[r] - c[r] for r in rs]
+    boot = sorted(st.median(random.choices(d, k=len(d))) for _ in range(2000))
+    lo, hi = boot[int(0.025 * len(boot))], boot[int(0.975 * len(boot)) - 1]
+    i = fir.get((s, m))
+    print(f"| {name[s]}: {m} | {st.median(byr.values()):.1f} | {st.median(d):+.1f} ({lo:+.1f} … {hi:+.1f}) | "
+          + (f"{i:.0f} | {i - ci:+.0f} |" if i and ci else "- | - |"))
+print()
+print("libc's named wrappers vs syscall(2), instructions per call (C loop, a second thread exists):")
+print()
+print("| call | syscall(SYS_…) | named |")
+print("|---|---|---|")
+for a in ["getpid", "read", "write", "epoll_pwait", "futex"]:
+    x, y = fir.get(("c", "sys_" + a)), fir.get(("c", a))
+    print(f"| {a} | {x:.0f} | " + (f"{y:.0f} |" if y else "no wrapper |") if x else f"| {a} | - | - |")
 PY

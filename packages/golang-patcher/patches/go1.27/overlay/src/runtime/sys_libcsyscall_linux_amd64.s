@@ -31,16 +31,22 @@
 // non-Go threads) they are made in place, so NOSPLIT callers (and signal
 // handlers) are safe.
 //
-// While the C code runs with a g, m.vdsoPC/m.vdsoSP hold the caller's
-// PC and SP, exactly as nanotime1 does around its vDSO call (old values
-// saved and restored, so this is reentrant from signal handlers): a signal
+// While the C code runs for a goroutine or g0, m.vdsoPC/m.vdsoSP hold the
+// caller's PC and SP, as nanotime1 does around its vDSO call: a signal
 // arriving inside libc (SIGPROF, or a fatal signal such as a tgkill'ed
 // SIGSEGV) is traced back from the Go caller instead of the C PC, which
-// the runtime cannot unwind ("runtime: g 0: unknown pc").
+// the runtime cannot unwind ("runtime: g 0: unknown pc"). Unlike
+// nanotime1, the old values are not saved: they are 0 here, because the
+// only code that can run on this thread while the C code runs is a signal
+// handler, which runs on gsignal (sigtrampgo switches g to gsignal), and
+// on gsignal this path records nothing (the handler's own system calls,
+// e.g. a crash's write or raise, leave the interrupted call's values
+// alone); nanotime1, which does save them, restores them. So the values
+// are set before the C code and cleared after it.
 //
 // Frame: 0 outgoing sixth C argument (calls in place); 8 &errno;
 //        16..56 saved DI SI DX R10 R8 R9 (arguments 1..6); 64 saved AX
-//        (number); 72 saved m.vdsoPC, 80 saved m.vdsoSP; 88 saved errno;
+//        (number); 72, 80 unused; 88 saved errno;
 //        96 saved BX; 104..120 R12 R13 R15 (runtimesecret only:
 //        secretEraseRegisters clears them). The prologue the assembler
 //        adds (PUSHQ BP; MOVQ SP, BP) makes BP point at the saved BP, so
@@ -106,21 +112,19 @@ TEXT runtime·libcsyscall(SB),NOSPLIT,$128-0
 	TESTQ	R8, R8
 	JZ	nog
 	MOVQ	g_m(R8), R9
+	// On gsignal: no stack switch, no vdsoPC/vdsoSP (see above); the C
+	// code is called in place like with no g.
+	CMPQ	R8, m_gsignal(R9)
+	JEQ	nog
 	// Set vdsoPC and vdsoSP for tracebacks (see above).
-	MOVQ	m_vdsoPC(R9), R10
-	MOVQ	R10, 72(SP)
-	MOVQ	m_vdsoSP(R9), R10
-	MOVQ	R10, 80(SP)
 	MOVQ	8(BP), R10	// return PC (above the saved BP, see the frame layout)
 	MOVQ	R10, m_vdsoPC(R9)
 	LEAQ	16(BP), R10	// caller's SP
 	MOVQ	R10, m_vdsoSP(R9)
-	// On g0 or gsignal no stack switch is needed: call the C function from
-	// here, aligning SP with ADJSP, which the assembler records (asmcgocall
+	// On g0 no stack switch is needed: call the C function from here,
+	// aligning SP with ADJSP, which the assembler records (asmcgocall
 	// aligns with ANDQ, which the unwind tables cannot describe: debuggers
 	// lost the frames above it, e.g. in a crash's raise).
-	CMPQ	R8, m_gsignal(R9)
-	JEQ	direct
 	MOVQ	m_g0(R9), R10
 	CMPQ	R8, R10
 	JEQ	direct
@@ -158,17 +162,17 @@ odd:
 	ADJSP	$-8
 restoreg:
 	ERRNO
-	// Same g and m as before the call.
+	// Same g and m as before the call. vdsoSP first: a SIGPROF between
+	// the two stores finds vdsoSP 0 and ignores vdsoPC.
 	get_tls(CX)
 	MOVQ	g(CX), R8
 	MOVQ	g_m(R8), R9
-	MOVQ	72(SP), R10
-	MOVQ	R10, m_vdsoPC(R9)
-	MOVQ	80(SP), R10
-	MOVQ	R10, m_vdsoSP(R9)
+	MOVQ	$0, m_vdsoSP(R9)
+	MOVQ	$0, m_vdsoPC(R9)
 	JMP	done
 nog:
-	// No g (non-Go thread, thread start/teardown): no m to record in.
+	// No g (non-Go thread, thread start/teardown: no m to record in) or
+	// gsignal (see above): call in place.
 	TESTQ	$8, SP
 	JNZ	nogodd
 	CCALL
