@@ -1,7 +1,8 @@
 // Per-call cost of system calls (not a test): run by scripts/call-cost.sh
 // once per toolchain, alternating upstream/patched.
 //
-//	callcost MODE N  -> {"mode":..., "n":N, "ns_per_call":...}
+//	callcost MODE N  -> {"mode":..., "n":N, "ns_per_call":..., "min_ns_per_call":...,
+//	                     "median_ns_per_call":...} (batches of 2000 calls)
 //
 // Each mode is one loop function (main.loop<Mode>, not inlined) so that
 // callgrind can count only that loop (--toggle-collect=main.loop<Mode>):
@@ -29,6 +30,7 @@ import (
 	"encoding/json"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"syscall"
 	"time"
@@ -146,17 +148,17 @@ func main() {
 		panic(err)
 	}
 	b := make([]byte, 1)
-	loops := map[string]func(){
-		"getpid":    func() { loopGetpid(n) },
-		"rawgetpid": func() { loopRawgetpid(n) },
-		"sysgetpid": func() { loopSysgetpid(n) },
-		"read1":     func() { loopRead1(n, int(f.Fd()), b) },
-		"osread1":   func() { loopOsread1(n, f, b) },
-		"futexwake": func() { loopFutexwake(n) },
-		"rtfutex":   func() { loopRtfutex(n) },
-		"nosys":     func() { loopNosys(n) },
-		"g0nosys":   func() { loopG0nosys(n) },
-		"pingpong":  func() { loopPingpong(n) },
+	loops := map[string]func(int){
+		"getpid":    loopGetpid,
+		"rawgetpid": loopRawgetpid,
+		"sysgetpid": loopSysgetpid,
+		"read1":     func(n int) { loopRead1(n, int(f.Fd()), b) },
+		"osread1":   func(n int) { loopOsread1(n, f, b) },
+		"futexwake": loopFutexwake,
+		"rtfutex":   loopRtfutex,
+		"nosys":     loopNosys,
+		"g0nosys":   loopG0nosys,
+		"pingpong":  loopPingpong,
 	}
 	loop, ok := loops[mode]
 	if !ok {
@@ -165,8 +167,25 @@ func main() {
 	if mode == "osread1" {
 		f.Read(b) // f.Fd() above made it blocking; first read outside the loop
 	}
+	// In batches (default 2000 calls, pingpong 20): besides the mean, the
+	// fastest and the median batch. The fastest batch is the least
+	// disturbed by other load on shared cores.
+	batch := 2000
+	if mode == "pingpong" {
+		batch = 20
+	}
+	if batch > n {
+		batch = n
+	}
+	var per []float64
 	t := time.Now()
-	loop()
+	for done := 0; done < n; done += batch {
+		bt := time.Now()
+		loop(batch)
+		per = append(per, float64(time.Since(bt).Nanoseconds())/float64(batch))
+	}
 	el := time.Since(t)
-	json.NewEncoder(os.Stdout).Encode(map[string]any{"mode": mode, "n": n, "ns_per_call": float64(el.Nanoseconds()) / float64(n)})
+	sort.Float64s(per)
+	json.NewEncoder(os.Stdout).Encode(map[string]any{"mode": mode, "n": n, "ns_per_call": float64(el.Nanoseconds()) / float64(n),
+		"min_ns_per_call": per[0], "median_ns_per_call": per[len(per)/2]})
 }

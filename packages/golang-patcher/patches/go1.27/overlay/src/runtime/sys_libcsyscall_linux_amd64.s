@@ -26,10 +26,12 @@
 // sets it only on failure, which it reports as exactly -1; it is cleared
 // before the call so that a layer returning -1 without setting errno reads
 // as -1, EPERM). On a goroutine stack the C calls run on the g0 stack with
-// g = g0, the switch asmcgocall makes (switchcall<>: the same steps, in
-// line, no argument block); on g0, gsignal or with no g (signal handlers,
-// non-Go threads) they are made in place, so NOSPLIT callers (and signal
-// handlers) are safe.
+// g = g0, the switch asmcgocall makes (the same steps, in line, no argument
+// block); on g0, gsignal or with no g (signal handlers, non-Go threads)
+// they are made in place, so NOSPLIT callers (and signal handlers) are
+// safe. Return stack depth matters more than instructions here: every
+// return pending across the kernel entry is mispredicted (see the return
+// at the end), so there is no helper call around the C call and no RET.
 //
 // While the C code runs for a goroutine or g0, m.vdsoPC/m.vdsoSP hold the
 // caller's PC and SP, as nanotime1 does around its vDSO call: a signal
@@ -48,7 +50,7 @@
 //        16..56 saved DI SI DX R10 R8 R9 (arguments 1..6); 64 saved AX
 //        (number); 72, 80 unused; 88 saved errno;
 //        96 saved BX; 104..120 R12 R13 R15 (runtimesecret only:
-//        secretEraseRegisters clears them). The prologue the assembler
+//        secretEraseRegisters clears them; saved on every call then). The prologue the assembler
 //        adds (PUSHQ BP; MOVQ SP, BP) makes BP point at the saved BP, so
 //        the return PC is 8(BP) and the caller's SP is 16(BP) (addressed
 //        via BP: vet's asmdecl rejects SP offsets beyond the frame). BX =
@@ -104,6 +106,11 @@ TEXT runtime·libcsyscall(SB),NOSPLIT,$128-0
 	MOVQ	R9, 56(SP)
 	MOVQ	AX, 64(SP)
 	MOVQ	BX, 96(SP)
+#ifdef GOEXPERIMENT_runtimesecret
+	MOVQ	R12, 104(SP)
+	MOVQ	R13, 112(SP)
+	MOVQ	R15, 120(SP)
+#endif
 	MOVQ	SP, BX
 	CMPQ	_cgo_libcsyscall(SB), $0
 	JEQ	nolibc
@@ -129,28 +136,53 @@ TEXT runtime·libcsyscall(SB),NOSPLIT,$128-0
 	CMPQ	R8, R10
 	JEQ	direct
 
-	// On a goroutine stack: switch to g0 as asmcgocall does.
+	// On a goroutine stack: switch to g0 as asmcgocall does
+	// (gosave_systemstack_switch, g = g0, SP = g0.sched.sp, 16-byte
+	// alignment), in line: g.sched names systemstack_switch with SP
+	// pointing at this function's return PC, so unwinding from g.sched
+	// continues in the caller (this frame is skipped). No depth is kept,
+	// unlike asmcgocall: no Go code runs on this goroutine (no callback)
+	// while it is away, so its stack cannot move; BX (kept by C) brings SP
+	// back.
 #ifdef GOEXPERIMENT_runtimesecret
 	// As asmcgocall: clear the registers before C code runs for a
 	// goroutine in runtime/secret.Do (it may spill them). Everything
 	// the C calls need is in the frame; secretEraseRegisters also clears
-	// R12 R13 R15 (and BX, saved above), which SYSCALL preserves.
+	// R12 R13 R15 (saved at the start in this experiment) and BX (saved
+	// above), which SYSCALL preserves.
 	CMPL	g_secret(R8), $0
 	JEQ	nosecret
-	MOVQ	R12, 104(SP)
-	MOVQ	R13, 112(SP)
-	MOVQ	R15, 120(SP)
 	CALL	·secretEraseRegisters(SB)
-	CALL	secretcall<>(SB)
-	MOVQ	104(SP), R12
-	MOVQ	112(SP), R13
-	MOVQ	120(SP), R15
-	JMP	restoreg
+	MOVQ	SP, BX
+	get_tls(CX)
+	MOVQ	g(CX), R8
+	MOVQ	g_m(R8), R10
+	MOVQ	m_g0(R10), R10
 nosecret:
 #endif
-	CALL	switchcall<>(SB)
+	MOVQ	$runtime·systemstack_switch+8(SB), R9
+	MOVQ	R9, (g_sched+gobuf_pc)(R8)
+	LEAQ	8(BP), R9
+	MOVQ	R9, (g_sched+gobuf_sp)(R8)
+	MOVQ	BP, (g_sched+gobuf_bp)(R8)
+	MOVQ	R10, g(CX)
+	MOVQ	(g_sched+gobuf_sp)(R10), SP
+	// Now on the g0 stack (a pthread-created stack).
+	SUBQ	$32, SP
+	ANDQ	$~15, SP	// alignment for the C ABI
+	MOVQ	R8, 8(SP)	// save g
+	CCALL
+	get_tls(CX)
+	MOVQ	8(SP), R8
+	MOVQ	R8, g(CX)
+	MOVQ	BX, SP
 	JMP	restoreg
 
+nolibc:
+	// runtime/cgo is not linked: cannot happen when the go command and the
+	// linker enforce cgo + external linking for this experiment.
+	CALL	runtime·abort(SB)
+	RET
 direct:
 	TESTQ	$8, SP
 	JNZ	odd
@@ -191,55 +223,22 @@ done:
 	MOVQ	48(SP), R8
 	MOVQ	56(SP), R9
 	MOVQ	96(SP), BX
-	PXOR	X15, X15
-	RET
-nolibc:
-	// runtime/cgo is not linked: cannot happen when the go command and the
-	// linker enforce cgo + external linking for this experiment.
-	CALL	runtime·abort(SB)
-	RET
-
-// switchcall<> is runtime·libcsyscall's switch to the g0 stack: called
-// with R8 = g (a user goroutine), R10 = its m.g0, CX = TLS base, BX =
-// runtime·libcsyscall's SP; makes the C calls (CCALL) on the g0 stack with
-// g = g0 and returns with AX = syscall(2)'s result, g and SP restored.
-// NOFRAME, like asmcgocall, whose sequence it is
-// (gosave_systemstack_switch, g = g0, SP = g0.sched.sp, 16-byte
-// alignment, C call, g and SP back): g.sched then names systemstack_switch
-// with SP pointing at the return PC into runtime·libcsyscall, so unwinding
-// from g.sched continues there, as it does through asmcgocall. The old SP
-// is kept as is, not as a depth: no Go code runs on this goroutine (no
-// callback) while it is away, so its stack cannot move.
-TEXT switchcall<>(SB),NOSPLIT|NOFRAME,$0-0
-	MOVQ	$runtime·systemstack_switch+8(SB), R9
-	MOVQ	R9, (g_sched+gobuf_pc)(R8)
-	MOVQ	SP, (g_sched+gobuf_sp)(R8)
-	MOVQ	BP, (g_sched+gobuf_bp)(R8)
-	MOVQ	SP, R9
-	MOVQ	R10, g(CX)
-	MOVQ	(g_sched+gobuf_sp)(R10), SP
-	// Now on the g0 stack (a pthread-created stack).
-	SUBQ	$32, SP
-	ANDQ	$~15, SP	// alignment for the C ABI
-	MOVQ	R8, 8(SP)	// save g
-	MOVQ	R9, 16(SP)	// save SP
-	CCALL
-	get_tls(CX)
-	MOVQ	8(SP), R8
-	MOVQ	16(SP), R9
-	MOVQ	R8, g(CX)
-	MOVQ	R9, SP
-	RET
-
 #ifdef GOEXPERIMENT_runtimesecret
-// secretcall<>: switchcall<> after secretEraseRegisters, which cleared
-// everything but the frame: reload g, m.g0 and the frame base (8(SP) here
-// is runtime·libcsyscall's SP: one return PC above).
-TEXT secretcall<>(SB),NOSPLIT|NOFRAME,$0-0
-	LEAQ	8(SP), BX
-	get_tls(CX)
-	MOVQ	g(CX), R8
-	MOVQ	g_m(R8), R10
-	MOVQ	m_g0(R10), R10
-	JMP	switchcall<>(SB)
+	MOVQ	104(SP), R12
+	MOVQ	112(SP), R13
+	MOVQ	120(SP), R15
 #endif
+	PXOR	X15, X15
+	// Return with an indirect jump, not RET: this return is pending
+	// across the kernel entry, and the kernel leaves the return stack
+	// buffer useless (RSB filling, SRSO safe RET), so a RET here is
+	// mispredicted on every call (~7 ns on this machine, see the README's
+	// "Per-call cost"); the indirect jump is predicted from its own
+	// history (one target per call site). The epilogue the assembler
+	// would put before RET, by hand: frame, saved BP, return PC (CX is
+	// clobbered, as by SYSCALL). Must stay the last instructions of the
+	// function: the assembler's SP bookkeeping runs in text order.
+	ADJSP	$-128
+	POPQ	BP
+	POPQ	CX
+	JMP	CX
