@@ -34,9 +34,9 @@ modes=${MODES:-getpid rawgetpid sysgetpid read1 osread1 futexwake rtfutex pingpo
 fakeN=${FAKE_N:-2000000}
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 # -checklinkname=0: the rtfutex mode pulls runtime.futexwakeup with a linkname
-(cd "$here/probe" && GOFLAGS=-buildvcs=false "$upstream/bin/go" build -ldflags=-checklinkname=0 -o "$w/up" ./callcost &&
-  GOFLAGS=-buildvcs=false "$patched/bin/go" build -ldflags=-checklinkname=0 -o "$w/pa" ./callcost &&
-  if [ -n "${BEFORE:-}" ]; then GOFLAGS=-buildvcs=false "$BEFORE/bin/go" build -ldflags=-checklinkname=0 -o "$w/bf" ./callcost; fi) >&2
+(cd "$here/probe" && GOFLAGS=-buildvcs=false "$upstream/bin/go" build -tags callcost -ldflags=-checklinkname=0 -o "$w/up" ./callcost &&
+  GOFLAGS=-buildvcs=false "$patched/bin/go" build -tags callcost -ldflags=-checklinkname=0 -o "$w/pa" ./callcost &&
+  if [ -n "${BEFORE:-}" ]; then GOFLAGS=-buildvcs=false "$BEFORE/bin/go" build -tags callcost -ldflags=-checklinkname=0 -o "$w/bf" ./callcost; fi) >&2
 all="up pa"; [ -n "${BEFORE:-}" ] && all="up bf pa"
 count() { [ "$1" = pingpong ] && echo $(( $2 / 100 )) || echo "$2"; }
 : >"$w/ns"

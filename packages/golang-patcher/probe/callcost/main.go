@@ -1,3 +1,5 @@
+//go:build callcost
+
 // Per-call cost of system calls (not a test): run by scripts/call-cost.sh
 // once per toolchain, alternating upstream/patched.
 //
@@ -7,6 +9,9 @@
 // Each mode is one loop function (main.loop<Mode>, not inlined) so that
 // callgrind can count only that loop (--toggle-collect=main.loop<Mode>):
 // instructions per call = the loop's instructions / N (user space only).
+//
+// Build: go build -tags callcost -ldflags=-checklinkname=0 ./callcost (the
+// tag keeps it out of `go build ./...`: its runtime linknames need the flag).
 //
 //	getpid     syscall.Getpid: rawSyscallNoError, no entersyscall (raw path)
 //	rawgetpid  syscall.RawSyscall(SYS_GETPID): internal/runtime/syscall/linux.Syscall6
