@@ -47,7 +47,9 @@ cp -a "$src/." "$dest/"
 rm -rf "$dest/pkg/obj" "$dest/bin" "$dest/pkg/tool"
 for d in "$pdir"/*.diff; do patch -p1 -d "$dest" -f -s --no-backup-if-mismatch <"$d"; done
 cp -r "$pdir/overlay/." "$dest/"
-echo "${ver} +confidential-libcsyscall $(cat "$pdir"/*.diff | sha256sum | cut -c1-12)" >"$dest/PATCHED"
+# the patch's identity: every diff and every overlay file (path and content), in a stable order
+patch_id=$(cd "$pdir" && find . -type f \( -name '*.diff' -o -path './overlay/*' \) | LC_ALL=C sort | while read -r f; do printf '%s\n' "$f"; cat "$f"; done | sha256sum | cut -c1-12)
+echo "${ver} +confidential-libcsyscall ${patch_id}" >"$dest/PATCHED"
 [ "${SKIP_MAKE:-0}" = 1 ] && exit 0
 
 # 3. build the toolchain itself normally (cgo off, experiment off), bootstrapped by the original
