@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"time"
 )
 
@@ -38,16 +38,12 @@ func check(ctx context.Context, url, ca, expect string, wait time.Duration, deny
 			if _, err := FetchCheck(ctx, url, conf, expect, 10*time.Second); err != nil {
 				return err
 			}
-			for _, u := range deny {
-				status, err := GetStatus(ctx, u, conf, 10*time.Second)
-				if err != nil {
-					return err
-				}
-				if status == http.StatusOK {
-					return permanent{fmt.Errorf("GET %s answered 200: it must not be served", u)}
-				}
+			err = CheckDenied(ctx, deny, conf)
+			var served *ServedError
+			if errors.As(err, &served) {
+				return permanent{err}
 			}
-			return nil
+			return err
 		}()
 		if p, ok := err.(permanent); ok {
 			return p.error

@@ -124,3 +124,24 @@ func GetStatus(ctx context.Context, url string, tlsConf *tls.Config, timeout tim
 	status, _, err := get(ctx, url, tlsConf, timeout)
 	return status, err
 }
+
+// CheckDenied fails when one of the URLs answers 200 (a file that must not be served, e.g. an injected key).
+func CheckDenied(ctx context.Context, urls []string, tlsConf *tls.Config) error {
+	for _, u := range urls {
+		status, err := GetStatus(ctx, u, tlsConf, 10*time.Second)
+		if err != nil {
+			return err
+		}
+		if status == http.StatusOK {
+			return &ServedError{URL: u}
+		}
+	}
+	return nil
+}
+
+// ServedError: a URL that must not be served answered 200 (waiting does not mend it).
+type ServedError struct{ URL string }
+
+func (e *ServedError) Error() string {
+	return fmt.Sprintf("GET %s answered 200: it must not be served", e.URL)
+}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,14 +220,8 @@ func cmdRun(ctx context.Context, args []string) int {
 		if err != nil {
 			return "", err
 		}
-		for _, u := range deny {
-			status, err := GetStatus(ctx, u, conf, 10*time.Second)
-			if err != nil {
-				return "", err
-			}
-			if status == http.StatusOK {
-				return "", fmt.Errorf("GET %s answered 200: it must not be served", u)
-			}
+		if err := CheckDenied(ctx, deny, conf); err != nil {
+			return "", err
 		}
 		detail := fmt.Sprintf("%s: %d bytes containing %q", lf.url, n, *expect)
 		if len(deny) > 0 {
