@@ -49,10 +49,14 @@ export async function getSessionSim(url: string, name: string): Promise<z.infer<
   return StoredAnswer.parse(await res.json());
 }
 
+/** The path and query of a launch request: /v1/launch/<session>/<service>?measurement=… */
+export function launchPath(configId: string, measurement: string): string {
+  return `/v1/launch/${configId.split('/').map(encodeURIComponent).join('/')}?measurement=${encodeURIComponent(measurement)}`;
+}
+
 /** GET /v1/launch/<session>/<service>?measurement=…, parsed. Refusals (403/404) throw SimServiceError. */
 export async function launchSim(url: string, configId: string, measurement: string): Promise<LaunchConfig & { files: LaunchFile[] }> {
-  const path = configId.split('/').map(encodeURIComponent).join('/');
-  const res = await fetch(`${base(url)}/v1/launch/${path}?measurement=${encodeURIComponent(measurement)}`);
+  const res = await fetch(`${base(url)}${launchPath(configId, measurement)}`);
   if (res.status !== 200) throw await failure(res, `launch ${configId}`);
   return parseLaunch(await res.text());
 }

@@ -3,6 +3,7 @@
 // leak-scan.json in outputDir records where it looked and what it found (forms, never bytes).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { launchPath } from '@confidential/cas-policy';
 import { projectContainers, runRun, type RunOutcome } from '@confidential/compose-runner';
 import { verifyImageJson } from '@confidential/image-builder';
 import { nxExecutor, optionsOrThrow } from '@confidential/kit';
@@ -46,8 +47,7 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
     beforeTeardown: async ({ client, project, logs }) => {
       const service = (await projectContainers(client, project)).find((c) => c.service === s.policyService && c.status === 'running');
       if (!service) throw new Error(`leak scan: no running "${s.policyService}" service in ${project} to ask for the launch answer`);
-      const path = s.configId.split('/').map(encodeURIComponent).join('/');
-      const url = (m: string) => `http://127.0.0.1:${s.port}/v1/launch/${path}?measurement=${m}`;
+      const url = (m: string) => `http://127.0.0.1:${s.port}${launchPath(s.configId, m)}`;
       const answer = await fetchInContainer(client, service.id, url(measurement));
       if (answer.status !== 200) throw new Error(`leak scan: the policy service answered ${answer.status} to the app's own measurement ${measurement}`);
       const launch = launchNeedles(answer.body.toString('latin1'));
@@ -76,8 +76,8 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
     },
   });
   if (!record) return outcome; // the run failed before its test service exited: nothing was scanned
-  const outputDir = resolve(root, (run as { outputDir: string }).outputDir);
-  const own = (run as { outputDir: string }).outputDir;
+  const own = options.outputDir;
+  const outputDir = resolve(root, own);
   const folders = s.outputs.some((f) => own === f || own.startsWith(`${f}/`)) ? s.outputs : [...s.outputs, own];
   record.places.push(...(await scanOutputs(root, folders, needles)));
   needles = [];
@@ -89,7 +89,7 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
   for (const p of record.places) log(`[leak-scan] ${p.found.length ? `FOUND ${p.found.join(', ')} in` : 'clean:'} ${p.place} (${p.items} item(s), ${mb(p.bytes)})`);
   if (record.ok) return outcome;
   const where = dirty.map((p) => `${p.found.join(', ')} in ${p.place}`).concat(record.refused.clean ? [] : ['secret bytes in the refusal']);
-  return { ...outcome, success: false, error: `leak scan: ${where.join('; ')} (details in ${join((run as { outputDir: string }).outputDir, 'leak-scan.json')})`, leakScan: record };
+  return { ...outcome, success: false, error: `leak scan: ${where.join('; ')} (details in ${join(own, 'leak-scan.json')})`, leakScan: record };
 }
 
 export default nxExecutor(async (raw, root) => {
