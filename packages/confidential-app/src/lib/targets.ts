@@ -67,6 +67,13 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
     { kind: 'COPY' as const, src: [...c.sign.extensions.map((e) => `sign/${e}`), 'sign/measurement.json'], dest: '/usr/local/bin/' },
     ...(c.libc === 'musl' ? [{ kind: 'COPY' as const, from: 'musl', src: [MUSL_LIBC], dest: MUSL_LOADER }] : []),
   ];
+  /** the app's own image files, and where the program finds its policy */
+  const appFiles = paths.imageFiles.map((f, i) => ({ kind: 'COPY' as const, src: [`files/${i}`], dest: f.dest }));
+  const appFilesContext = paths.imageFiles.map((f, i) => ({ src: f.src, dest: `files/${i}` }));
+  const launchEnv = [
+    { kind: 'ENV' as const, vars: { SCONE_CONFIG_ID: app.configId, SCONE_CAS_ADDR: 'cas:8081', ...c.image.env } },
+    { kind: 'WORKDIR' as const, path: '/' },
+  ];
   const targets: Record<string, TargetConfiguration> = {
     modules: {
       metadata: { description: `Fetch ${c.go.module ?? `${paths.goSource}'s modules`} through the Go module proxy and vendor them for the offline image builds; assemble the embedded files (${c.embed.files.map((f) => f.to).join(', ')}).` },
@@ -222,14 +229,13 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
             instructions: [
               { kind: 'COPY', from: 'libs', src: ['/rootfs/'], dest: '/' },
               ...confidential,
-              ...paths.imageFiles.map((f, i) => ({ kind: 'COPY' as const, src: [`files/${i}`], dest: f.dest })),
-              { kind: 'ENV', vars: { SCONE_CONFIG_ID: app.configId, SCONE_CAS_ADDR: 'cas:8081', ...c.image.env } },
-              { kind: 'WORKDIR', path: '/' },
+              ...appFiles,
+              ...launchEnv,
               { kind: 'CMD', exec: [`/usr/local/bin/${bin}`] },
             ],
           },
         ],
-        context: [{ src: `${out}/sign`, dest: 'sign' }, ...paths.imageFiles.map((f, i) => ({ src: f.src, dest: `files/${i}` }))],
+        context: [{ src: `${out}/sign`, dest: 'sign' }, ...appFilesContext],
         tags: [runtimeRef],
         push: true,
         output: `${out}/image/image.json`,
@@ -256,10 +262,9 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
               { kind: 'COPY', src: [`bin/out/${bin}.native`, `bin/out/${bin}.upstream`, ...helpers.map((h) => `bin/out/${h.name}`)], dest: '/usr/local/bin/' },
               ...confidential,
               { kind: 'COPY', src: ['site'], dest: '/' },
-              ...paths.imageFiles.map((f, i) => ({ kind: 'COPY' as const, src: [`files/${i}`], dest: f.dest })),
+              ...appFiles,
               { kind: 'COPY', src: ['policy/session.yml'], dest: '/etc/confidential/session.yml' },
-              { kind: 'ENV', vars: { SCONE_CONFIG_ID: app.configId, SCONE_CAS_ADDR: 'cas:8081', ...c.image.env } },
-              { kind: 'WORKDIR', path: '/' },
+              ...launchEnv,
               { kind: 'CMD', exec: c.image.cmd },
             ],
           },
@@ -269,7 +274,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
           { src: `${out}/sign`, dest: 'sign' },
           { src: `${out}/site`, dest: 'site' },
           { src: `${out}/policy`, dest: 'policy' },
-          ...paths.imageFiles.map((f, i) => ({ src: f.src, dest: `files/${i}` })),
+          ...appFilesContext,
         ],
         tags: [benchRef],
         push: true,
