@@ -171,6 +171,12 @@ export async function verifyImageJson(path: string, client: Docker = defaultDock
   return { ...record, refMatches: byRef?.id === record.id };
 }
 
+/** The image an image.json names, checked against the engine: its tag, or its id when the tag moved on since. */
+export async function builtImage(path: string, client: Docker = defaultDocker()): Promise<string> {
+  const checked = await verifyImageJson(path, client);
+  return checked.refMatches ? checked.ref : checked.id;
+}
+
 /** Pushes an image to `registry` (host[:port]) as `<registry>/<ref>`; returns the repoDigest `<registry>/<repo>@sha256:…`. */
 export async function pushToRegistry(ref: string, registry: string, options: { client?: Docker; onEntry?: (e: StreamEntry) => void } = {}): Promise<string> {
   const client = options.client ?? defaultDocker();

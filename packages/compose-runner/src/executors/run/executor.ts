@@ -3,7 +3,7 @@
 // (paths copied out of the test container). Success iff the test service exits 0. Always tears down.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { verifyImageJson } from '@confidential/image-builder';
+import { builtImage } from '@confidential/image-builder';
 import { optionsOrThrow } from '@confidential/kit';
 import type { LogLine } from '../../lib/logs.js';
 import type { ComposeModel } from '../../lib/model.js';
@@ -39,8 +39,7 @@ export async function resolveEnv(env: Record<string, EnvValue>, root: string): P
     }
     const record = json as Record<string, unknown>;
     if (field === 'ref' && typeof record.id === 'string' && record.id.startsWith('sha256:')) {
-      const checked = await verifyImageJson(path); // throws "image X (sha256:…) recorded in <file> is gone from the engine; …"
-      out[name] = checked.refMatches ? checked.ref : checked.id; // the tag moved: the recorded id is what was built
+      out[name] = await builtImage(path); // throws "image X (sha256:…) recorded in <file> is gone from the engine; …"
     } else {
       out[name] = String(picked);
     }

@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { launchPath } from '@confidential/cas-policy';
 import { projectContainers, runRun, type RunOutcome } from '@confidential/compose-runner';
-import { verifyImageJson } from '@confidential/image-builder';
+import { builtImage } from '@confidential/image-builder';
 import { nxExecutor, optionsOrThrow } from '@confidential/kit';
 import { fetchInContainer, launchNeedles, scanOutputs, scanRun, Scanner, type Needle, type PlaceResult } from '../../lib/leak-scan.js';
 import { AppRunOptions } from './options.js';
@@ -36,10 +36,7 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
   const measurement = (JSON.parse(measurementText) as { measurement?: unknown }).measurement;
   if (typeof measurement !== 'string' || !/^[0-9a-f]{64}$/.test(measurement)) throw new Error(`${EXECUTOR}: ${s.measurement}: expected "measurement" (64 hex digits)`);
   const images: string[] = [];
-  for (const file of s.images) {
-    const checked = await verifyImageJson(resolve(root, file));
-    images.push(checked.refMatches ? checked.ref : checked.id);
-  }
+  for (const file of s.images) images.push(await builtImage(resolve(root, file)));
 
   let needles: Needle[] = [];
   let record: LeakScanRecord | undefined;
