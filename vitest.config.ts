@@ -1,13 +1,16 @@
 // One vitest config for every project; run from the project's root (nx sets cwd).
 // `--mode int` selects the integration tests (*.int.spec.ts, real engine/toolchains), otherwise unit tests.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const workspace = import.meta.dirname;
-// each package's name (package.json) → its source entry point, so that tests run against the sources
+// each TypeScript package's name (package.json; packages/bench is Go only) → its source entry point, so that
+// tests run against the sources
 const alias = Object.fromEntries(
-  readdirSync(join(workspace, 'packages')).map((dir) => [
+  readdirSync(join(workspace, 'packages'))
+    .filter((dir) => existsSync(join(workspace, 'packages', dir, 'package.json')))
+    .map((dir) => [
     (JSON.parse(readFileSync(join(workspace, 'packages', dir, 'package.json'), 'utf8')) as { name: string }).name,
     join(workspace, 'packages', dir, 'src', 'index.ts'),
   ]),

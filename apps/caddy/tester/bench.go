@@ -1,742 +1,86 @@
 package main
 
-// caddy-test bench: several caddies under the same load, alternated in short slices in a balanced
-// order, pooled per target, with bootstrap intervals of every ratio to the first target (engine.go,
-// order.go, bootstrap.go, cpu.go; the method is described in README.md).
-//
-// All targets listen on the same address (caddy's default :443, the confidential one's command line
-// comes from the policy), so they cannot run at the same time: each slice starts its target's caddy,
-// waits for the port, checks the content, runs an unrecorded warm-up load, then the recorded load, and
-// stops it again. Startup and warm-up are never part of a measurement.
+// caddy-test load and bench: the project's load generator and benchmark method (confidential.local/bench)
+// with caddy's defaults — its URL and local CA, its port, its "shutdown complete" — and one more step
+// before the plan: a caddy started once so that its local CA exists (--ca-install).
 
 import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"confidential.local/bench"
 )
 
-const benchVersion = 2
+// shutdownMarker is what caddy logs after a clean SIGTERM.
+const shutdownMarker = "shutdown complete"
 
-type BenchTarget struct {
-	Name    string   `json:"name"`
-	Command []string `json:"command"`
-}
-
-// BenchCPU is a target's CPU time over its recorded slices (from the schedule's first slot to the last
-// response of each slice), per 2xx response.
-type BenchCPU struct {
-	ServerSeconds      float64 `json:"serverSeconds"` // utime+stime (+ waited-for children) of the caddy's process group
-	ClientSeconds      float64 `json:"clientSeconds"` // caddy-test's own, for comparison (it shares the CPUs)
-	Requests           int     `json:"requests"`      // 2xx responses in those windows
-	ServerUsPerRequest float64 `json:"serverUsPerRequest"`
-	ClientUsPerRequest float64 `json:"clientUsPerRequest"`
-}
-
-type BenchTargetResult struct {
-	Name          string      `json:"name"`
-	Command       []string    `json:"command"`
-	OK            bool        `json:"ok"`
-	Error         *string     `json:"error"`
-	StartSeconds  float64     `json:"startSeconds"`  // median over its slices, until the port opened
-	ShutdownClean bool        `json:"shutdownClean"` // every slice: exit 0 and "shutdown complete" after SIGTERM
-	ExitCode      *int        `json:"exitCode"`      // of the last started caddy
-	Result        *LoadResult `json:"result"`        // pooled over its recorded slices (saturation: the held slices at each round's rate)
-	CPU           *BenchCPU   `json:"cpu"`           // null when /proc could not be read
-	Saturation    *SatResult  `json:"saturation"`    // saturation mode only
-	Slices        []Slice     `json:"slices"`
-	Warnings      []string    `json:"warnings"`
-	LogTail       []string    `json:"logTail"`
-}
-
-// BenchRatio: target ÷ baseline with a bootstrap interval per figure; null where not measured
-// (saturation mode has only throughput = the saturation rate; cpu needs /proc).
-type BenchRatio struct {
-	Name       string    `json:"name"`
-	Throughput *Interval `json:"throughput"`
-	P50        *Interval `json:"p50"`
-	P99        *Interval `json:"p99"`
-	P999       *Interval `json:"p999"`
-	CPU        *Interval `json:"cpu"` // server CPU per request
-}
-
-type BenchHost struct {
-	Hostname string `json:"hostname"`
-	CPUs     int    `json:"cpus"`
-	GOOS     string `json:"goos"`
-	GOARCH   string `json:"goarch"`
-}
-
-type BenchLoad struct {
-	URL             string  `json:"url"`
-	Connections     int     `json:"connections"`
-	Rate            float64 `json:"rate"`            // fixed/cpu: every slice's rate; saturation: the calibration's start
-	DurationSeconds float64 `json:"durationSeconds"` // recorded seconds per target
-}
-
-type BenchMethod struct {
-	Mode               string          `json:"mode"` // fixed | saturation | cpu
-	Rounds             int             `json:"rounds"`
-	SliceSeconds       float64         `json:"sliceSeconds"`
-	SliceWarmupSeconds float64         `json:"sliceWarmupSeconds"` // unrecorded load after each start
-	WarmupRound        bool            `json:"warmupRound"`        // fixed/cpu: one unrecorded slice per target first
-	RestartPerSlice    bool            `json:"restartPerSlice"`    // always true: the targets share one address
-	OrderPeriod        int             `json:"orderPeriod"`        // rounds after which the order is fully balanced
-	Order              [][]string      `json:"order"`              // target order of every recorded round (saturation: step)
-	Bootstrap          BootstrapConfig `json:"bootstrap"`
-	Saturation         *BenchSatMethod `json:"saturation"`
-	ClockTicks         int             `json:"clockTicks"`
-}
-
-type BenchSatMethod struct {
-	Steps    int     `json:"steps"`
-	MaxP99Ms float64 `json:"maxP99Ms"`
-	MinRate  float64 `json:"minRate"`
-	MaxRate  float64 `json:"maxRate"`
-	Widen    float64 `json:"widen"`
-}
-
-type Bench struct {
-	Version    int                 `json:"version"`
-	Kind       string              `json:"kind"` // "bench"
-	Tool       string              `json:"tool"`
-	StartedAt  string              `json:"startedAt"`
-	FinishedAt string              `json:"finishedAt"`
-	Host       BenchHost           `json:"host"`
-	Load       BenchLoad           `json:"load"`
-	Method     BenchMethod         `json:"method"`
-	Baseline   string              `json:"baseline"` // name of the first target: ratios are relative to it
-	Targets    []BenchTargetResult `json:"targets"`
-	Ratios     []BenchRatio        `json:"ratios"`
-}
-
-// parseTarget parses "name=/path/to/caddy arg …".
-func parseTarget(s string) (BenchTarget, error) {
-	name, cmd, ok := strings.Cut(s, "=")
-	argv := strings.Fields(cmd)
-	if !ok || strings.TrimSpace(name) == "" || len(argv) == 0 {
-		return BenchTarget{}, fmt.Errorf("--target %q: expected name=command [args…]", s)
+// CaddyRootCA is where `caddy … --domain localhost` installs its local CA's root certificate.
+func CaddyRootCA() string {
+	home := os.Getenv("HOME")
+	if home == "" {
+		home = "/root"
 	}
-	return BenchTarget{Name: strings.TrimSpace(name), Command: argv}, nil
+	return filepath.Join(home, ".local/share/caddy/pki/authorities/local/root.crt")
 }
 
-func defaultTargets() []BenchTarget {
-	var ts []BenchTarget
+// caddyLoad are the load flags' defaults for caddy: its embedded source over TLS, trusting its local CA.
+func caddyLoad() bench.LoadFlags {
+	return bench.LoadFlags{URL: "https://localhost/caddy/caddy.go", CA: CaddyRootCA()}
+}
+
+var caddyBench = bench.Command{
+	Tool:    "caddy-test",
+	Load:    caddyLoad(),
+	Bench:   bench.BenchOptions{Workdir: "/", Addr: "127.0.0.1:443", Expect: "package caddy", ShutdownMarker: shutdownMarker},
+	Targets: defaultTargets,
+	Setup: func(fs *flag.FlagSet) func(context.Context, *bench.Run) error {
+		caInstall := fs.String("ca-install", "/usr/local/bin/caddy.native file-server --domain localhost", "run this once first so caddy's local CA exists (\"\" to skip)")
+		return func(ctx context.Context, r *bench.Run) error {
+			argv := strings.Fields(*caInstall)
+			if len(argv) == 0 {
+				return nil
+			}
+			o := r.Options
+			if err := installCA(ctx, argv, o.Workdir, o.Addr, r.Load.CA, o.StopWait, r.LogPath("ca-install"), r); err != nil {
+				return fmt.Errorf("ca-install: %w", err)
+			}
+			fmt.Printf("BENCH ca-install ok %s\n", r.Load.CA)
+			return nil
+		}
+	},
+}
+
+func defaultTargets() []bench.BenchTarget {
+	var ts []bench.BenchTarget
 	if _, err := os.Stat("/usr/local/bin/caddy.upstream"); err == nil {
-		ts = append(ts, BenchTarget{"upstream", []string{"/usr/local/bin/caddy.upstream", "file-server", "--domain", "localhost"}})
+		ts = append(ts, bench.BenchTarget{Name: "upstream", Command: []string{"/usr/local/bin/caddy.upstream", "file-server", "--domain", "localhost"}})
 	}
-	ts = append(ts,
-		BenchTarget{"native", []string{"/usr/local/bin/caddy.native", "file-server", "--domain", "localhost"}},
-		BenchTarget{"confidential", []string{"/usr/local/bin/caddy"}})
-	return ts
+	return append(ts,
+		bench.BenchTarget{Name: "native", Command: []string{"/usr/local/bin/caddy.native", "file-server", "--domain", "localhost"}},
+		bench.BenchTarget{Name: "confidential", Command: []string{"/usr/local/bin/caddy"}})
 }
 
-// env gives a flag's default from the environment (compose.sim.yml passes BENCH_* through).
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
-// benchOptions are bench's own flags besides the load flags.
-type benchOptions struct {
-	mode        string
-	rounds      int
-	slice       time.Duration
-	sliceWarmup time.Duration
-	warmupRound bool
-	resamples   int
-	seed        uint64
-	maxWidth    float64
-	sat         SatConfig
-	workdir     string
-	addr        string
-	startWait   time.Duration
-	stopWait    time.Duration
-	expect      string
-	cooldown    time.Duration
-	procRoot    string
-}
-
-func cmdBench(ctx context.Context, args []string) int {
-	fs := flag.NewFlagSet("bench", flag.ExitOnError)
-	var lf loadFlags
-	lf.register(fs)
-	var bo benchOptions
-	var targetFlags stringList
-	fs.Var(&targetFlags, "target", "name=command args… (repeatable, in order; the first is the baseline). Default: upstream (if present), native, confidential")
-	caInstall := fs.String("ca-install", "/usr/local/bin/caddy.native file-server --domain localhost", "run this once first so caddy's local CA exists (\"\" to skip)")
-	fs.StringVar(&bo.mode, "mode", env("BENCH_MODE", "fixed"), "fixed | saturation | cpu (env BENCH_MODE)")
-	fs.IntVar(&bo.rounds, "rounds", envInt("BENCH_ROUNDS", 0), "recorded rounds (env BENCH_ROUNDS); 0: ceil(--duration / --slice), at least 2")
-	fs.DurationVar(&bo.slice, "slice", envDuration("BENCH_SLICE", 5*time.Second), "recorded load per slice (env BENCH_SLICE)")
-	fs.DurationVar(&bo.sliceWarmup, "slice-warmup", 1*time.Second, "unrecorded load after each start, before the slice")
-	fs.BoolVar(&bo.warmupRound, "warmup-round", true, "fixed/cpu: one unrecorded slice per target before the rounds")
-	fs.IntVar(&bo.resamples, "resamples", 2000, "bootstrap resamples per ratio")
-	seed := fs.Uint64("seed", uint64(envInt("BENCH_SEED", 1)), "bootstrap seed (env BENCH_SEED): same data and seed, same intervals")
-	fs.Float64Var(&bo.maxWidth, "max-width", 0.25, "a ratio whose 95 % interval is wider than this fraction of the estimate cannot rank (nor can one containing 1)")
-	fs.IntVar(&bo.sat.Steps, "sat-steps", 6, "saturation: search steps (slices per target) per round")
-	satP99 := fs.Duration("sat-max-p99", 50*time.Millisecond, "saturation: a slice holds its rate only if its corrected p99 is at most this")
-	fs.Float64Var(&bo.sat.MinRate, "sat-min-rate", 50, "saturation: lowest rate tried")
-	fs.Float64Var(&bo.sat.MaxRate, "sat-max-rate", 200000, "saturation: highest rate tried")
-	fs.Float64Var(&bo.sat.Widen, "sat-widen", 1.25, "saturation: each round starts in the middle of [lo/w, hi·w] around the calibration's bracket [lo, hi]")
-	fs.StringVar(&bo.workdir, "workdir", "/", "working directory of the started caddies")
-	fs.StringVar(&bo.addr, "addr", "127.0.0.1:443", "address waited for")
-	fs.DurationVar(&bo.startWait, "start-wait", 60*time.Second, "max wait for a target's port")
-	fs.DurationVar(&bo.stopWait, "stop-wait", 30*time.Second, "max wait for exit after SIGTERM")
-	fs.StringVar(&bo.expect, "expect", "package caddy", "each target's response must contain this (checked after every start)")
-	fs.DurationVar(&bo.cooldown, "cooldown", 500*time.Millisecond, "pause before every slice's start")
-	fs.StringVar(&bo.procRoot, "proc", "/proc", "procfs root for the CPU accounting")
-	out := fs.String("out", "/out/bench.json", "bench JSON file (\"\" for none)")
-	logDir := fs.String("log-dir", "", "write caddy logs here (default: beside --out)")
-	verbose := fs.Bool("v", false, "echo caddy logs while running")
-	fs.Parse(args)
-	bo.seed = *seed
-	bo.sat.MaxP99 = *satP99
-
-	switch bo.mode {
-	case "fixed", "saturation", "cpu":
-	default:
-		fmt.Fprintf(os.Stderr, "bench: --mode %q: want fixed, saturation or cpu\n", bo.mode)
-		return 2
-	}
-	if bo.slice <= 0 || lf.rate <= 0 || lf.connections < 1 || bo.sat.Steps < 1 {
-		fmt.Fprintln(os.Stderr, "bench: --slice, --rate, --connections and --sat-steps must be positive")
-		return 2
-	}
-	if bo.rounds <= 0 {
-		bo.rounds = max(2, int(math.Ceil(float64(lf.duration)/float64(bo.slice))))
-	}
-	targets := []BenchTarget{}
-	for _, s := range targetFlags {
-		t, err := parseTarget(s)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			return 2
-		}
-		targets = append(targets, t)
-	}
-	if len(targets) == 0 {
-		targets = defaultTargets()
-	}
-	if *logDir == "" && *out != "" {
-		*logDir = filepath.Dir(*out)
-	}
-	logPath := func(name string) string {
-		if *logDir == "" {
-			return ""
-		}
-		os.MkdirAll(*logDir, 0o755)
-		return filepath.Join(*logDir, "bench-"+name+".log")
-	}
-	var echo io.Writer
-	if *verbose {
-		echo = os.Stderr
-	}
-
-	if argv := strings.Fields(*caInstall); len(argv) > 0 {
-		if err := installCA(ctx, argv, bo.workdir, bo.addr, lf.ca, bo.stopWait, logPath("ca-install"), echo); err != nil {
-			fmt.Printf("BENCH ca-install FAIL %v\n", err)
-			return 1
-		}
-		fmt.Printf("BENCH ca-install ok %s\n", lf.ca)
-	}
-	perTarget := bo.rounds
-	if bo.mode == "saturation" {
-		perTarget *= bo.sat.Steps
-	}
-	fmt.Printf("BENCH plan: mode %s, %d targets, %d rounds, %d recorded %s slices per target (+%s warm-up after each start), order period %d\n",
-		bo.mode, len(targets), bo.rounds, perTarget, bo.slice, bo.sliceWarmup, OrderPeriod(len(targets)))
-	if bo.rounds%OrderPeriod(len(targets)) != 0 {
-		fmt.Printf("BENCH note: %d rounds is not a multiple of the order period %d: positions are not fully balanced\n", bo.rounds, OrderPeriod(len(targets)))
-	}
-
-	b := RunBench(ctx, targets, &lf, bo, logPath, echo)
-	if err := writeJSON(*out, b); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		return 1
-	}
-	printBench(os.Stdout, b)
-	if ctx.Err() != nil {
-		return 130
-	}
-	for _, t := range b.Targets {
-		if !t.OK {
-			return 1
-		}
-	}
-	return 0
-}
-
-// targetState is what the slice runner keeps of a target between its slices.
-type targetState struct {
-	exitCode *int
-	logTail  []string
-	allClean bool
-}
-
-// RunBench runs the plan against real processes and assembles bench.json.
-func RunBench(ctx context.Context, targets []BenchTarget, lf *loadFlags, bo benchOptions,
-	logPath func(string) string, echo io.Writer) *Bench {
-	// the pooled results carry these; every slice builds its own options (TLS included) after its start
-	o := LoadOptions{URL: lf.url, Connections: lf.connections, Rate: lf.rate}
-	host, _ := os.Hostname()
-	procfs := ProcFS{Root: bo.procRoot}
-	b := &Bench{Version: benchVersion, Kind: "bench", Tool: "caddy-test", StartedAt: time.Now().UTC().Format(time.RFC3339),
-		Host:     BenchHost{host, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH},
-		Baseline: targets[0].Name, Targets: []BenchTargetResult{}, Ratios: []BenchRatio{}}
-	states := make([]*targetState, len(targets))
-	for i := range states {
-		states[i] = &targetState{allClean: true, logTail: []string{}}
-	}
-	run := func(ctx context.Context, ti int, rate float64, record bool) (Slice, error) {
-		return runSlice(ctx, targets[ti], states[ti], lf, rate, bo, procfs, logPath(targets[ti].Name), echo)
-	}
-	plan := Plan{Mode: bo.mode, Targets: len(targets), Rounds: bo.rounds, Rate: o.Rate, WarmupRound: bo.warmupRound, Sat: bo.sat,
-		Progress: func(t int, rate float64, record bool, s Slice, err error) {
-			tag := "warm-up"
-			if record {
-				tag = "slice  "
-			} else if bo.mode == "saturation" {
-				tag = "calib. "
-			}
-			line := fmt.Sprintf("BENCH %s %-14s %7.0f req/s", tag, targets[t].Name, rate)
-			if s.Scheduled > 0 {
-				line += fmt.Sprintf(" → %7.1f  p50 %.3f  p99 %.3f  p99.9 %.3f ms", s.Throughput, s.P50, s.P99, s.P999)
-				if s.ServerCPUSeconds != nil && s.OK2xx > 0 {
-					line += fmt.Sprintf("  cpu %.1f µs/req", *s.ServerCPUSeconds/float64(s.OK2xx)*1e6)
-				}
-				if !s.Held {
-					line += "  NOT HELD"
-				}
-			}
-			if err != nil {
-				line += "  FAIL " + err.Error()
-			}
-			fmt.Println(line)
-		}}
-	er := RunPlan(ctx, plan, run)
-	assemble(b, targets, er, states, o, bo)
-	return b
-}
-
-// runSlice starts the target, checks it, warms it up, records one slice and stops it.
-func runSlice(ctx context.Context, t BenchTarget, st *targetState, lf *loadFlags, rate float64, bo benchOptions,
-	procfs ProcFS, logPath string, echo io.Writer) (s Slice, err error) {
-	if bo.cooldown > 0 {
-		select {
-		case <-time.After(bo.cooldown):
-		case <-ctx.Done():
-			return s, ctx.Err()
-		}
-	}
-	if err := WaitPortFree(bo.addr, 10*time.Second); err != nil {
-		return s, err
-	}
-	t0 := time.Now()
-	p, err := StartProc(t.Name, t.Command, bo.workdir, logPath, echo)
-	if err != nil {
-		return s, err
-	}
-	defer func() {
-		if !p.Exited() {
-			p.Kill()
-		}
-		st.logTail = p.Log.Tail(30)
-	}()
-	if err := WaitPort(ctx, bo.addr, bo.startWait, p); err != nil {
-		return s, err
-	}
-	startSeconds := round(time.Since(t0).Seconds(), 3)
-	// the load options (and their TLS config) as bench always built them: after the target's start
-	o, err := lf.options()
-	if err != nil {
-		return s, err
-	}
-	for attempt := 0; ; attempt++ {
-		_, err = FetchCheck(ctx, o.URL, o.TLS, bo.expect, 10*time.Second)
-		if err == nil || attempt >= 4 || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if err != nil {
-		return s, err
-	}
-	o.Rate = rate
-	if bo.sliceWarmup > 0 {
-		o.Duration = bo.sliceWarmup
-		if _, err := RunLoad(ctx, o); ctx.Err() != nil {
-			return s, err
-		}
-	}
-	pgid := p.cmd.Process.Pid // Setpgid: the group id is the leader's pid
-	var c0, c1 GroupSample
-	var cpuErr error
-	var self0, self1 time.Duration
-	var selfErr error
-	o.Duration = bo.slice
-	o.OnScheduleStart = func() {
-		c0, cpuErr = procfs.SampleGroup(pgid)
-		self0, selfErr = procfs.SelfCPU()
-	}
-	o.OnScheduleEnd = func() {
-		if cpuErr == nil {
-			c1, cpuErr = procfs.SampleGroup(pgid)
-		}
-		if selfErr == nil {
-			self1, selfErr = procfs.SelfCPU()
-		}
-	}
-	lr, err := RunLoad(ctx, o)
-	if lr == nil {
-		return s, err
-	}
-	s = SliceFromLoad(lr)
-	s.StartSeconds = startSeconds
-	maxP99 := time.Duration(0)
-	if bo.mode == "saturation" {
-		maxP99 = bo.sat.MaxP99
-	}
-	s.Held = SliceHeld(lr, maxP99)
-	if cpuErr == nil {
-		v := round(procfs.CPUBetween(c0, c1).Seconds(), 4)
-		s.ServerCPUSeconds = &v
-	} else if bo.mode == "cpu" {
-		return s, fmt.Errorf("cpu accounting: %w", cpuErr)
-	}
-	if selfErr == nil {
-		v := round((self1 - self0).Seconds(), 4)
-		s.ClientCPUSeconds = &v
-	}
-	if err != nil {
-		return s, err
-	}
-	if p.Exited() {
-		return s, fmt.Errorf("exited during the slice (%s)", p.ExitDescription())
-	}
-	clean := p.Stop(bo.stopWait)
-	code := p.ExitCode()
-	st.exitCode = &code
-	s.ShutdownClean = clean && code == 0 && p.Log.Seen(shutdownMarker)
-	st.allClean = st.allClean && s.ShutdownClean
-	return s, nil
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// PoolLoad merges slices into one LoadResult (counts summed, latencies from the merged histogram,
-// throughput = 2xx responses ÷ summed elapsed seconds).
-func PoolLoad(ss []Slice, o LoadOptions) *LoadResult {
-	if len(ss) == 0 {
-		return nil
-	}
-	r := &LoadResult{URL: o.URL, Connections: o.Connections, Status: map[string]int{}, ErrorSamples: map[string]int{}, hist: NewHistogram()}
-	rates := 0.0
-	for _, s := range ss {
-		lr := s.lr
-		if lr == nil {
-			continue
-		}
-		rates += lr.TargetRate
-		r.DurationSeconds += lr.DurationSeconds
-		r.ElapsedSeconds += lr.ElapsedSeconds
-		r.Scheduled += lr.Scheduled
-		r.Completed += lr.Completed
-		r.Errors += lr.Errors
-		r.Unsent += lr.Unsent
-		r.Bytes += lr.Bytes
-		for k, v := range lr.Status {
-			r.Status[k] += v
-		}
-		for k, v := range lr.ErrorSamples {
-			if len(r.ErrorSamples) < 20 || r.ErrorSamples[k] > 0 {
-				r.ErrorSamples[k] += v
-			}
-		}
-		if lr.hist != nil {
-			r.hist.Merge(lr.hist)
-		}
-	}
-	r.TargetRate = round(rates/float64(len(ss)), 2)
-	r.DurationSeconds = round(r.DurationSeconds, 3)
-	r.ElapsedSeconds = round(r.ElapsedSeconds, 3)
-	if r.ElapsedSeconds > 0 {
-		r.Throughput = round(float64(r.Completed-countNon2xx(r.Status))/r.ElapsedSeconds, 2)
-	}
-	h := r.hist
-	r.LatencyMs = LatencySummary{MinMs: ms(h.Min()), MeanMs: ms(h.Mean()), StdevMs: ms(h.Stdev()),
-		P50: ms(h.ValueAt(50)), P75: ms(h.ValueAt(75)), P90: ms(h.ValueAt(90)), P99: ms(h.ValueAt(99)),
-		P999: ms(h.ValueAt(99.9)), MaxMs: ms(h.Max())}
-	r.Spectrum = h.Spectrum(5)
-	if r.Spectrum == nil {
-		r.Spectrum = []SpectrumPoint{}
-	}
-	return r
-}
-
-// satSlices are, per round, the held slice at that round's saturation rate (for the latency at saturation).
-func satSlices(ss []Slice, sr *SatResult) []Slice {
-	var out []Slice
-	for r := range sr.Rates {
-		best := -1
-		for i, s := range ss {
-			if s.Round == r && s.Held && (best < 0 || s.Rate > ss[best].Rate) {
-				best = i
-			}
-		}
-		if best >= 0 {
-			out = append(out, ss[best])
-		}
-	}
-	return out
-}
-
-func assemble(b *Bench, targets []BenchTarget, er *EngineResult, states []*targetState, o LoadOptions, bo benchOptions) {
-	sliceSec := bo.slice.Seconds()
-	perTarget := bo.rounds
-	var satMethod *BenchSatMethod
-	if bo.mode == "saturation" {
-		perTarget *= bo.sat.Steps
-		satMethod = &BenchSatMethod{Steps: bo.sat.Steps, MaxP99Ms: ms(bo.sat.MaxP99), MinRate: bo.sat.MinRate, MaxRate: bo.sat.MaxRate, Widen: bo.sat.Widen}
-	}
-	b.Load = BenchLoad{URL: o.URL, Connections: o.Connections, Rate: o.Rate, DurationSeconds: round(float64(perTarget)*sliceSec, 3)}
-	order := [][]string{}
-	for _, row := range er.Order {
-		names := make([]string, len(row))
-		for i, t := range row {
-			names[i] = targets[t].Name
-		}
-		order = append(order, names)
-	}
-	bc := BootstrapConfig{Resamples: bo.resamples, Seed: bo.seed, Confidence: 0.95, MaxRelWidth: bo.maxWidth}
-	b.Method = BenchMethod{Mode: bo.mode, Rounds: bo.rounds, SliceSeconds: sliceSec, SliceWarmupSeconds: bo.sliceWarmup.Seconds(),
-		WarmupRound: bo.warmupRound && bo.mode != "saturation", RestartPerSlice: true, OrderPeriod: OrderPeriod(len(targets)),
-		Order: order, Bootstrap: bc, Saturation: satMethod, ClockTicks: ClockTicks()}
-
-	for i, t := range targets {
-		ss := er.Slices[i]
-		st := states[i]
-		tr := BenchTargetResult{Name: t.Name, Command: t.Command, ExitCode: st.exitCode, Slices: ss, Warnings: []string{}, LogTail: st.logTail}
-		if tr.Slices == nil {
-			tr.Slices = []Slice{}
-		}
-		var starts []float64
-		for _, s := range ss {
-			starts = append(starts, s.StartSeconds)
-		}
-		tr.StartSeconds = median(starts)
-		tr.ShutdownClean = st.allClean && len(ss) > 0
-		if err := er.Errors[i]; err != nil {
-			msg := err.Error()
-			tr.Error = &msg
-		} else if len(ss) == 0 {
-			msg := "no slice recorded (interrupted)"
-			tr.Error = &msg
-		}
-		tr.OK = tr.Error == nil
-		if bo.mode == "saturation" {
-			tr.Saturation = er.Sat[i]
-			if sr := tr.Saturation; sr != nil {
-				tr.Result = PoolLoad(satSlices(ss, sr), o)
-				if sr.CensoredLow+sr.CensoredHigh > 0 {
-					tr.Warnings = append(tr.Warnings, fmt.Sprintf("%d of %d rounds censored (%d with no held step, %d with every step held): add --sat-steps",
-						sr.CensoredLow+sr.CensoredHigh, len(sr.Rates), sr.CensoredLow, sr.CensoredHigh))
-				}
-			}
-		} else {
-			tr.Result = PoolLoad(ss, o)
-			notHeld := 0
-			for _, s := range ss {
-				if !s.Held {
-					notHeld++
-				}
-			}
-			if notHeld > 0 {
-				tr.Warnings = append(tr.Warnings, fmt.Sprintf("%d of %d slices did not hold %.0f req/s (errors, unsent or < 98 %% of the rate): the rate is at or above this target's saturation, or other load interfered",
-					notHeld, len(ss), o.Rate))
-			}
-		}
-		// CPU over the slices that carry a figure
-		var cpu BenchCPU
-		cpuOK := len(ss) > 0
-		for _, s := range ss {
-			if s.ServerCPUSeconds == nil {
-				cpuOK = false
-				break
-			}
-			cpu.ServerSeconds += *s.ServerCPUSeconds
-			if s.ClientCPUSeconds != nil {
-				cpu.ClientSeconds += *s.ClientCPUSeconds
-			}
-			cpu.Requests += s.OK2xx
-		}
-		if cpuOK && cpu.Requests > 0 {
-			cpu.ServerSeconds, cpu.ClientSeconds = round(cpu.ServerSeconds, 4), round(cpu.ClientSeconds, 4)
-			cpu.ServerUsPerRequest = round(cpu.ServerSeconds/float64(cpu.Requests)*1e6, 3)
-			cpu.ClientUsPerRequest = round(cpu.ClientSeconds/float64(cpu.Requests)*1e6, 3)
-			tr.CPU = &cpu
-			if !cpuMeasurable(tr, ClockTicks()) {
-				tr.Warnings = append(tr.Warnings, fmt.Sprintf("server CPU %.3f s is below %d clock ticks (1/%d s): no CPU ratio; load longer or faster",
-					cpu.ServerSeconds, minCPUTicks, ClockTicks()))
-			}
-		}
-		b.Targets = append(b.Targets, tr)
-	}
-	b.Ratios = Ratios(b, er, bc)
-	b.FinishedAt = time.Now().UTC().Format(time.RFC3339)
-}
-
-// Ratios: every target ÷ the first, with bootstrap intervals (resampling slices, or rounds in saturation mode).
-func Ratios(b *Bench, er *EngineResult, bc BootstrapConfig) []BenchRatio {
-	out := []BenchRatio{}
-	if len(b.Targets) == 0 {
-		return out
-	}
-	sat := b.Method.Mode == "saturation"
-	units := func(i int) (int, func([]int) [nMetrics]float64) {
-		if sat {
-			sr := er.Sat[i]
-			if sr == nil {
-				return 0, nil
-			}
-			return len(sr.Rates), meanStat(sr.Rates)
-		}
-		ss := er.Slices[i]
-		return len(ss), func(idx []int) [nMetrics]float64 { return PoolSlices(ss, idx) }
-	}
-	nb, fb := units(0)
-	for i, t := range b.Targets {
-		r := BenchRatio{Name: t.Name}
-		nt, ft := units(i)
-		var ivs [nMetrics]*Interval
-		if b.Targets[0].OK && t.OK && nb > 0 && nt > 0 {
-			if i == 0 {
-				est := fb(allIdx(nb))
-				for m := range ivs {
-					if !math.IsNaN(est[m]) && est[m] != 0 {
-						ivs[m] = &Interval{Estimate: 1, Low: 1, High: 1, Verdict: "baseline"}
-					}
-				}
-			} else {
-				ivs = BootstrapRatios(bc, i, nb, nt, fb, ft)
-			}
-		}
-		if !cpuMeasurable(b.Targets[0], b.Method.ClockTicks) || !cpuMeasurable(t, b.Method.ClockTicks) {
-			ivs[mCPU] = nil
-		}
-		r.P50, r.P99, r.P999, r.Throughput, r.CPU = ivs[mP50], ivs[mP99], ivs[mP999], ivs[mThroughput], ivs[mCPU]
-		out = append(out, r)
-	}
-	return out
-}
-
-// minCPUTicks: below this many clock ticks of server CPU over all its slices a target's CPU figure is
-// mostly tick quantisation (a slice's figure is off by up to one tick at each end) and gives no ratio.
-const minCPUTicks = 20
-
-func cpuMeasurable(t BenchTargetResult, clk int) bool {
-	if clk <= 0 {
-		clk = 100
-	}
-	return t.CPU != nil && t.CPU.ServerSeconds*float64(clk) >= minCPUTicks
-}
-
-func fmtIv(iv *Interval) string {
-	if iv == nil {
-		return "—"
-	}
-	if iv.Verdict == "baseline" {
-		return "1 (baseline)"
-	}
-	s := fmt.Sprintf("%.3f [%.3f, %.3f]", iv.Estimate, iv.Low, iv.High)
-	if iv.TooWide {
-		s += " cannot rank"
-	} else {
-		s += " " + iv.Verdict
-	}
-	return s
-}
-
-func printBench(w io.Writer, b *Bench) {
-	fmt.Fprintf(w, "%-14s %10s %10s %10s %10s %10s\n", "target", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "cpu µs/req")
-	for _, t := range b.Targets {
-		if !t.OK {
-			fmt.Fprintf(w, "%-14s FAIL %s\n", t.Name, *t.Error)
-			for _, l := range t.LogTail {
-				fmt.Fprintln(w, "  | "+l)
-			}
-		}
-		if t.Result == nil {
-			continue
-		}
-		cpu := "—"
-		if t.CPU != nil {
-			cpu = fmt.Sprintf("%.1f", t.CPU.ServerUsPerRequest)
-		}
-		tput := t.Result.Throughput
-		if t.Saturation != nil {
-			tput = t.Saturation.Mean
-		}
-		fmt.Fprintf(w, "%-14s %10.1f %10.3f %10.3f %10.3f %10s\n", t.Name, tput, t.Result.LatencyMs.P50,
-			t.Result.LatencyMs.P99, t.Result.LatencyMs.P999, cpu)
-		for _, wn := range t.Warnings {
-			fmt.Fprintf(w, "  warning: %s\n", wn)
-		}
-	}
-	fmt.Fprintf(w, "ratios to %s, 95 %% bootstrap interval (%d resamples, seed %d):\n", b.Baseline, b.Method.Bootstrap.Resamples, b.Method.Bootstrap.Seed)
-	for _, r := range b.Ratios {
-		fmt.Fprintf(w, "  %-14s ×req/s %s  ×p50 %s  ×p99 %s  ×p99.9 %s  ×cpu %s\n", r.Name, fmtIv(r.Throughput), fmtIv(r.P50), fmtIv(r.P99), fmtIv(r.P999), fmtIv(r.CPU))
-	}
-}
-
-func installCA(ctx context.Context, argv []string, dir, addr, ca string, stopWait time.Duration, logPath string, echo io.Writer) error {
-	if err := PortFree(addr); err != nil {
+// installCA starts a caddy until the files of --ca exist (a URL, e.g. the session CA, is not caddy's to make).
+func installCA(ctx context.Context, argv []string, dir, addr, ca string, stopWait time.Duration, logPath string, r *bench.Run) error {
+	if err := bench.PortFree(addr); err != nil {
 		return err
 	}
-	p, err := StartProc("ca-install", argv, dir, logPath, echo)
+	p, err := bench.StartProc("ca-install", argv, dir, logPath, r.Echo)
 	if err != nil {
 		return err
 	}
 	defer p.Kill()
-	if err := WaitPort(ctx, addr, 30*time.Second, p); err != nil {
+	if err := bench.WaitPort(ctx, addr, 30*time.Second, p); err != nil {
 		return fmt.Errorf("%w; log tail:\n%s", err, strings.Join(p.Log.Tail(30), "\n"))
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for _, file := range CASources(ca) { // the files of --ca (a URL, e.g. the session CA, is not caddy's to make)
-		for !isURL(file) {
+	for _, file := range bench.CASources(ca) {
+		for !bench.IsURL(file) {
 			if _, err := os.Stat(file); err == nil {
 				break
 			}
@@ -747,5 +91,5 @@ func installCA(ctx context.Context, argv []string, dir, addr, ca string, stopWai
 		}
 	}
 	p.Stop(stopWait)
-	return WaitPortFree(addr, 10*time.Second)
+	return bench.WaitPortFree(addr, 10*time.Second)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"confidential.local/bench"
 	"context"
 	"encoding/json"
 	"os"
@@ -19,19 +20,19 @@ func benchArgs(env fakeEnv, out string, extra ...string) []string {
 	return append(args, extra...)
 }
 
-func readBench(t *testing.T, path string) (Bench, map[string]any) {
+func readBench(t *testing.T, path string) (bench.Bench, map[string]any) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bench Bench
-	if err := json.Unmarshal(b, &bench); err != nil {
+	var bj bench.Bench
+	if err := json.Unmarshal(b, &bj); err != nil {
 		t.Fatal(err)
 	}
 	var raw map[string]any
 	json.Unmarshal(b, &raw)
-	return bench, raw
+	return bj, raw
 }
 
 // Two fake caddies (the test binary, see run_test.go) alternated: --duration 600ms / --slice 300ms
@@ -40,22 +41,22 @@ func TestBenchAgainstFakeCaddies(t *testing.T) {
 	env := setupFake(t, "ok", "ok")
 	benchOut := filepath.Join(filepath.Dir(env.out), "bench.json")
 	var code int
-	out := captureStdout(t, func() { code = cmdBench(context.Background(), benchArgs(env, benchOut)) })
+	out := captureStdout(t, func() { code = caddyBench.BenchMain(context.Background(), benchArgs(env, benchOut)) })
 	t.Log(out)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	bench, raw := readBench(t, benchOut)
-	if bench.Version != 2 || bench.Method.Mode != "fixed" || bench.Method.Rounds != 2 || !bench.Method.RestartPerSlice || !bench.Method.WarmupRound {
-		t.Errorf("method %+v", bench.Method)
+	bj, raw := readBench(t, benchOut)
+	if bj.Version != 2 || bj.Method.Mode != "fixed" || bj.Method.Rounds != 2 || !bj.Method.RestartPerSlice || !bj.Method.WarmupRound {
+		t.Errorf("method %+v", bj.Method)
 	}
-	if !reflect.DeepEqual(bench.Method.Order, [][]string{{"a", "b"}, {"b", "a"}}) {
-		t.Errorf("order %v", bench.Method.Order)
+	if !reflect.DeepEqual(bj.Method.Order, [][]string{{"a", "b"}, {"b", "a"}}) {
+		t.Errorf("order %v", bj.Method.Order)
 	}
-	if len(bench.Targets) != 2 || bench.Baseline != "a" || len(bench.Ratios) != 2 {
-		t.Fatalf("targets %d ratios %d", len(bench.Targets), len(bench.Ratios))
+	if len(bj.Targets) != 2 || bj.Baseline != "a" || len(bj.Ratios) != 2 {
+		t.Fatalf("targets %d ratios %d", len(bj.Targets), len(bj.Ratios))
 	}
-	for _, tr := range bench.Targets {
+	for _, tr := range bj.Targets {
 		if !tr.OK || !tr.ShutdownClean || len(tr.Slices) != 2 || tr.Result == nil {
 			t.Fatalf("target %+v", tr)
 		}
@@ -72,18 +73,18 @@ func TestBenchAgainstFakeCaddies(t *testing.T) {
 			t.Errorf("%s cpu %+v", tr.Name, tr.CPU)
 		}
 	}
-	if r := bench.Ratios[0]; r.P99 == nil || r.P99.Verdict != "baseline" || r.Throughput.Estimate != 1 {
+	if r := bj.Ratios[0]; r.P99 == nil || r.P99.Verdict != "baseline" || r.Throughput.Estimate != 1 {
 		t.Errorf("baseline ratios %+v", r)
 	}
-	r := bench.Ratios[1]
-	for name, iv := range map[string]*Interval{"throughput": r.Throughput, "p50": r.P50, "p99": r.P99, "p999": r.P999} {
+	r := bj.Ratios[1]
+	for name, iv := range map[string]*bench.Interval{"throughput": r.Throughput, "p50": r.P50, "p99": r.P99, "p999": r.P999} {
 		if iv == nil || iv.Low > iv.High || iv.Verdict == "" {
 			t.Errorf("%s interval %+v", name, iv)
 		}
 	}
 	// 60 requests of a fake caddy are a few clock ticks of CPU at most: too coarse for a CPU ratio
-	if r.CPU != nil && !(cpuMeasurable(bench.Targets[0], bench.Method.ClockTicks) && cpuMeasurable(bench.Targets[1], bench.Method.ClockTicks)) {
-		t.Errorf("a CPU ratio from %v and %v s", bench.Targets[0].CPU, bench.Targets[1].CPU)
+	if r.CPU != nil && !(bench.CPUMeasurable(bj.Targets[0], bj.Method.ClockTicks) && bench.CPUMeasurable(bj.Targets[1], bj.Method.ClockTicks)) {
+		t.Errorf("a CPU ratio from %v and %v s", bj.Targets[0].CPU, bj.Targets[1].CPU)
 	}
 	if r.Throughput.Estimate < 0.8 || r.Throughput.Estimate > 1.25 {
 		t.Errorf("throughput ratio %+v", r.Throughput)
@@ -106,26 +107,26 @@ func TestBenchCPUModeWithoutProcFails(t *testing.T) {
 	benchOut := filepath.Join(filepath.Dir(env.out), "bench.json")
 	var code int
 	out := captureStdout(t, func() {
-		code = cmdBench(context.Background(), benchArgs(env, benchOut, "--mode", "cpu", "--proc", filepath.Join(t.TempDir(), "none"), "--warmup-round=false"))
+		code = caddyBench.BenchMain(context.Background(), benchArgs(env, benchOut, "--mode", "cpu", "--proc", filepath.Join(t.TempDir(), "none"), "--warmup-round=false"))
 	})
 	if code != 1 {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	bench, _ := readBench(t, benchOut)
-	for _, tr := range bench.Targets {
+	bj, _ := readBench(t, benchOut)
+	for _, tr := range bj.Targets {
 		if tr.OK || tr.Error == nil || !strings.Contains(*tr.Error, "cpu accounting") {
 			t.Errorf("%s: ok=%v error=%v", tr.Name, tr.OK, tr.Error)
 		}
 	}
-	if bench.Ratios[1].CPU != nil {
-		t.Errorf("a cpu ratio without cpu figures: %+v", bench.Ratios[1].CPU)
+	if bj.Ratios[1].CPU != nil {
+		t.Errorf("a cpu ratio without cpu figures: %+v", bj.Ratios[1].CPU)
 	}
 }
 
 func TestBenchFlagsFromEnvironment(t *testing.T) {
 	t.Setenv("BENCH_MODE", "bogus")
 	var code int
-	captureStdout(t, func() { code = cmdBench(context.Background(), []string{"--out", ""}) })
+	captureStdout(t, func() { code = caddyBench.BenchMain(context.Background(), []string{"--out", ""}) })
 	if code != 2 {
 		t.Errorf("BENCH_MODE=bogus: exit %d, want 2", code)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"confidential.local/bench"
 	"context"
 	"errors"
 	"flag"
@@ -16,7 +17,7 @@ func cmdCheck(ctx context.Context, args []string) int {
 	ca := fs.String("ca", CaddyRootCA(), "root certificate(s) to trust: PEM files or http(s) URLs serving PEM, comma-separated")
 	expect := fs.String("expect", "package caddy", "the body must contain this")
 	wait := fs.Duration("wait", 60*time.Second, "retry until this much time has passed (the server may still be starting)")
-	var deny stringList
+	var deny bench.StringList
 	fs.Var(&deny, "deny", "a URL that must not answer 200 (repeatable)")
 	fs.Parse(args)
 	if err := check(ctx, *url, *ca, *expect, *wait, deny); err != nil {
@@ -31,15 +32,15 @@ func check(ctx context.Context, url, ca, expect string, wait time.Duration, deny
 	deadline := time.Now().Add(wait)
 	for {
 		err := func() error {
-			conf, err := LoadTLSConfig(ca)
+			conf, err := bench.LoadTLSConfig(ca)
 			if err != nil {
 				return err
 			}
-			if _, err := FetchCheck(ctx, url, conf, expect, 10*time.Second); err != nil {
+			if _, err := bench.FetchCheck(ctx, url, conf, expect, 10*time.Second); err != nil {
 				return err
 			}
-			err = CheckDenied(ctx, deny, conf)
-			var served *ServedError
+			err = bench.CheckDenied(ctx, deny, conf)
+			var served *bench.ServedError
 			if errors.As(err, &served) {
 				return permanent{err}
 			}

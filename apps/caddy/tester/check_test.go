@@ -1,6 +1,7 @@
 package main
 
 import (
+	"confidential.local/bench/benchtest"
 	"context"
 	"crypto/tls"
 	"net/http"
@@ -11,7 +12,7 @@ import (
 )
 
 func TestCheckContentDenialsAndWait(t *testing.T) {
-	caPEM, certPEM, keyPEM, err := makeTestPKI()
+	caPEM, certPEM, keyPEM, err := benchtest.MakeTestPKI()
 	if err != nil {
 		t.Fatal(err)
 	}

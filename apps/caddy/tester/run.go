@@ -1,6 +1,7 @@
 package main
 
 import (
+	"confidential.local/bench"
 	"context"
 	"flag"
 	"fmt"
@@ -20,16 +21,16 @@ type StepResult struct {
 }
 
 type RunResult struct {
-	Version    int          `json:"version"`
-	Kind       string       `json:"kind"` // "run"
-	OK         bool         `json:"ok"`
-	StartedAt  string       `json:"startedAt"`
-	FinishedAt string       `json:"finishedAt"`
-	Command    []string     `json:"command"` // confidential caddy argv as started
-	Steps      []StepResult `json:"steps"`
-	Load       *LoadResult  `json:"load"`
-	ExitCode   *int         `json:"caddyExitCode"`
-	LogTail    []string     `json:"logTail"`
+	Version    int               `json:"version"`
+	Kind       string            `json:"kind"` // "run"
+	OK         bool              `json:"ok"`
+	StartedAt  string            `json:"startedAt"`
+	FinishedAt string            `json:"finishedAt"`
+	Command    []string          `json:"command"` // confidential caddy argv as started
+	Steps      []StepResult      `json:"steps"`
+	Load       *bench.LoadResult `json:"load"`
+	ExitCode   *int              `json:"caddyExitCode"`
+	LogTail    []string          `json:"logTail"`
 }
 
 var stepNames = []string{"", "ca-install", "start", "fetch", "load", "shutdown"}
@@ -38,14 +39,14 @@ type runner struct {
 	ctx     context.Context
 	res     *RunResult
 	out     io.Writer
-	current *Proc // the caddy whose log tail is printed on failure
+	current *bench.Proc // the caddy whose log tail is printed on failure
 }
 
 // step runs fn as step n and records/prints the outcome; returns false on failure.
 func (r *runner) step(n int, fn func() (string, error)) bool {
 	t0 := time.Now()
 	detail, err := fn()
-	sr := StepResult{N: n, Name: stepNames[n], DurationSeconds: round(time.Since(t0).Seconds(), 3), Detail: detail}
+	sr := StepResult{N: n, Name: stepNames[n], DurationSeconds: bench.Round(time.Since(t0).Seconds(), 3), Detail: detail}
 	if err != nil {
 		sr.Status, sr.Detail = "fail", err.Error()
 		fmt.Fprintf(r.out, "STEP %d %s FAIL %s\n", n, sr.Name, sr.Detail)
@@ -75,12 +76,12 @@ func (r *runner) fail() {
 
 func cmdRun(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
-	var lf loadFlags
-	lf.register(fs)
+	var lf bench.LoadFlags
+	lf.Register(fs, caddyLoad())
 	native := fs.String("native", "/usr/local/bin/caddy.native", "native caddy (step 1 installs the local CA with it)")
 	nativeArgs := fs.String("native-args", "file-server --domain localhost", "arguments of the native caddy (space separated)")
 	confidential := fs.String("confidential", "/usr/local/bin/caddy", "confidential caddy (its command line comes from the policy)")
-	var confArgs stringList
+	var confArgs bench.StringList
 	fs.Var(&confArgs, "confidential-arg", "argument for the confidential caddy (repeatable; default none: the policy decides)")
 	workdir := fs.String("workdir", "/", "working directory of the started caddies")
 	addr := fs.String("addr", "127.0.0.1:443", "address waited for")
@@ -88,7 +89,7 @@ func cmdRun(ctx context.Context, args []string) int {
 	startWait := fs.Duration("start-wait", 60*time.Second, "step 2: max wait for the confidential caddy's port")
 	stopWait := fs.Duration("stop-wait", 30*time.Second, "max wait for exit after SIGTERM")
 	expect := fs.String("expect", "package caddy", "step 3: the fetched body must contain this")
-	var deny stringList
+	var deny bench.StringList
 	fs.Var(&deny, "deny", "step 3: a URL that must not answer 200 (repeatable; e.g. an injected key file)")
 	minRatio := fs.Float64("min-rate-ratio", 0.5, "step 4 fails when achieved/target rate is below this")
 	maxErrors := fs.Int("max-errors", 0, "step 4 fails when more requests than this fail")
@@ -118,7 +119,7 @@ func cmdRun(ctx context.Context, args []string) int {
 	finish := func(ok bool) int {
 		res.OK = ok
 		res.FinishedAt = time.Now().UTC().Format(time.RFC3339)
-		if err := writeJSON(*out, res); err != nil {
+		if err := bench.WriteJSON(*out, res); err != nil {
 			fmt.Fprintln(os.Stderr, "run: writing result:", err)
 			return 1
 		}
@@ -137,29 +138,29 @@ func cmdRun(ctx context.Context, args []string) int {
 	// 1: the CA to trust. From the policy service (a URL): the session's CA certificate, nothing runs. Otherwise the
 	// original's way: native caddy once, so it installs its local CA under $HOME.
 	ok := r.step(1, func() (string, error) {
-		if sources := CASources(lf.ca); len(sources) > 0 && isURL(sources[0]) {
-			pem, err := ReadCA(ctx, sources[0], *caWait)
+		if sources := bench.CASources(lf.CA); len(sources) > 0 && bench.IsURL(sources[0]) {
+			pem, err := bench.ReadCA(ctx, sources[0], *caWait)
 			if err != nil {
 				return "", err
 			}
-			subject, err := certSubject(pem)
+			subject, err := bench.CertSubject(pem)
 			if err != nil {
 				return "", fmt.Errorf("CA from %s: %w", sources[0], err)
 			}
 			return fmt.Sprintf("session CA %q from %s (the policy service; no native caddy, no key on the host)", subject, sources[0]), nil
 		}
-		if err := PortFree(*addr); err != nil {
+		if err := bench.PortFree(*addr); err != nil {
 			return "", err
 		}
-		p, err := StartProc("caddy.native", append([]string{*native}, strings.Fields(*nativeArgs)...), *workdir, logPath("caddy-native-ca"), echo)
+		p, err := bench.StartProc("caddy.native", append([]string{*native}, strings.Fields(*nativeArgs)...), *workdir, logPath("caddy-native-ca"), echo)
 		if err != nil {
 			return "", err
 		}
 		r.current = p
-		if err := WaitPort(ctx, *addr, *caWait, p); err != nil {
+		if err := bench.WaitPort(ctx, *addr, *caWait, p); err != nil {
 			return "", err
 		}
-		ca := lf.ca
+		ca := lf.CA
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			if _, err := os.Stat(ca); err == nil {
@@ -174,7 +175,7 @@ func cmdRun(ctx context.Context, args []string) int {
 			return "", fmt.Errorf("native caddy did not exit within %s of SIGTERM (killed)", *stopWait)
 		}
 		r.current = nil
-		if err := WaitPortFree(*addr, 10*time.Second); err != nil {
+		if err := bench.WaitPortFree(*addr, 10*time.Second); err != nil {
 			return "", err
 		}
 		return "root CA " + ca, nil
@@ -185,15 +186,15 @@ func cmdRun(ctx context.Context, args []string) int {
 	}
 
 	// 2: the confidential caddy, command line from the policy
-	var conf *Proc
+	var conf *bench.Proc
 	ok = r.step(2, func() (string, error) {
-		p, err := StartProc("caddy", confArgv, *workdir, logPath("caddy-confidential"), echo)
+		p, err := bench.StartProc("caddy", confArgv, *workdir, logPath("caddy-confidential"), echo, shutdownMarker)
 		if err != nil {
 			return "", err
 		}
 		conf, r.current = p, p
 		t0 := time.Now()
-		if err := WaitPort(ctx, *addr, *startWait, p); err != nil {
+		if err := bench.WaitPort(ctx, *addr, *startWait, p); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("%s open after %.2fs", *addr, time.Since(t0).Seconds()), nil
@@ -205,13 +206,13 @@ func cmdRun(ctx context.Context, args []string) int {
 
 	// 3: fetch over TLS trusting the CA of step 1 only; the denied URLs must not be served
 	ok = r.step(3, func() (string, error) {
-		conf, err := LoadTLSConfig(lf.ca)
+		conf, err := bench.LoadTLSConfig(lf.CA)
 		if err != nil {
 			return "", err
 		}
 		var n int
 		for attempt := 0; ; attempt++ { // the certificate may be issued just after the port opens
-			n, err = FetchCheck(ctx, lf.url, conf, *expect, 10*time.Second)
+			n, err = bench.FetchCheck(ctx, lf.URL, conf, *expect, 10*time.Second)
 			if err == nil || attempt >= 4 || ctx.Err() != nil {
 				break
 			}
@@ -220,10 +221,10 @@ func cmdRun(ctx context.Context, args []string) int {
 		if err != nil {
 			return "", err
 		}
-		if err := CheckDenied(ctx, deny, conf); err != nil {
+		if err := bench.CheckDenied(ctx, deny, conf); err != nil {
 			return "", err
 		}
-		detail := fmt.Sprintf("%s: %d bytes containing %q", lf.url, n, *expect)
+		detail := fmt.Sprintf("%s: %d bytes containing %q", lf.URL, n, *expect)
 		if len(deny) > 0 {
 			detail += fmt.Sprintf("; %d denied URL(s) not served", len(deny))
 		}
@@ -236,11 +237,11 @@ func cmdRun(ctx context.Context, args []string) int {
 
 	// 4: constant-rate load
 	ok = r.step(4, func() (string, error) {
-		o, err := lf.options()
+		o, err := lf.Options()
 		if err != nil {
 			return "", err
 		}
-		lr, err := RunLoad(ctx, o)
+		lr, err := bench.RunLoad(ctx, o)
 		if lr != nil {
 			res.Load = lr
 			fmt.Print(lr.Summary())

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"confidential.local/bench"
+	"confidential.local/bench/benchtest"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -39,7 +41,7 @@ func fakeCaddy(mode string) int {
 		return 1
 	}
 	if _, err := os.Stat(filepath.Join(dir, "root.crt")); err != nil {
-		ca, cert, key, err := makeTestPKI()
+		ca, cert, key, err := benchtest.MakeTestPKI()
 		if err != nil {
 			fmt.Println(err)
 			return 1
@@ -204,7 +206,7 @@ func TestRunFailsWhenCaddyNeverOpensThePort(t *testing.T) {
 	if time.Since(t0) > 20*time.Second {
 		t.Errorf("took %v", time.Since(t0))
 	}
-	if err := PortFree(env.addr); err != nil {
+	if err := bench.PortFree(env.addr); err != nil {
 		t.Error(err)
 	}
 }
@@ -219,18 +221,6 @@ func TestRunFailsOnUncleanShutdown(t *testing.T) {
 	}
 	if !strings.Contains(out, "something broke") {
 		t.Error("log tail missing")
-	}
-}
-
-func TestParseTarget(t *testing.T) {
-	tg, err := parseTarget("upstream=/usr/local/bin/caddy.upstream file-server --domain localhost")
-	if err != nil || tg.Name != "upstream" || len(tg.Command) != 4 || tg.Command[3] != "localhost" {
-		t.Fatalf("%+v %v", tg, err)
-	}
-	for _, bad := range []string{"nocommand", "=cmd", "x="} {
-		if _, err := parseTarget(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
 	}
 }
 
@@ -260,7 +250,7 @@ func TestRunInterruptedDuringLoad(t *testing.T) {
 	if r.OK || r.Steps[3].Name != "load" || r.Steps[3].Status != "fail" || r.Steps[4].Status != "skipped" {
 		t.Errorf("steps %+v", r.Steps)
 	}
-	if err := WaitPortFree(env.addr, 2*time.Second); err != nil {
+	if err := bench.WaitPortFree(env.addr, 2*time.Second); err != nil {
 		t.Errorf("caddy still running: %v", err)
 	}
 }
@@ -269,7 +259,7 @@ func TestRunInterruptedDuringLoad(t *testing.T) {
 // the confidential caddy's certificate (here: the fake's, issued by that CA) is trusted through it alone.
 func TestRunTrustsTheSessionCAFromTheService(t *testing.T) {
 	env := setupFake(t, "ok", "ok")
-	ca, cert, key, err := makeTestPKI()
+	ca, cert, key, err := benchtest.MakeTestPKI()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +298,7 @@ func TestRunTrustsTheSessionCAFromTheService(t *testing.T) {
 	}
 
 	// a CA that is not the one the server's certificate chains to: the fetch fails
-	other, _, _, _ := makeTestPKI()
+	other, _, _, _ := benchtest.MakeTestPKI()
 	mux.HandleFunc("/v1/public/caddy/other", func(w http.ResponseWriter, r *http.Request) { w.Write(other) })
 	mux.HandleFunc("/v1/public/caddy/missing", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no exported public part", 404) })
 	for name, want := range map[string]string{"other": "STEP 3 fetch FAIL", "missing": "STEP 1 ca-install FAIL CA certificate from " + srv.URL + "/v1/public/caddy/missing: status 404: no exported public part"} {

@@ -61,6 +61,7 @@ export const RunSpec = z.strictObject({
     .min(1)
     .optional().describe('HTTP checks of the running app by the plugin\'s confidential-check (given to compose as ${CHECKS}, JSON)'),
 });
+export type RunSpec = z.output<typeof RunSpec>;
 
 export const AppConfig = z.strictObject({
   go: GoSource,
@@ -97,6 +98,16 @@ export const AppConfig = z.strictObject({
   runs: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a target name such as "run" or "e2e"'), RunSpec)
     .refine((r) => 'run' in r, 'expected a run named "run"').describe('compose runs, each an Nx target of that name'),
+  bench: z
+    .strictObject({
+      url: z.string().regex(/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/[^\s]*$/, 'expected a loopback URL such as "http://127.0.0.1:8080/get" (the load and the program share the bench container)').describe('what the load requests; its host and port are where every target listens'),
+      args: z.array(z.string()).default([]).describe("the baselines' arguments (<binary>.upstream and <binary>.native; the confidential program's come from its policy, which must listen on the same address)"),
+      expect: z.string().min(1).optional().describe('text every target\'s response must contain (checked after each start)'),
+      env: z.record(EnvName, z.string()).default({}).describe('environment of the compose process: LOAD_RATE, LOAD_CONNECTIONS, LOAD_DURATION, BENCH_MODE, BENCH_ROUNDS, BENCH_SLICE, BENCH_SEED'),
+      timeoutSeconds: z.number().int().positive().default(1800),
+    })
+    .optional()
+    .describe("the plugin's benchmark: target bench-run runs confidential-bench on upstream, patched native and confidential <binary>, alternated in slices (bench.json)"),
   /** the app's own test suite: target go-test runs it with the patched and the upstream toolchain */
   goTest: z
     .strictObject({
@@ -240,6 +251,7 @@ export function loadAppConfig(workspaceRoot: string, file: string): LoadedApp {
     if (!f.from.startsWith('module:') && !exists(f.from)) fail(['embed', 'files', i, 'from'], `${f.from} does not exist`);
   });
   if (!exists(paths.compose)) fail(['compose', 'file'], `${paths.compose} does not exist`);
+  if (config.bench && 'bench-run' in config.runs) fail(['bench'], 'expected either "bench" (the plugin\'s bench-run) or a run named "bench-run", not both');
   const minor = config.go.version.split('.').slice(0, 2).join('.');
   const patchDir = `packages/golang-patcher/patches/go${minor}`;
   if (!exists(patchDir)) {

@@ -3,14 +3,23 @@
 // dist/<app root>/. Image targets carry the runtime input of imageState(): a cached record never names an image
 // that neither the engine nor the configured registry has.
 import type { TargetConfiguration } from '@nx/devkit';
-import type { LoadedApp } from './config.js';
+import type { LoadedApp, RunSpec } from './config.js';
 
 /** The sim policy service image, built once by cas-policy:image for every app. */
 export const POLICY_SERVICE_IMAGE_JSON = 'dist/packages/cas-policy/image/image.json';
 
-/** The plugin's generic HTTP check (Go, no dependencies), built into every app's image as /usr/local/bin/confidential-check. */
-const CHECK_TOOL = 'confidential-check';
-const CHECK_SOURCE = 'packages/confidential-app/check';
+/**
+ * The plugin's Go helpers, built static with upstream Go into every app's bench image (/usr/local/bin/<name>): the
+ * generic HTTP check, and the project's load generator and benchmark (packages/bench; an app's own tools may import
+ * that library, `replace confidential.local/bench => <relative path to packages/bench>`: every helper is built at
+ * its workspace path, so the relative path is the same in the build as in the repository).
+ */
+const PLUGIN_HELPERS = [
+  { name: 'confidential-check', source: 'packages/confidential-app/check', main: '.' },
+  { name: 'confidential-bench', source: 'packages/bench', main: './cmd/confidential-bench' },
+];
+/** The compose file of an inferred bench-run: the policy service, the session upload and confidential-bench. */
+export const BENCH_COMPOSE = 'packages/confidential-app/compose/bench.yml';
 
 /** golang-patcher's raw-SYSCALL scanner, as the native build runs it (paths below packages/golang-patcher/scripts). */
 const SCANNER = ['scan-syscalls.sh', 'scanner/main.go'].map((f) => ({ src: `packages/golang-patcher/scripts/${f}`, dest: `scanner/${f}` }));
@@ -55,8 +64,8 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
   const benchRef = `confidential/${name}-bench:dev`;
   const bin = c.binary;
   const goEnv = { kind: 'ENV', vars: { GOFLAGS: '-mod=vendor -trimpath', GOPROXY: 'off' } } as const;
-  // the helper programs built static with upstream Go and put in the image: the app's tools and the plugin's check
-  const helpers = [...paths.tools, { name: CHECK_TOOL, source: CHECK_SOURCE }];
+  // the helper programs built static with upstream Go and put in the image: the app's tools and the plugin's
+  const helpers = [...paths.tools.map((t) => ({ ...t, main: '.' })), ...PLUGIN_HELPERS];
 
   // musl binaries are dynamic (musl-gcc): both images take musl's loader from the native image
   const musl = c.libc === 'musl' ? { args: [{ name: 'NATIVE' }], images: { NATIVE: `${out}/native/image.json` } } : {};
@@ -118,7 +127,8 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
                 commands: [
                   'cd /src/app',
                   `go build -o /out/${bin}.upstream ${c.go.main}`,
-                  ...helpers.flatMap((h) => [`cd /src/tools/${h.name}`, `CGO_ENABLED=0 go build -o /out/${h.name} .`]),
+                  // standard library and workspace modules only (replace directives): no vendor folder, no download
+                  ...helpers.flatMap((h) => [`cd /src/ws/${h.source}`, `CGO_ENABLED=0 GOFLAGS='-mod=mod -trimpath' go build -o /out/${h.name} ${h.main}`]),
                 ],
               },
             ],
@@ -145,7 +155,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
         ],
         context: [
           { src: `${out}/go/src`, dest: 'src/app' },
-          ...helpers.map((h) => ({ src: h.source, dest: `src/tools/${h.name}` })),
+          ...helpers.map((h) => ({ src: h.source, dest: `src/ws/${h.source}` })),
           ...SCANNER,
         ],
         images: { GOLANG: `${out}/golang/image.json` },
@@ -296,33 +306,56 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       cache: true,
     };
   }
-  for (const [run, spec] of Object.entries(c.runs)) {
-    targets[run] = {
-      metadata: { description: spec.description ?? `docker compose (${paths.compose}): the sim policy service, the session upload, then ${c.compose.testService}.` },
-      executor: '@confidential/app:run',
-      dependsOn: [built('confidential-app'), built('compose-runner'), 'bench-image', 'image', { projects: ['cas-policy'], target: 'image' }],
-      options: {
-        composeFile: paths.compose,
-        projectDirectory: '.',
-        testService: c.compose.testService,
-        timeoutSeconds: spec.timeoutSeconds,
-        ...(spec.waitFor.length ? { waitFor: spec.waitFor } : {}),
-        env: {
-          CAS_IMAGE: { file: POLICY_SERVICE_IMAGE_JSON, field: 'ref' },
-          APP_IMAGE: { file: `${out}/bench-image/image.json`, field: 'ref' },
-          PROD_IMAGE: { file: `${out}/image/image.json`, field: 'ref' },
-          POLICY_DIR: `${out}/policy`,
-          ...(spec.checks ? { CHECKS: JSON.stringify(spec.checks) } : {}),
-          ...spec.env,
-        },
-        outputDir: `${out}/${run}`,
-        results: spec.results,
-        ...(spec.leakScan
-          ? { leakScan: { policyService: 'cas', configId: app.configId, measurement: `${out}/sign/measurement.json`, images: [`${out}/bench-image/image.json`, `${out}/image/image.json`], outputs: [out] } }
-          : {}),
+  const runTarget = (run: string, spec: RunSpec, compose: { file: string; testService: string }): TargetConfiguration => ({
+    metadata: { description: spec.description ?? `docker compose (${compose.file}): the sim policy service, the session upload, then ${compose.testService}.` },
+    executor: '@confidential/app:run',
+    dependsOn: [built('confidential-app'), built('compose-runner'), 'bench-image', 'image', { projects: ['cas-policy'], target: 'image' }],
+    options: {
+      composeFile: compose.file,
+      projectDirectory: '.',
+      testService: compose.testService,
+      timeoutSeconds: spec.timeoutSeconds,
+      ...(spec.waitFor.length ? { waitFor: spec.waitFor } : {}),
+      env: {
+        CAS_IMAGE: { file: POLICY_SERVICE_IMAGE_JSON, field: 'ref' },
+        APP_IMAGE: { file: `${out}/bench-image/image.json`, field: 'ref' },
+        PROD_IMAGE: { file: `${out}/image/image.json`, field: 'ref' },
+        POLICY_DIR: `${out}/policy`,
+        ...(spec.checks ? { CHECKS: JSON.stringify(spec.checks) } : {}),
+        ...spec.env,
       },
-      cache: false,
+      outputDir: `${out}/${run}`,
+      results: spec.results,
+      ...(spec.leakScan
+        ? { leakScan: { policyService: 'cas', configId: app.configId, measurement: `${out}/sign/measurement.json`, images: [`${out}/bench-image/image.json`, `${out}/image/image.json`], outputs: [out] } }
+        : {}),
+    },
+    cache: false,
+  });
+  for (const [run, spec] of Object.entries(c.runs)) targets[run] = runTarget(run, spec, { file: paths.compose, testService: c.compose.testService });
+  if (c.bench) {
+    const bins = `/usr/local/bin/${bin}`;
+    const benchConfig = {
+      url: c.bench.url,
+      ...(c.bench.expect ? { expect: c.bench.expect } : {}),
+      targets: [
+        { name: 'upstream', command: [`${bins}.upstream`, ...c.bench.args] },
+        { name: 'native', command: [`${bins}.native`, ...c.bench.args] },
+        { name: 'confidential', command: [bins] },
+      ],
     };
+    targets['bench-run'] = runTarget(
+      'bench-run',
+      {
+        description: `confidential-bench (packages/bench) in ${benchRef}: upstream-toolchain, patched native and sim confidential ${bin} under the same load at ${c.bench.url}, alternated in short slices in a balanced order, ratios with bootstrap 95 % intervals (BENCH_MODE fixed, saturation or cpu): bench.json.`,
+        env: { BENCH_CONFIG: JSON.stringify(benchConfig), ...c.bench.env },
+        results: ['/out/bench.json'],
+        timeoutSeconds: c.bench.timeoutSeconds,
+        waitFor: [],
+        leakScan: false, // the baselines are not confidential programs; run and e2e scan the confidential one
+      },
+      { file: BENCH_COMPOSE, testService: 'bench' },
+    );
   }
   return { targets };
 }

@@ -76,6 +76,30 @@ describe('createNodes', () => {
   });
 });
 
+describe('the plugin\'s bench (confidential.yml `bench`)', () => {
+  it('infers bench-run: confidential-bench on upstream, native and confidential <binary> at one address', async () => {
+    using ws = tempWorkspace({ 'apps/hello/confidential.yml': `${APP_CONFIG}bench:\n  url: http://127.0.0.1:8080/x\n  args: [-port, "8080"]\n  expect: hi\n  env: { LOAD_RATE: "2000" }\n` });
+    const targets = (await infer(ws.root))[0]![1].projects!['apps/hello']!.targets!;
+    const t = targets['bench-run']!;
+    expect(t.executor).toBe('@confidential/app:run');
+    expect(t.options).toMatchObject({ composeFile: 'packages/confidential-app/compose/bench.yml', testService: 'bench', results: ['/out/bench.json'], timeoutSeconds: 1800 });
+    expect(t.options.leakScan).toBeUndefined();
+    expect(t.options.env.LOAD_RATE).toBe('2000');
+    expect(JSON.parse(t.options.env.BENCH_CONFIG)).toEqual({
+      url: 'http://127.0.0.1:8080/x',
+      expect: 'hi',
+      targets: [
+        { name: 'upstream', command: ['/usr/local/bin/hello.upstream', '-port', '8080'] },
+        { name: 'native', command: ['/usr/local/bin/hello.native', '-port', '8080'] },
+        { name: 'confidential', command: ['/usr/local/bin/hello'] },
+      ],
+    });
+    // the helpers are built at their workspace paths, so an app's tool can `replace` the bench library
+    expect(JSON.stringify(targets.native!.options)).toContain('"src":"packages/bench","dest":"src/ws/packages/bench"');
+    expect(JSON.stringify(targets.native!.options)).toContain('cd /src/ws/packages/bench');
+  });
+});
+
 describe('an app that extends another', () => {
   const child = 'extends: ../hello/confidential.yml\nlibc: musl\n';
 
@@ -109,6 +133,8 @@ describe('bad app configs: one line naming file:line:col and the field', () => {
     ['an unquoted Go version', APP_CONFIG.replace('"1.26.8"', '1.26'), 'apps/hello/confidential.yml:3:12 go.version: expected string (quote it: version: "1.26")'],
     ['both a source and a module', APP_CONFIG.replace('  source: src', '  source: src\n  module: example.com/x@v1.0.0'), 'apps/hello/confidential.yml:3:11 go.module: give exactly one of "source" (a folder of the app) or "module" (path@version)'],
     ['a source folder without go.mod', APP_CONFIG.replace('source: src', 'source: www'), 'apps/hello/confidential.yml:2:11 go.source: apps/hello/www has no go.mod'],
+    ['bench beside a run named bench-run', `${APP_CONFIG}  bench-run: {}\nbench:\n  url: http://127.0.0.1:8080/\n`, 'apps/hello/confidential.yml:25:3 bench: expected either "bench" (the plugin\'s bench-run) or a run named "bench-run", not both'],
+    ['a bench URL off loopback', `${APP_CONFIG}bench:\n  url: http://app:8080/\n`, 'apps/hello/confidential.yml:24:8 bench.url: expected a loopback URL such as "http://127.0.0.1:8080/get" (the load and the program share the bench container)'],
     ['no run named run', APP_CONFIG.replace('  run:\n    results: [/out/run.json]\n', ''), 'apps/hello/confidential.yml:18:3 runs: expected a run named "run"'],
   ])('%s', async (_, config, message) => {
     expect(await errorOf({ 'apps/hello/confidential.yml': config })).toBe(message);

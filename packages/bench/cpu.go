@@ -1,4 +1,4 @@
-package main
+package bench
 
 // CPU accounting of the server under test from /proc.
 //

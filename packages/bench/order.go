@@ -1,4 +1,4 @@
-package main
+package bench
 
 // Balanced orders for alternating k targets in slices.
 //

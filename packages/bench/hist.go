@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"math"
@@ -204,9 +204,9 @@ func (h *Histogram) Spectrum(ticksPerHalf int) []SpectrumPoint {
 	var out []SpectrumPoint
 	for _, p := range SpectrumPercentiles(h.total, ticksPerHalf) {
 		v := h.ValueAt(p)
-		pt := SpectrumPoint{Percentile: round(p, 6), LatencyMs: ms(v), Count: h.countAtOrBelow(v)}
+		pt := SpectrumPoint{Percentile: Round(p, 6), LatencyMs: ms(v), Count: h.countAtOrBelow(v)}
 		if p < 100 {
-			inv := round(1/(1-p/100), 3)
+			inv := Round(1/(1-p/100), 3)
 			pt.Inverse = &inv
 		}
 		out = append(out, pt)
@@ -214,9 +214,10 @@ func (h *Histogram) Spectrum(ticksPerHalf int) []SpectrumPoint {
 	return out
 }
 
-func ms(d time.Duration) float64 { return round(float64(d)/1e6, 4) }
+func ms(d time.Duration) float64 { return Round(float64(d)/1e6, 4) }
 
-func round(f float64, digits int) float64 {
+// Round rounds f to digits decimals (the JSON figures).
+func Round(f float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(f*p) / p
 }

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -108,10 +108,9 @@ type Proc struct {
 	logFile *os.File
 }
 
-const shutdownMarker = "shutdown complete"
-
-// StartProc starts argv with its output captured; logPath "" keeps the log in memory only.
-func StartProc(name string, argv []string, dir, logPath string, echo io.Writer) (*Proc, error) {
+// StartProc starts argv with its output captured; logPath "" keeps the log in memory only. Log.Seen
+// answers for the markers (e.g. a server's "shutdown complete").
+func StartProc(name string, argv []string, dir, logPath string, echo io.Writer, markers ...string) (*Proc, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("empty command")
 	}
@@ -128,7 +127,7 @@ func StartProc(name string, argv []string, dir, logPath string, echo io.Writer) 
 	if echo != nil {
 		prefix = "[" + name + "] "
 	}
-	p.Log = newLineLog(file, 200, echo, prefix, shutdownMarker)
+	p.Log = newLineLog(file, 200, echo, prefix, markers...)
 	p.cmd = exec.Command(argv[0], argv[1:]...)
 	p.cmd.Dir = dir
 	p.cmd.Stdout, p.cmd.Stderr = p.Log, p.Log

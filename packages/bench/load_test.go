@@ -1,10 +1,12 @@
-package main
+package bench
 
 import (
+	"confidential.local/bench/benchtest"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -64,7 +66,7 @@ func TestScheduleIntendedTimes(t *testing.T) {
 // testCA makes a CA and a localhost/127.0.0.1 server certificate signed by it.
 func testCA(t *testing.T) (caPEM []byte, cert tls.Certificate) {
 	t.Helper()
-	caPEM, certPEM, keyPEM, err := makeTestPKI()
+	caPEM, certPEM, keyPEM, err := benchtest.MakeTestPKI()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +114,7 @@ func TestFetchCheckTrustsOnlyTheGivenCA(t *testing.T) {
 	other, _ := TLSConfigWithCA(otherPEM, "")
 	_, err = FetchCheck(ctx, url, other, "package caddy", 5*time.Second)
 	var uerr x509.UnknownAuthorityError
-	if err == nil || !errorsAs(err, &uerr) {
+	if err == nil || !errors.As(err, &uerr) {
 		t.Fatalf("untrusted CA accepted or wrong error: %v", err)
 	}
 	if _, err := LoadTLSConfig(filepath.Join(dir, "missing.crt")); err == nil {

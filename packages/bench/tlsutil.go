@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"crypto/tls"
@@ -11,8 +11,8 @@ func insecureTLS() *tls.Config {
 	return &tls.Config{InsecureSkipVerify: true} //nolint:gosec // explicit --insecure for ad-hoc load runs only
 }
 
-// certSubject is the subject of the first certificate in a PEM text.
-func certSubject(text []byte) (string, error) {
+// CertSubject is the subject of the first certificate in a PEM text.
+func CertSubject(text []byte) (string, error) {
 	block, _ := pem.Decode(text)
 	if block == nil || block.Type != "CERTIFICATE" {
 		return "", fmt.Errorf("expected a PEM certificate")

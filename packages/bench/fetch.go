@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -7,19 +7,9 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
-
-// CaddyRootCA is where `caddy … --domain localhost` installs its local CA's root certificate.
-func CaddyRootCA() string {
-	home := os.Getenv("HOME")
-	if home == "" {
-		home = "/root"
-	}
-	return filepath.Join(home, ".local/share/caddy/pki/authorities/local/root.crt")
-}
 
 // CASources splits a --ca value: comma-separated files or http(s) URLs (e.g. the policy service's
 // GET /v1/public/<session>/<secret>, which serves an exported CA certificate without attestation).
@@ -33,14 +23,15 @@ func CASources(spec string) []string {
 	return out
 }
 
-func isURL(source string) bool {
+// IsURL: an http(s) source of a --ca value (else a file).
+func IsURL(source string) bool {
 	return strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://")
 }
 
 // ReadCA returns the PEM of one CA source: a file, or the body of a 200 answer to GET url (retried until wait has
 // passed: the service may still be starting).
 func ReadCA(ctx context.Context, source string, wait time.Duration) ([]byte, error) {
-	if !isURL(source) {
+	if !IsURL(source) {
 		pem, err := os.ReadFile(source)
 		if err != nil {
 			return nil, fmt.Errorf("CA certificate: %w", err)

@@ -1,4 +1,4 @@
-package main
+package bench
 
 // Pooled statistics over a target's slices and bootstrap intervals of the target ÷ baseline ratios.
 //
@@ -224,7 +224,7 @@ func BootstrapRatios(cfg BootstrapConfig, target int, nBase, nTgt int,
 			continue
 		}
 		sort.Float64s(ratios[m])
-		iv := &Interval{Estimate: round(est, 4), Low: round(quantile(ratios[m], alpha), 4), High: round(quantile(ratios[m], 1-alpha), 4)}
+		iv := &Interval{Estimate: Round(est, 4), Low: Round(quantile(ratios[m], alpha), 4), High: Round(quantile(ratios[m], 1-alpha), 4)}
 		iv.Judge(cfg.MaxRelWidth)
 		out[m] = iv
 	}

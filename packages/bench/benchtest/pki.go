@@ -1,4 +1,5 @@
-package main
+// Package benchtest holds test helpers of the bench library and of its front ends.
+package benchtest
 
 import (
 	"crypto/ecdsa"
@@ -7,16 +8,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"math/big"
 	"net"
 	"time"
 )
 
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
-
-// makeTestPKI returns a root CA (PEM) and a server certificate/key for localhost and 127.0.0.1.
-func makeTestPKI() (caPEM, certPEM, keyPEM []byte, err error) {
+// MakeTestPKI returns a root CA (PEM) and a server certificate/key for localhost and 127.0.0.1.
+func MakeTestPKI() (caPEM, certPEM, keyPEM []byte, err error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return

@@ -1,4 +1,4 @@
-package main
+package bench
 
 // The bench engine: which target runs which slice at which rate, in which order. It knows nothing
 // about processes; a SliceRunner does one slice (bench.go starts and stops a caddy around it, the tests
@@ -271,7 +271,7 @@ func (e *engine) saturation(ctx context.Context) {
 			} else if math.IsInf(b.hi, 1) { // everything held: the highest rate tried (a lower bound)
 				sr.CensoredHigh++
 			}
-			sr.Rates = append(sr.Rates, round(v, 1))
+			sr.Rates = append(sr.Rates, Round(v, 1))
 		}
 	}
 	for _, sr := range e.res.Sat {
@@ -280,7 +280,7 @@ func (e *engine) saturation(ctx context.Context) {
 			for _, v := range sr.Rates {
 				s += v
 			}
-			sr.Mean = round(s/float64(len(sr.Rates)), 1)
+			sr.Mean = Round(s/float64(len(sr.Rates)), 1)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package bench
 
 // The load generator: a constant request rate, open model, like wrk2.
 //
@@ -231,7 +231,7 @@ func RunLoad(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 		elapsed = o.Duration
 	}
 	res := &LoadResult{URL: o.URL, Connections: o.Connections, TargetRate: o.Rate,
-		DurationSeconds: o.Duration.Seconds(), ElapsedSeconds: round(elapsed.Seconds(), 3),
+		DurationSeconds: o.Duration.Seconds(), ElapsedSeconds: Round(elapsed.Seconds(), 3),
 		Status: map[string]int{}, ErrorSamples: map[string]int{}, hist: NewHistogram()}
 	for c, st := range stats {
 		res.Scheduled += NewSchedule(start, o.Rate, o.Connections, c).Count(o.Duration)
@@ -250,7 +250,7 @@ func RunLoad(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 		}
 	}
 	h := res.hist
-	res.Throughput = round(float64(res.Completed-countNon2xx(res.Status))/elapsed.Seconds(), 2)
+	res.Throughput = Round(float64(res.Completed-countNon2xx(res.Status))/elapsed.Seconds(), 2)
 	res.LatencyMs = LatencySummary{MinMs: ms(h.Min()), MeanMs: ms(h.Mean()), StdevMs: ms(h.Stdev()),
 		P50: ms(h.ValueAt(50)), P75: ms(h.ValueAt(75)), P90: ms(h.ValueAt(90)), P99: ms(h.ValueAt(99)),
 		P999: ms(h.ValueAt(99.9)), MaxMs: ms(h.Max())}

@@ -1,0 +1,3 @@
+module confidential.local/bench
+
+go 1.26
