@@ -113,7 +113,8 @@ type Bench struct {
 	Method     BenchMethod         `json:"method"`
 	Baseline   string              `json:"baseline"` // name of the first target: ratios are relative to it
 	Targets    []BenchTargetResult `json:"targets"`
-	Ratios     []BenchRatio        `json:"ratios"`
+	Ratios     []BenchRatio        `json:"ratios"` // every target ÷ the baseline
+	Pairs      []BenchRatio        `json:"pairs"`  // every later target ÷ every earlier one but the baseline ("confidential/native")
 }
 
 // ParseTarget parses "name=/path/to/server arg …".
@@ -163,7 +164,7 @@ func RunBench(ctx context.Context, tool string, targets []BenchTarget, lf *LoadF
 	procfs := ProcFS{Root: bo.ProcRoot}
 	b := &Bench{Version: benchVersion, Kind: "bench", Tool: tool, StartedAt: time.Now().UTC().Format(time.RFC3339),
 		Host:     BenchHost{host, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH},
-		Baseline: targets[0].Name, Targets: []BenchTargetResult{}, Ratios: []BenchRatio{}}
+		Baseline: targets[0].Name, Targets: []BenchTargetResult{}, Ratios: []BenchRatio{}, Pairs: []BenchRatio{}}
 	states := make([]*targetState, len(targets))
 	for i := range states {
 		states[i] = &targetState{allClean: true, logTail: []string{}}
@@ -473,15 +474,33 @@ func assemble(b *Bench, targets []BenchTarget, er *EngineResult, states []*targe
 		b.Targets = append(b.Targets, tr)
 	}
 	b.Ratios = Ratios(b, er, bc)
+	b.Pairs = Pairs(b, er, bc)
 	b.FinishedAt = time.Now().UTC().Format(time.RFC3339)
 }
 
 // Ratios: every target ÷ the first, with bootstrap intervals (resampling slices, or rounds in saturation mode).
 func Ratios(b *Bench, er *EngineResult, bc BootstrapConfig) []BenchRatio {
 	out := []BenchRatio{}
-	if len(b.Targets) == 0 {
-		return out
+	for i := range b.Targets {
+		out = append(out, ratio(b, er, bc, 0, i))
 	}
+	return out
+}
+
+// Pairs: every later target ÷ every earlier one but the first (those are Ratios), e.g. confidential ÷ native
+// in a run whose baseline is upstream; named "<target>/<base>".
+func Pairs(b *Bench, er *EngineResult, bc BootstrapConfig) []BenchRatio {
+	out := []BenchRatio{}
+	for base := 1; base < len(b.Targets); base++ {
+		for t := base + 1; t < len(b.Targets); t++ {
+			out = append(out, ratio(b, er, bc, base, t))
+		}
+	}
+	return out
+}
+
+// ratio is target t ÷ target base. The bootstrap stream depends on the seed and the pair only.
+func ratio(b *Bench, er *EngineResult, bc BootstrapConfig, base, t int) BenchRatio {
 	sat := b.Method.Mode == "saturation"
 	units := func(i int) (int, func([]int) [nMetrics]float64) {
 		if sat {
@@ -494,30 +513,31 @@ func Ratios(b *Bench, er *EngineResult, bc BootstrapConfig) []BenchRatio {
 		ss := er.Slices[i]
 		return len(ss), func(idx []int) [nMetrics]float64 { return PoolSlices(ss, idx) }
 	}
-	nb, fb := units(0)
-	for i, t := range b.Targets {
-		r := BenchRatio{Name: t.Name}
-		nt, ft := units(i)
-		var ivs [nMetrics]*Interval
-		if b.Targets[0].OK && t.OK && nb > 0 && nt > 0 {
-			if i == 0 {
-				est := fb(allIdx(nb))
-				for m := range ivs {
-					if !math.IsNaN(est[m]) && est[m] != 0 {
-						ivs[m] = &Interval{Estimate: 1, Low: 1, High: 1, Verdict: "baseline"}
-					}
-				}
-			} else {
-				ivs = BootstrapRatios(bc, i, nb, nt, fb, ft)
-			}
-		}
-		if !CPUMeasurable(b.Targets[0], b.Method.ClockTicks) || !CPUMeasurable(t, b.Method.ClockTicks) {
-			ivs[mCPU] = nil
-		}
-		r.P50, r.P99, r.P999, r.Throughput, r.CPU = ivs[mP50], ivs[mP99], ivs[mP999], ivs[mThroughput], ivs[mCPU]
-		out = append(out, r)
+	name := b.Targets[t].Name
+	if base > 0 {
+		name += "/" + b.Targets[base].Name
 	}
-	return out
+	r := BenchRatio{Name: name}
+	nb, fb := units(base)
+	nt, ft := units(t)
+	var ivs [nMetrics]*Interval
+	if b.Targets[base].OK && b.Targets[t].OK && nb > 0 && nt > 0 {
+		if t == base {
+			est := fb(allIdx(nb))
+			for m := range ivs {
+				if !math.IsNaN(est[m]) && est[m] != 0 {
+					ivs[m] = &Interval{Estimate: 1, Low: 1, High: 1, Verdict: "baseline"}
+				}
+			}
+		} else {
+			ivs = BootstrapRatios(bc, base*len(b.Targets)+t, nb, nt, fb, ft)
+		}
+	}
+	if !CPUMeasurable(b.Targets[base], b.Method.ClockTicks) || !CPUMeasurable(b.Targets[t], b.Method.ClockTicks) {
+		ivs[mCPU] = nil
+	}
+	r.P50, r.P99, r.P999, r.Throughput, r.CPU = ivs[mP50], ivs[mP99], ivs[mP999], ivs[mThroughput], ivs[mCPU]
+	return r
 }
 
 // minCPUTicks: below this many clock ticks of server CPU over all its slices a target's CPU figure is
@@ -575,7 +595,7 @@ func PrintBench(w io.Writer, b *Bench) {
 		}
 	}
 	fmt.Fprintf(w, "ratios to %s, 95 %% bootstrap interval (%d resamples, seed %d):\n", b.Baseline, b.Method.Bootstrap.Resamples, b.Method.Bootstrap.Seed)
-	for _, r := range b.Ratios {
+	for _, r := range append(append([]BenchRatio{}, b.Ratios...), b.Pairs...) {
 		fmt.Fprintf(w, "  %-14s ×req/s %s  ×p50 %s  ×p99 %s  ×p99.9 %s  ×cpu %s\n", r.Name, fmtIv(r.Throughput), fmtIv(r.P50), fmtIv(r.P99), fmtIv(r.P999), fmtIv(r.CPU))
 	}
 }

@@ -25,6 +25,15 @@ describe('renderReport', () => {
     expect(html).not.toContain('Test run:');
   });
 
+  it('renders the pairs between the other targets after the ratios to the baseline', () => {
+    const b = bench() as { pairs?: unknown[]; ratios: { name: string }[] };
+    b.pairs = [{ ...b.ratios[2], name: 'confidential/native' }];
+    const html = renderReport(b);
+    expect(html.match(/<tr data-ratio=/g)).toHaveLength(4);
+    expect(html).toContain('<tr data-ratio="confidential/native"><td>confidential/native</td>');
+    expect(html).toContain('(and <i>target/other</i> between the others)');
+  });
+
   it('renders each ratio as estimate [low, high] with its verdict, and "cannot rank" when too wide', () => {
     const html = renderReport(bench());
     const ratioRow = (name: string) => html.split('\n').find((l) => l.startsWith(`<tr data-ratio="${name}"`)) ?? '';

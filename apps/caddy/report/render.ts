@@ -94,7 +94,7 @@ function roundsText(m: BenchJsonV2['method']): string {
 
 function ratiosTable(bench: BenchJsonV2): string {
   const m = bench.method;
-  const rows = bench.ratios.map((q) => {
+  const rows = [...bench.ratios, ...bench.pairs].map((q) => {
     const cells = [q.throughput, q.p50, q.p99, q.p999, q.cpu].map((iv) => `<td class="num">${intervalCell(iv)}</td>`);
     return `<tr data-ratio="${esc(q.name)}"><td>${esc(q.name)}</td>${cells.join('')}</tr>`;
   });
@@ -103,7 +103,7 @@ function ratiosTable(bench: BenchJsonV2): string {
       ? `Saturation rate: the highest offered rate a slice held (0 errors, 0 unsent, ≥ 98 % achieved, corrected p99 ≤ ${m.saturation?.maxP99Ms ?? '?'} ms), searched with ${m.saturation?.steps ?? '?'} slices per target and round (galloping, then bisection); the ratio is of the means over rounds, the bootstrap resamples rounds`
       : `Percentiles of the merged histograms of each target's slices, throughput and server CPU per request pooled over its slices; the bootstrap resamples slices`;
   const unit = m.mode === 'saturation' ? 'round' : 'slice';
-  return `<h2>Ratios to ${esc(bench.baseline)}, 95 % interval</h2>
+  return `<h2>Ratios to ${esc(bench.baseline)}${bench.pairs.length ? ' (and <i>target/other</i> between the others)' : ''}, 95 % interval</h2>
 <table class="ratios">
 <thead><tr><th>target</th><th>×req/s</th><th>×p50</th><th>×p99</th><th>×p99.9</th><th>×CPU/req</th></tr></thead>
 <tbody>

@@ -183,6 +183,8 @@ export const BenchJsonV2 = z.object({
   baseline: z.string(),
   targets: z.array(BenchTarget),
   ratios: z.array(BenchRatio),
+  /** every later target ÷ every earlier one but the baseline, e.g. "confidential/native" (absent before pairs existed) */
+  pairs: z.array(BenchRatio).default([]),
 });
 export type BenchJsonV2 = z.infer<typeof BenchJsonV2>;
 

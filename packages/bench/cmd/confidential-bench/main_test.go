@@ -56,8 +56,9 @@ func TestConfigGivesTheDefaults(t *testing.T) {
 	}
 }
 
-// Two servers (this binary) benchmarked from $BENCH_CONFIG alone: each slice restarts its target, the content
-// check sees the right one, bench.json has both targets and a ratio with its interval.
+// Three servers (this binary) benchmarked from $BENCH_CONFIG alone: each slice restarts its target, the content
+// check sees the right one, bench.json has the targets, their ratios to the first and
+// the pair three ÷ two, with intervals.
 func TestBenchFromConfig(t *testing.T) {
 	addr := freeAddr(t)
 	self, _ := os.Executable()
@@ -65,7 +66,7 @@ func TestBenchFromConfig(t *testing.T) {
 		return []string{"/usr/bin/env", "BENCH_TEST_SERVER=" + addr, "BENCH_TEST_NAME=" + name, self}
 	}
 	cfg, _ := json.Marshal(Config{URL: "http://" + addr + "/", Expect: "hello from", Targets: []bench.BenchTarget{
-		{Name: "one", Command: sh("one")}, {Name: "two", Command: sh("two")}}})
+		{Name: "one", Command: sh("one")}, {Name: "two", Command: sh("two")}, {Name: "three", Command: sh("three")}}})
 	c, err := command(string(cfg))
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +85,8 @@ func TestBenchFromConfig(t *testing.T) {
 	if err := json.Unmarshal(raw, &b); err != nil {
 		t.Fatal(err)
 	}
-	if b.Tool != "confidential-bench" || b.Baseline != "one" || len(b.Targets) != 2 || len(b.Ratios) != 2 {
+	if b.Tool != "confidential-bench" || b.Baseline != "one" || len(b.Targets) != 3 || len(b.Ratios) != 3 ||
+		len(b.Pairs) != 1 || b.Pairs[0].Name != "three/two" || b.Pairs[0].Throughput == nil {
 		t.Fatalf("%s", raw)
 	}
 	for _, tr := range b.Targets {
