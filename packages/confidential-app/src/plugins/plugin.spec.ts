@@ -1,5 +1,6 @@
 // The plugin in the style of Nx's own plugin tests: a temporary workspace, createNodes as Nx calls it, and a
 // snapshot of the inferred project.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { APP_CONFIG, tempWorkspace } from '../testing/workspace.js';
 import { createNodes } from './plugin.js';
@@ -83,6 +84,7 @@ describe('the plugin\'s bench (confidential.yml `bench`)', () => {
     const t = targets['bench-run']!;
     expect(t.executor).toBe('@confidential/app:run');
     expect(t.options).toMatchObject({ composeFile: 'packages/confidential-app/compose/bench.yml', testService: 'bench', results: ['/out/bench.json'], timeoutSeconds: 1800 });
+    expect(readFileSync(new URL('../../compose/bench.yml', import.meta.url), 'utf8')).toContain('"confidential-bench", "bench"');
     expect(t.options.leakScan).toBeUndefined();
     expect(t.options.env.LOAD_RATE).toBe('2000');
     expect(JSON.parse(t.options.env.BENCH_CONFIG)).toEqual({
