@@ -429,6 +429,9 @@ func assemble(b *Bench, targets []BenchTarget, er *EngineResult, states []*targe
 			tr.Saturation = er.Sat[i]
 			if sr := tr.Saturation; sr != nil {
 				tr.Result = PoolLoad(satSlices(ss, sr), o)
+				if sr.Rate50 == 0 {
+					tr.Warnings = append(tr.Warnings, "no hold curve (every recorded slice held, or none did): the saturation rate is the mean of the rounds' highest held rates")
+				}
 				if sr.CensoredLow+sr.CensoredHigh > 0 {
 					tr.Warnings = append(tr.Warnings, fmt.Sprintf("%d of %d rounds censored (%d with no held step, %d with every step held): add --sat-steps",
 						sr.CensoredLow+sr.CensoredHigh, len(sr.Rates), sr.CensoredLow, sr.CensoredHigh))
@@ -508,7 +511,10 @@ func ratio(b *Bench, er *EngineResult, bc BootstrapConfig, base, t int) BenchRat
 			if sr == nil {
 				return 0, nil
 			}
-			return len(sr.Rates), meanStat(sr.Rates)
+			if sr.Rate50 == 0 { // no hold curve (every slice held, or none): the highest held rates
+				return len(sr.Rates), meanStat(sr.Rates)
+			}
+			return len(sr.Rates), rate50Stat(er.Slices[i])
 		}
 		ss := er.Slices[i]
 		return len(ss), func(idx []int) [nMetrics]float64 { return PoolSlices(ss, idx) }
@@ -586,7 +592,10 @@ func PrintBench(w io.Writer, b *Bench) {
 		}
 		tput := t.Result.Throughput
 		if t.Saturation != nil {
-			tput = t.Saturation.Mean
+			tput = t.Saturation.Rate50
+			if tput == 0 {
+				tput = t.Saturation.Mean
+			}
 		}
 		fmt.Fprintf(w, "%-14s %10.1f %10.3f %10.3f %10.3f %10s\n", t.Name, tput, t.Result.LatencyMs.P50,
 			t.Result.LatencyMs.P99, t.Result.LatencyMs.P999, cpu)

@@ -231,6 +231,21 @@ func BootstrapRatios(cfg BootstrapConfig, target int, nBase, nTgt int,
 	return out
 }
 
+// rate50Stat is the statistics vector of a resample of rounds (saturation): HoldRate50 over their slices as
+// throughput (NaN when it cannot be fitted; the bootstrap then skips that resample).
+func rate50Stat(ss []Slice) func(idx []int) [nMetrics]float64 {
+	return func(idx []int) [nMetrics]float64 {
+		var out [nMetrics]float64
+		for m := range out {
+			out[m] = math.NaN()
+		}
+		if v, ok := HoldRate50(holdPoints(ss, idx)); ok {
+			out[mThroughput] = v
+		}
+		return out
+	}
+}
+
 // meanStat is the statistics vector of per-round values (saturation rates): their mean as throughput.
 func meanStat(vals []float64) func(idx []int) [nMetrics]float64 {
 	return func(idx []int) [nMetrics]float64 {

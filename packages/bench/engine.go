@@ -54,6 +54,7 @@ type Plan struct {
 }
 
 type SatResult struct {
+	Rate50        float64   `json:"rate50"`        // the saturation rate: where a slice holds with probability ½ (HoldRate50 over every recorded slice; 0: not fitted)
 	Rates         []float64 `json:"rates"`         // per recorded round: highest held rate
 	Mean          float64   `json:"mean"`          // their mean
 	CensoredLow   int       `json:"censoredLow"`   // rounds where no step held
@@ -274,7 +275,10 @@ func (e *engine) saturation(ctx context.Context) {
 			sr.Rates = append(sr.Rates, Round(v, 1))
 		}
 	}
-	for _, sr := range e.res.Sat {
+	for t, sr := range e.res.Sat {
+		if v, ok := HoldRate50(holdPoints(e.res.Slices[t], nil)); ok {
+			sr.Rate50 = Round(v, 1)
+		}
 		if len(sr.Rates) > 0 {
 			s := 0.0
 			for _, v := range sr.Rates {
@@ -283,4 +287,24 @@ func (e *engine) saturation(ctx context.Context) {
 			sr.Mean = Round(s/float64(len(sr.Rates)), 1)
 		}
 	}
+}
+
+// holdPoints are the rate and outcome of the recorded slices of the given rounds (nil: all; a round given twice
+// counts twice, as a bootstrap resample of rounds draws it).
+func holdPoints(ss []Slice, rounds []int) []HoldPoint {
+	var ps []HoldPoint
+	add := func(r int) {
+		for _, s := range ss {
+			if r < 0 || s.Round == r {
+				ps = append(ps, HoldPoint{Rate: s.Rate, Held: s.Held})
+			}
+		}
+	}
+	if rounds == nil {
+		add(-1)
+	}
+	for _, r := range rounds {
+		add(r)
+	}
+	return ps
 }

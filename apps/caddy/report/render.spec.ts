@@ -26,8 +26,8 @@ describe('renderReport', () => {
   });
 
   it('renders the pairs between the other targets after the ratios to the baseline', () => {
-    const b = bench() as { pairs?: unknown[]; ratios: { name: string }[] };
-    b.pairs = [{ ...b.ratios[2], name: 'confidential/native' }];
+    const b = bench();
+    b.pairs = [{ ...b.ratios[2]!, name: 'confidential/native' }];
     const html = renderReport(b);
     expect(html.match(/<tr data-ratio=/g)).toHaveLength(4);
     expect(html).toContain('<tr data-ratio="confidential/native"><td>confidential/native</td>');
@@ -64,17 +64,20 @@ describe('renderReport', () => {
     b.method.saturation = { steps: 5, maxP99Ms: 50, minRate: 50, maxRate: 200000, widen: 1.25 };
     b.targets[1] = {
       ...b.targets[1]!,
-      saturation: { rates: [4100, 4300], mean: 4200, censoredLow: 0, censoredHigh: 1, calibrationLo: 2000, calibrationHi: 4000 },
+      saturation: { rates: [4100, 4300], rate50: 0, mean: 4200, censoredLow: 0, censoredHigh: 1, calibrationLo: 2000, calibrationHi: 4000 },
       warnings: ['1 of 2 rounds censored'],
     };
     const html = renderReport(b);
     expect(html).toContain('<th>saturation req/s</th>');
     expect(html).toContain('<td class="num">4200.0</td>');
     expect(html).toContain('<div class="warn">1 of 2 rounds censored</div>');
-    expect(html).toContain('Saturation rate: the highest offered rate');
+    expect(html).toContain('Saturation rate: the offered rate at which a slice holds');
     expect(html).toContain('the bootstrap resamples rounds');
     expect(html).toContain('(search from 1000 req/s) · 6 rounds × 5 steps of 5 s slices');
     expect(html).toContain('the latencies are those of the held slice at each round');
+    // with the hold fit, its ½ point is the saturation rate
+    b.targets[1] = { ...b.targets[1]!, saturation: { ...b.targets[1]!.saturation!, rate50: 4150.5 } };
+    expect(renderReport(b)).toContain('<td class="num">4150.5</td>');
   });
 
   it('shows pass/fail per step and the log tail of a failed run', () => {

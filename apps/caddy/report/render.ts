@@ -1,7 +1,7 @@
 // renderReport: bench.json (+ optional result.json) → one self-contained HTML page (inline SVG and CSS, no scripts,
 // no external resources).
 import { escapeXml as esc, renderPlot, seriesColor } from './plot.js';
-import { parseBench, parseRunResult, type BenchJsonV1, type BenchJsonV2, type Interval, type RunResultJson } from './schema.js';
+import { parseBench, parseRunResult, saturationRate, type BenchJsonV1, type BenchJsonV2, type Interval, type RunResultJson } from './schema.js';
 
 export interface RenderOptions {
   title?: string;
@@ -66,7 +66,7 @@ function targetsTableV2(bench: BenchJsonV2): string {
   const sat = bench.method.mode === 'saturation';
   const rows = bench.targets.map((t, i) => {
     const r = t.result;
-    const tput = sat ? t.saturation?.mean : r?.throughput;
+    const tput = sat ? saturationRate(t.saturation) : r?.throughput;
     const cells = [
       tput == null ? '—' : tput.toFixed(1),
       ...(r ? [f3(r.latencyMs.p50), f3(r.latencyMs.p90), f3(r.latencyMs.p99), f3(r.latencyMs.p999), f3(r.latencyMs.max), String(r.errors)] : Array<string>(6).fill('—')),
@@ -100,7 +100,7 @@ function ratiosTable(bench: BenchJsonV2): string {
   });
   const what =
     m.mode === 'saturation'
-      ? `Saturation rate: the highest offered rate a slice held (0 errors, 0 unsent, ≥ 98 % achieved, corrected p99 ≤ ${m.saturation?.maxP99Ms ?? '?'} ms), searched with ${m.saturation?.steps ?? '?'} slices per target and round (galloping, then bisection); the ratio is of the means over rounds, the bootstrap resamples rounds`
+      ? `Saturation rate: the offered rate at which a slice holds (0 errors, 0 unsent, ≥ 98 % achieved, corrected p99 ≤ ${m.saturation?.maxP99Ms ?? '?'} ms) with probability ½, from a logistic fit of held against log rate over every slice of the search (${m.saturation?.steps ?? '?'} slices per target and round: galloping, then bisection); the bootstrap resamples rounds`
       : `Percentiles of the merged histograms of each target's slices, throughput and server CPU per request pooled over its slices; the bootstrap resamples slices`;
   const unit = m.mode === 'saturation' ? 'round' : 'slice';
   return `<h2>Ratios to ${esc(bench.baseline)}${bench.pairs.length ? ' (and <i>target/other</i> between the others)' : ''}, 95 % interval</h2>

@@ -131,6 +131,8 @@ export const BenchCpu = z.object({
 
 export const SatResult = z.object({
   rates: z.array(num),
+  /** where a slice holds with probability ½ (logistic fit over every recorded slice; 0: not fitted; absent before it existed) */
+  rate50: num.min(0).default(0),
   mean: num.min(0),
   censoredLow: z.number().int().min(0),
   censoredHigh: z.number().int().min(0),
@@ -170,6 +172,9 @@ export const BenchMethod = z.object({
   clockTicks: z.number().int(),
 });
 export type BenchMethod = z.infer<typeof BenchMethod>;
+
+/** A target's saturation rate: the fitted ½ point, else the mean of the rounds' highest held rates. */
+export const saturationRate = (s: { rate50: number; mean: number } | null | undefined): number | undefined => (s ? s.rate50 || s.mean : undefined);
 
 export const BenchJsonV2 = z.object({
   version: z.literal(2),

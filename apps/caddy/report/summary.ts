@@ -1,5 +1,5 @@
 // The short text summary printed after a benchmark: one line per target and per step of the run flow.
-import { parseBench, parseRunResult, type Interval } from './schema.js';
+import { parseBench, parseRunResult, saturationRate, type Interval } from './schema.js';
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v.toFixed(2)} ms`);
 const ratio = (v: number | null | undefined) => (v === null || v === undefined ? '' : ` (×${v.toFixed(3)})`);
@@ -32,7 +32,7 @@ export function summarize(benchData: unknown, resultData?: unknown): string[] {
     for (const target of bench.targets) {
       const r = target.result;
       const rt = bench.ratios.find((x) => x.name === target.name);
-      const tput = m.mode === 'saturation' ? target.saturation?.mean : r?.throughput;
+      const tput = m.mode === 'saturation' ? saturationRate(target.saturation) : r?.throughput;
       const cpu = target.cpu ? `  cpu ${target.cpu.serverUsPerRequest.toFixed(1)} µs/req${intervalText(rt?.cpu)}` : '';
       lines.push(
         r && tput != null

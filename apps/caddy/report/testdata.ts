@@ -141,6 +141,7 @@ export function bench(names: string[] = ['upstream', 'native', 'confidential']):
             cpu: interval(1 + i / 10, 1.05, 1.15 + i / 10),
           },
     ),
+    pairs: [],
   };
 }
 
