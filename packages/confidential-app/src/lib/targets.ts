@@ -120,16 +120,15 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
             name: 'upstream',
             from: { image: 'golang', tag: `${c.go.version}-${c.distro}` },
             instructions: [
-              { kind: 'COPY', src: ['src'], dest: '/src' },
+              // the app first, then the helpers: a change to a helper does not rebuild the app (layer cache)
+              { kind: 'COPY', src: ['src/app'], dest: '/src/app' },
               goEnv,
+              { kind: 'RUN', commands: ['cd /src/app', `go build -o /out/${bin}.upstream ${c.go.main}`] },
+              { kind: 'COPY', src: ['src/ws'], dest: '/src/ws' },
               {
                 kind: 'RUN',
-                commands: [
-                  'cd /src/app',
-                  `go build -o /out/${bin}.upstream ${c.go.main}`,
-                  // standard library and workspace modules only (replace directives): no vendor folder, no download
-                  ...helpers.flatMap((h) => [`cd /src/ws/${h.source}`, `CGO_ENABLED=0 GOFLAGS='-mod=mod -trimpath' go build -o /out/${h.name} ${h.main}`]),
-                ],
+                // standard library and workspace modules only (replace directives): no vendor folder, no download
+                commands: helpers.flatMap((h) => [`cd /src/ws/${h.source}`, `CGO_ENABLED=0 GOFLAGS='-mod=mod -trimpath' go build -o /out/${h.name} ${h.main}`]),
               },
             ],
           },
