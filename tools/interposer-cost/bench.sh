@@ -10,4 +10,4 @@ done
 IFS='
 '
 set -- $(echo "$T" | sed 's/ --target /\n--target\n/g' | tail -n +2)
-exec $WORK/caddy-test bench --mode ${MODE:-cpu} --ca /tls/ca.pem --ca-install "" --rounds $ROUNDS --slice $SLICE --rate $RATE --connections 8 --out $OUT --log-dir $WORK/logs "$@"
+exec $WORK/caddy-test bench --mode ${MODE:-cpu} --ca /tls/ca.pem --ca-install "" --rounds $ROUNDS --slice $SLICE --rate $RATE --connections ${CONNECTIONS:-8} --out $OUT --log-dir $WORK/logs "$@"

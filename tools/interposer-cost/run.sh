@@ -7,7 +7,8 @@
 #   cg-<t>-<N>.*     cachegrind totals with 500 and 2000 recorded requests (valgrind; skipped without it)
 #   bench.json       caddy-test bench, native vs confidential alternated (MODE cpu|fixed|saturation, ROUNDS, SLICE, RATE)
 #   summary.md       the figures per request, printed at the end
-# Root only (unshare, chroot). Env: REQS (5000), ROUNDS (6), SLICE (3s), RATE (1500), MODE (cpu), CG (1: cachegrind).
+# Root only (unshare, chroot). Env: REQS (5000), ROUNDS (6), SLICE (3s), RATE (1500), MODE (cpu), CONNECTIONS (8),
+# STRACE (1), CG (1: cachegrind).
 set -eu
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${WORK:-/tmp/interposer-cost} OUT=${OUT:-$REPO/dist/tools/interposer-cost}
@@ -27,6 +28,7 @@ cp "$REPO"/tools/interposer-cost/*.sh "$WORK/bin/"
 ns() { unshare -mn --propagation private "$WORK/bin/inns.sh" "$@"; }
 step() { echo "interposer-cost: $* ($(date -u +%T))"; }
 for t in native sign; do
+  [ "${STRACE:-1}" = 1 ] || break
   step "strace, $t"
   ns "$WORK/bin/trace.sh" $t "${REQS:-5000}" "$WORK/res/tr-$t"
   cp "$WORK/res/tr-$t.strace-c" "$OUT/strace-$t.txt"; cp "$WORK/res/tr-$t.load.json" "$OUT/strace-$t.load.json"

@@ -15,13 +15,14 @@ def strace(t):
             calls[f[-1]] = int(f[3])
     return reqs, calls
 
-st = {t: strace(t) for t in targets}
-names = sorted(set(st["native"][1]) | set(st["sign"][1]), key=lambda n: -(st["native"][1].get(n, 0) + st["sign"][1].get(n, 0)))
-print(f"## System calls per request (strace -c -f; {st['native'][0]} and {st['sign'][0]} requests)\n")
-print("| call | native | confidential |\n|---|---:|---:|")
-for n in names[:14]:
-    print(f"| {n} | " + " | ".join(f"{st[t][1].get(n, 0) / st[t][0]:.2f}" for t in targets) + " |")
-print("| **all** | " + " | ".join(f"{sum(st[t][1].values()) / st[t][0]:.1f}" for t in targets) + " |\n")
+st = {t: strace(t) for t in targets} if os.path.exists(f"{out}/strace-native.txt") else None
+names = [] if not st else sorted(set(st["native"][1]) | set(st["sign"][1]), key=lambda n: -(st["native"][1].get(n, 0) + st["sign"][1].get(n, 0)))
+if st:
+    print(f"## System calls per request (strace -c -f; {st['native'][0]} and {st['sign'][0]} requests)\n")
+    print("| call | native | confidential |\n|---|---:|---:|")
+    for n in names[:14]:
+        print(f"| {n} | " + " | ".join(f"{st[t][1].get(n, 0) / st[t][0]:.2f}" for t in targets) + " |")
+    print("| **all** | " + " | ".join(f"{sum(st[t][1].values()) / st[t][0]:.1f}" for t in targets) + " |\n")
 
 def cachegrind(t, n):
     total, per_fn, fn = 0, {}, None
@@ -53,7 +54,7 @@ print(f"## caddy-test bench, mode {m['mode']} ({m['rounds']} rounds of {m['slice
 print("| target | req/s | p99 ms | server CPU µs/req |\n|---|---:|---:|---:|")
 for t in b["targets"]:
     r, c, s = t["result"] or {}, t["cpu"], t["saturation"]
-    tput = s["mean"] if s else r.get("throughput", 0)
+    tput = (s.get("rate50") or s["mean"]) if s else r.get("throughput", 0)
     print(f"| {t['name']} | {tput:.1f} | {r.get('latencyMs', {}).get('p99', '—')} | {c['serverUsPerRequest'] if c else '—'} |")
 def iv(x):
     return "—" if not x else f"{x['estimate']:.3f} [{x['low']:.3f}, {x['high']:.3f}] " + ("cannot rank" if x["tooWide"] else x["verdict"])
