@@ -137,6 +137,7 @@ type BenchOptions struct {
 	Resamples      int
 	Seed           uint64
 	MaxWidth       float64
+	SameWithin     float64
 	Sat            SatConfig
 	Workdir        string // of the started targets
 	Addr           string // every target listens here
@@ -399,7 +400,7 @@ func assemble(b *Bench, targets []BenchTarget, er *EngineResult, states []*targe
 		}
 		order = append(order, names)
 	}
-	bc := BootstrapConfig{Resamples: bo.Resamples, Seed: bo.Seed, Confidence: 0.95, MaxRelWidth: bo.MaxWidth}
+	bc := BootstrapConfig{Resamples: bo.Resamples, Seed: bo.Seed, Confidence: 0.95, MaxRelWidth: bo.MaxWidth, SameWithin: bo.SameWithin}
 	b.Method = BenchMethod{Mode: bo.Mode, Rounds: bo.Rounds, SliceSeconds: sliceSec, SliceWarmupSeconds: bo.SliceWarmup.Seconds(),
 		WarmupRound: bo.WarmupRound && bo.Mode != "saturation", RestartPerSlice: true, OrderPeriod: OrderPeriod(len(targets)),
 		Order: order, Bootstrap: bc, Saturation: satMethod, ClockTicks: ClockTicks()}

@@ -142,14 +142,18 @@ type Interval struct {
 	// TooWide: the interval contains 1 or its width (high−low)/estimate exceeds the threshold: these
 	// data cannot rank the target against the baseline for this figure.
 	TooWide bool   `json:"tooWide"`
-	Verdict string `json:"verdict"` // "baseline" | "higher" | "lower" | "cannot rank"
+	Verdict string `json:"verdict"` // "baseline" | "higher" | "lower" | "same" | "cannot rank"
 	Reason  string `json:"reason,omitempty"`
 }
 
-// Judge fills TooWide, Verdict and Reason from Estimate, Low and High.
-func (iv *Interval) Judge(maxRelWidth float64) {
+// Judge fills TooWide, Verdict and Reason from Estimate, Low and High: "same" when the whole interval lies
+// within ±sameWithin of 1 (no difference worth the name, e.g. the throughput of a fixed rate both held),
+// "cannot rank" when it contains 1 otherwise or is wider than maxRelWidth × the estimate.
+func (iv *Interval) Judge(maxRelWidth, sameWithin float64) {
 	w := (iv.High - iv.Low) / iv.Estimate
 	switch {
+	case sameWithin > 0 && iv.Low >= 1-sameWithin && iv.High <= 1+sameWithin:
+		iv.Verdict, iv.Reason = "same", fmt.Sprintf("interval within ±%g %% of 1", sameWithin*100)
 	case iv.Low <= 1 && iv.High >= 1:
 		iv.TooWide, iv.Verdict, iv.Reason = true, "cannot rank", "interval contains 1"
 	case maxRelWidth > 0 && w > maxRelWidth:
@@ -167,6 +171,7 @@ type BootstrapConfig struct {
 	Seed        uint64  `json:"seed"`
 	Confidence  float64 `json:"confidence"`
 	MaxRelWidth float64 `json:"maxRelWidth"`
+	SameWithin  float64 `json:"sameWithin"`
 }
 
 // rngFor is the random stream of one comparison: it depends only on the seed and the target's index,
@@ -225,7 +230,7 @@ func BootstrapRatios(cfg BootstrapConfig, target int, nBase, nTgt int,
 		}
 		sort.Float64s(ratios[m])
 		iv := &Interval{Estimate: Round(est, 4), Low: Round(quantile(ratios[m], alpha), 4), High: Round(quantile(ratios[m], 1-alpha), 4)}
-		iv.Judge(cfg.MaxRelWidth)
+		iv.Judge(cfg.MaxRelWidth, cfg.SameWithin)
 		out[m] = iv
 	}
 	return out

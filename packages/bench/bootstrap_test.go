@@ -34,7 +34,7 @@ func TestBootstrapCoversTheTruth(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	base := expSlices(rng, 12, 4000, time.Millisecond, 20e-6)
 	tgt := expSlices(rng, 12, 4000, 1300*time.Microsecond, 16e-6)
-	cfg := BootstrapConfig{Resamples: 2000, Seed: 1, Confidence: 0.95, MaxRelWidth: 0.25}
+	cfg := BootstrapConfig{Resamples: 2000, Seed: 1, Confidence: 0.95, MaxRelWidth: 0.25, SameWithin: 0.01}
 	ivs := BootstrapRatios(cfg, 1, len(base), len(tgt), poolFn(base), poolFn(tgt))
 	truth := map[int]float64{mP50: 1.3, mP99: 1.3, mThroughput: 1, mCPU: 0.8}
 	for m, want := range truth {
@@ -56,8 +56,8 @@ func TestBootstrapCoversTheTruth(t *testing.T) {
 	if v := ivs[mCPU].Verdict; v != "lower" {
 		t.Errorf("cpu verdict %q, want lower", v)
 	}
-	if iv := ivs[mThroughput]; !iv.TooWide || iv.Verdict != "cannot rank" || iv.Low != 1 || iv.High != 1 {
-		t.Errorf("throughput (identical) %+v: want [1, 1] cannot rank", iv)
+	if iv := ivs[mThroughput]; iv.TooWide || iv.Verdict != "same" || iv.Low != 1 || iv.High != 1 {
+		t.Errorf("throughput (identical) %+v: want [1, 1] same", iv)
 	}
 	// deterministic with the seed, different with another seed
 	again := BootstrapRatios(cfg, 1, len(base), len(tgt), poolFn(base), poolFn(tgt))
@@ -159,10 +159,13 @@ func TestIntervalJudge(t *testing.T) {
 		{1.20, 1.10, 1.30, "higher", false},
 		{0.80, 0.75, 0.85, "lower", false},
 		{1.50, 1.10, 1.90, "cannot rank", true}, // width 0.53 > 0.25
-		{1, 1, 1, "cannot rank", true},
+		{1, 1, 1, "same", false},
+		{1.002, 0.995, 1.008, "same", false},
+		{1.002, 0.985, 1.008, "cannot rank", true},
+		{1.008, 1.004, 1.009, "same", false}, // "higher" by 0.4 %: no difference worth the name
 	} {
 		iv := Interval{Estimate: c.est, Low: c.lo, High: c.hi}
-		iv.Judge(0.25)
+		iv.Judge(0.25, 0.01)
 		if iv.Verdict != c.verdict || iv.TooWide != c.wide || (iv.TooWide && iv.Reason == "") {
 			t.Errorf("%+v: got %+v", c, iv)
 		}

@@ -193,6 +193,7 @@ func (c Command) BenchMain(ctx context.Context, args []string) int {
 	fs.IntVar(&bo.Resamples, "resamples", 2000, "bootstrap resamples per ratio")
 	seed := fs.Uint64("seed", uint64(envInt("BENCH_SEED", 1)), "bootstrap seed (env BENCH_SEED): same data and seed, same intervals")
 	fs.Float64Var(&bo.MaxWidth, "max-width", 0.25, "a ratio whose 95 % interval is wider than this fraction of the estimate cannot rank (nor can one containing 1)")
+	fs.Float64Var(&bo.SameWithin, "same-within", 0.01, "a ratio whose 95 % interval lies within 1 ± this is \"same\"")
 	fs.IntVar(&bo.Sat.Steps, "sat-steps", 6, "saturation: search steps (slices per target) per round")
 	satP99 := fs.Duration("sat-max-p99", 50*time.Millisecond, "saturation: a slice holds its rate only if its corrected p99 is at most this")
 	fs.Float64Var(&bo.Sat.MinRate, "sat-min-rate", 50, "saturation: lowest rate tried")

@@ -34,6 +34,10 @@ describe('renderReport', () => {
     expect(html).toContain('(and <i>target/other</i> between the others)');
   });
 
+  it('says what "same" means when the run judged equivalence', () => {
+    expect(renderReport(bench())).toContain('<b>same</b>: the interval lies within 1 ± 0.01.');
+  });
+
   it('renders each ratio as estimate [low, high] with its verdict, and "cannot rank" when too wide', () => {
     const html = renderReport(bench());
     const ratioRow = (name: string) => html.split('\n').find((l) => l.startsWith(`<tr data-ratio="${name}"`)) ?? '';

@@ -91,9 +91,9 @@ export const Interval = z
     estimate: num,
     low: num,
     high: num,
-    /** the interval contains 1 or is wider than method.bootstrap.maxRelWidth × estimate */
+    /** the interval contains 1 or is wider than method.bootstrap.maxRelWidth × estimate (and is not "same": within 1 ± sameWithin) */
     tooWide: z.boolean(),
-    verdict: z.enum(['baseline', 'higher', 'lower', 'cannot rank']),
+    verdict: z.enum(['baseline', 'higher', 'lower', 'same', 'cannot rank']),
     reason: z.string().optional(),
   })
   .refine((iv) => iv.low <= iv.high, { message: 'expected low ≤ high' });
@@ -167,7 +167,7 @@ export const BenchMethod = z.object({
   restartPerSlice: z.boolean(),
   orderPeriod: z.number().int().positive(),
   order: z.array(z.array(z.string())),
-  bootstrap: z.object({ resamples: z.number().int().positive(), seed: z.number().int().min(0), confidence: num, maxRelWidth: num }),
+  bootstrap: z.object({ resamples: z.number().int().positive(), seed: z.number().int().min(0), confidence: num, maxRelWidth: num, sameWithin: num.default(0) }),
   saturation: z.object({ steps: z.number().int(), maxP99Ms: num, minRate: num, maxRate: num, widen: num }).nullable(),
   clockTicks: z.number().int(),
 });
