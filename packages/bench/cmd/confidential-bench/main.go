@@ -5,7 +5,8 @@
 //
 // The Nx plugin runs it as an app's bench-run, with $BENCH_CONFIG (JSON) giving the defaults that differ between
 // apps: {"url": "http://127.0.0.1:8080/get", "expect": "…", "targets": [{"name": "upstream", "command": […]}, …]};
-// the address the targets listen on is the URL's host and port. Flags override it. Standard library only:
+// the address the targets listen on is the URL's host and port. $BENCH_TARGETS (e.g. "native,confidential")
+// keeps those targets, in that order (the first is the baseline). Flags override both. Standard library only:
 //
 //	CGO_ENABLED=0 go build -trimpath -o /usr/local/bin/confidential-bench ./cmd/confidential-bench
 package main
@@ -18,6 +19,8 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"confidential.local/bench"
@@ -30,8 +33,9 @@ type Config struct {
 	Targets []bench.BenchTarget `json:"targets"`
 }
 
-// command builds the front end from $BENCH_CONFIG ("" : no defaults, --url, --addr and --target required).
-func command(config string) (bench.Command, error) {
+// command builds the front end from $BENCH_CONFIG ("" : no defaults, --url, --addr and --target required),
+// keeping the targets named in only (comma-separated, in that order; "": all).
+func command(config, only string) (bench.Command, error) {
 	c := bench.Command{Tool: "confidential-bench"}
 	if config == "" {
 		return c, nil
@@ -50,8 +54,19 @@ func command(config string) (bench.Command, error) {
 	}
 	c.Load = bench.LoadFlags{URL: cfg.URL}
 	c.Bench = bench.BenchOptions{Addr: net.JoinHostPort(u.Hostname(), port), Expect: cfg.Expect}
-	if len(cfg.Targets) > 0 {
-		c.Targets = func() []bench.BenchTarget { return cfg.Targets }
+	targets := cfg.Targets
+	if only != "" {
+		targets = nil
+		for _, name := range strings.Split(only, ",") {
+			i := slices.IndexFunc(cfg.Targets, func(t bench.BenchTarget) bool { return t.Name == strings.TrimSpace(name) })
+			if i < 0 {
+				return c, fmt.Errorf("$BENCH_TARGETS %q: no target %q in $BENCH_CONFIG", only, name)
+			}
+			targets = append(targets, cfg.Targets[i])
+		}
+	}
+	if len(targets) > 0 {
+		c.Targets = func() []bench.BenchTarget { return targets }
 	}
 	return c, nil
 }
@@ -61,7 +76,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: confidential-bench <load|bench> [flags]   (confidential-bench <cmd> -h for the flags)")
 		os.Exit(2)
 	}
-	c, err := command(os.Getenv("BENCH_CONFIG"))
+	c, err := command(os.Getenv("BENCH_CONFIG"), os.Getenv("BENCH_TARGETS"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "confidential-bench:", err)
 		os.Exit(2)

@@ -45,12 +45,20 @@ func freeAddr(t *testing.T) string {
 }
 
 func TestConfigGivesTheDefaults(t *testing.T) {
-	c, err := command(`{"url": "https://localhost/x", "expect": "x", "targets": [{"name": "a", "command": ["/bin/a"]}]}`)
-	if err != nil || c.Bench.Addr != "localhost:443" || c.Load.URL != "https://localhost/x" || c.Bench.Expect != "x" || len(c.Targets()) != 1 {
+	cfg := `{"url": "https://localhost/x", "expect": "x", "targets": [{"name": "a", "command": ["/bin/a"]}, {"name": "b", "command": ["/bin/b"]}, {"name": "c", "command": ["/bin/c"]}]}`
+	c, err := command(cfg, "")
+	if err != nil || c.Bench.Addr != "localhost:443" || c.Load.URL != "https://localhost/x" || c.Bench.Expect != "x" || len(c.Targets()) != 3 {
 		t.Fatalf("%+v %v", c, err)
 	}
+	c, err = command(cfg, "c, b")
+	if err != nil || len(c.Targets()) != 2 || c.Targets()[0].Name != "c" || c.Targets()[1].Name != "b" {
+		t.Fatalf("BENCH_TARGETS c,b: %+v %v", c, err)
+	}
+	if _, err := command(cfg, "a,z"); err == nil {
+		t.Error("an unknown target name accepted")
+	}
 	for _, bad := range []string{`{`, `{"url": "ftp://x/"}`, `{"url": ""}`} {
-		if _, err := command(bad); err == nil {
+		if _, err := command(bad, ""); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
 	}
@@ -67,7 +75,7 @@ func TestBenchFromConfig(t *testing.T) {
 	}
 	cfg, _ := json.Marshal(Config{URL: "http://" + addr + "/", Expect: "hello from", Targets: []bench.BenchTarget{
 		{Name: "one", Command: sh("one")}, {Name: "two", Command: sh("two")}, {Name: "three", Command: sh("three")}}})
-	c, err := command(string(cfg))
+	c, err := command(string(cfg), "")
 	if err != nil {
 		t.Fatal(err)
 	}
