@@ -21,7 +21,7 @@ for f in $bin/caddy.native $bin/caddy-test $sign/caddy.native $sign/libbinaryfs.
 done
 rm -rf "$WORK" "$OUT"; mkdir -p "$WORK/native" "$WORK/sign" "$WORK/bin" "$WORK/res" "$WORK/logs" "$OUT"
 cp $bin/caddy.native "$WORK/native/"; cp $bin/caddy-test "$WORK/"
-cp $sign/caddy.native $sign/libbinaryfs.so "$WORK/sign/"
+cp $sign/caddy.native $sign/libbinaryfs.so $sign/measurement.json "$WORK/sign/"
 ln -s caddy.native "$WORK/native/caddy"; ln -s caddy.native "$WORK/sign/caddy"   # cg.sh runs `caddy` from PATH
 python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["measurement"])' $sign/measurement.json > "$WORK/measurements"
 cp "$REPO"/tools/interposer-cost/*.sh "$WORK/bin/"
