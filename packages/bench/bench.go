@@ -400,7 +400,7 @@ func assemble(b *Bench, targets []BenchTarget, er *EngineResult, states []*targe
 		}
 		order = append(order, names)
 	}
-	bc := BootstrapConfig{Resamples: bo.Resamples, Seed: bo.Seed, Confidence: 0.95, MaxRelWidth: bo.MaxWidth, SameWithin: bo.SameWithin}
+	bc := BootstrapConfig{Resamples: bo.Resamples, Seed: bo.Seed, Confidence: 0.95, MaxRelWidth: bo.MaxWidth, SameWithin: bo.SameWithin, MinUnits: minUnits}
 	b.Method = BenchMethod{Mode: bo.Mode, Rounds: bo.Rounds, SliceSeconds: sliceSec, SliceWarmupSeconds: bo.SliceWarmup.Seconds(),
 		WarmupRound: bo.WarmupRound && bo.Mode != "saturation", RestartPerSlice: true, OrderPeriod: OrderPeriod(len(targets)),
 		Order: order, Bootstrap: bc, Saturation: satMethod, ClockTicks: ClockTicks()}
@@ -546,6 +546,11 @@ func ratio(b *Bench, er *EngineResult, bc BootstrapConfig, base, t int) BenchRat
 	r.P50, r.P99, r.P999, r.Throughput, r.CPU = ivs[mP50], ivs[mP99], ivs[mP999], ivs[mThroughput], ivs[mCPU]
 	return r
 }
+
+// minUnits: the fewest slices (saturation: rounds) per side for a verdict other than "same". With 3 rounds a
+// percentile bootstrap has 10 distinct resamples per side; two consecutive 3-round saturation runs of
+// go-httpbin gave intervals that excluded 1 in opposite directions.
+const minUnits = 5
 
 // minCPUTicks: below this many clock ticks of server CPU over all its slices a target's CPU figure is
 // mostly tick quantisation (a slice's figure is off by up to one tick at each end) and gives no ratio.

@@ -172,6 +172,7 @@ type BootstrapConfig struct {
 	Confidence  float64 `json:"confidence"`
 	MaxRelWidth float64 `json:"maxRelWidth"`
 	SameWithin  float64 `json:"sameWithin"`
+	MinUnits    int     `json:"minUnits"` // fewer slices (saturation: rounds) on either side: no verdict but "same"
 }
 
 // rngFor is the random stream of one comparison: it depends only on the seed and the target's index,
@@ -231,6 +232,10 @@ func BootstrapRatios(cfg BootstrapConfig, target int, nBase, nTgt int,
 		sort.Float64s(ratios[m])
 		iv := &Interval{Estimate: Round(est, 4), Low: Round(quantile(ratios[m], alpha), 4), High: Round(quantile(ratios[m], 1-alpha), 4)}
 		iv.Judge(cfg.MaxRelWidth, cfg.SameWithin)
+		if u := min(nBase, nTgt); u < cfg.MinUnits && iv.Verdict != "same" {
+			// a percentile bootstrap over so few units has far less than its nominal coverage
+			iv.TooWide, iv.Verdict, iv.Reason = true, "cannot rank", fmt.Sprintf("%d resampling units, fewer than %d", u, cfg.MinUnits)
+		}
 		out[m] = iv
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -146,6 +147,20 @@ func TestPoolSlicesMergesHistograms(t *testing.T) {
 	}
 	if h := PooledHistogram(ss); h.Count() != all.Count() || h.Max() != all.Max() || h.Min() != all.Min() {
 		t.Errorf("PooledHistogram count %d max %v min %v", h.Count(), h.Max(), h.Min())
+	}
+}
+
+// Three rounds a side: the interval may look tight, but it gets no verdict (unless it is "same").
+func TestFewUnitsCannotRank(t *testing.T) {
+	stat := func(vals []float64) func([]int) [nMetrics]float64 { return meanStat(vals) }
+	cfg := BootstrapConfig{Resamples: 500, Seed: 1, Confidence: 0.95, MaxRelWidth: 0.25, SameWithin: 0.01, MinUnits: 5}
+	iv := BootstrapRatios(cfg, 1, 3, 3, stat([]float64{1000, 1010, 990}), stat([]float64{800, 810, 790}))[mThroughput]
+	if iv == nil || iv.Verdict != "cannot rank" || !iv.TooWide || !strings.Contains(iv.Reason, "3 resampling units") {
+		t.Fatalf("%+v", iv)
+	}
+	iv = BootstrapRatios(cfg, 1, 6, 6, stat([]float64{1000, 1010, 990, 1000, 1005, 995}), stat([]float64{800, 810, 790, 800, 805, 795}))[mThroughput]
+	if iv == nil || iv.Verdict != "lower" {
+		t.Fatalf("6 rounds: %+v", iv)
 	}
 }
 

@@ -109,7 +109,7 @@ function ratiosTable(bench: BenchJsonV2): string {
 <tbody>
 ${rows.join('\n')}
 </tbody></table>
-<p class="note">Mode <b>${esc(m.mode)}</b>: ${roundsText(m)} per target, the targets alternated in a balanced order (period ${m.orderPeriod} rounds${m.rounds % m.orderPeriod === 0 ? '' : '; not a multiple, so not fully balanced'}), each slice after a fresh start and ${m.sliceWarmupSeconds} s of unrecorded warm-up. ${what}. Interval: percentile bootstrap, ${m.bootstrap.resamples} resamples per ${unit} set, seed ${m.bootstrap.seed}. ${m.bootstrap.sameWithin ? `<b>same</b>: the interval lies within 1 ± ${m.bootstrap.sameWithin}. ` : ''}<b>cannot rank</b>: the interval contains 1 or is wider than ${m.bootstrap.maxRelWidth} × the estimate. Latency is measured from each request's intended send time (constant rate, coordinated-omission corrected).</p>`;
+<p class="note">Mode <b>${esc(m.mode)}</b>: ${roundsText(m)} per target, the targets alternated in a balanced order (period ${m.orderPeriod} rounds${m.rounds % m.orderPeriod === 0 ? '' : '; not a multiple, so not fully balanced'}), each slice after a fresh start and ${m.sliceWarmupSeconds} s of unrecorded warm-up. ${what}. Interval: percentile bootstrap, ${m.bootstrap.resamples} resamples per ${unit} set, seed ${m.bootstrap.seed}. ${m.bootstrap.sameWithin ? `<b>same</b>: the interval lies within 1 ± ${m.bootstrap.sameWithin}. ` : ''}<b>cannot rank</b>: ${m.bootstrap.minUnits ? `fewer than ${m.bootstrap.minUnits} ${unit}s a side, or ` : ''}the interval contains 1 or is wider than ${m.bootstrap.maxRelWidth} × the estimate. Latency is measured from each request's intended send time (constant rate, coordinated-omission corrected).</p>`;
 }
 
 function stepsTable(run: RunResultJson): string {

@@ -167,7 +167,7 @@ export const BenchMethod = z.object({
   restartPerSlice: z.boolean(),
   orderPeriod: z.number().int().positive(),
   order: z.array(z.array(z.string())),
-  bootstrap: z.object({ resamples: z.number().int().positive(), seed: z.number().int().min(0), confidence: num, maxRelWidth: num, sameWithin: num.default(0) }),
+  bootstrap: z.object({ resamples: z.number().int().positive(), seed: z.number().int().min(0), confidence: num, maxRelWidth: num, sameWithin: num.default(0), minUnits: z.number().int().default(0) }),
   saturation: z.object({ steps: z.number().int(), maxP99Ms: num, minRate: num, maxRate: num, widen: num }).nullable(),
   clockTicks: z.number().int(),
 });

@@ -123,7 +123,7 @@ export function bench(names: string[] = ['upstream', 'native', 'confidential']):
       restartPerSlice: true,
       orderPeriod: names.length % 2 === 1 ? 2 * names.length : names.length,
       order: [],
-      bootstrap: { resamples: 2000, seed: 1, confidence: 0.95, maxRelWidth: 0.25, sameWithin: 0.01 },
+      bootstrap: { resamples: 2000, seed: 1, confidence: 0.95, maxRelWidth: 0.25, sameWithin: 0.01, minUnits: 5 },
       saturation: null,
       clockTicks: 100,
     },
