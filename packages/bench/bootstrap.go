@@ -241,36 +241,36 @@ func BootstrapRatios(cfg BootstrapConfig, target int, nBase, nTgt int,
 	return out
 }
 
-// rate50Stat is the statistics vector of a resample of rounds (saturation): HoldRate50 over their slices as
-// throughput (NaN when it cannot be fitted; the bootstrap then skips that resample).
-func rate50Stat(ss []Slice) func(idx []int) [nMetrics]float64 {
+// throughputStat is the statistics vector of a resample of rounds (saturation) with f's value as throughput
+// and nothing else (NaN when f has none; the bootstrap then skips that resample).
+func throughputStat(f func(idx []int) (float64, bool)) func(idx []int) [nMetrics]float64 {
 	return func(idx []int) [nMetrics]float64 {
 		var out [nMetrics]float64
 		for m := range out {
 			out[m] = math.NaN()
 		}
-		if v, ok := HoldRate50(holdPoints(ss, idx)); ok {
+		if v, ok := f(idx); ok {
 			out[mThroughput] = v
 		}
 		return out
 	}
 }
 
-// meanStat is the statistics vector of per-round values (saturation rates): their mean as throughput.
+// rate50Stat: HoldRate50 over the slices of the resampled rounds.
+func rate50Stat(ss []Slice) func(idx []int) [nMetrics]float64 {
+	return throughputStat(func(idx []int) (float64, bool) { return HoldRate50(holdPoints(ss, idx)) })
+}
+
+// meanStat: the mean of per-round values (the rounds' highest held rates).
 func meanStat(vals []float64) func(idx []int) [nMetrics]float64 {
-	return func(idx []int) [nMetrics]float64 {
-		var out [nMetrics]float64
-		for m := range out {
-			out[m] = math.NaN()
-		}
+	return throughputStat(func(idx []int) (float64, bool) {
 		if len(idx) == 0 {
-			return out
+			return 0, false
 		}
 		s := 0.0
 		for _, i := range idx {
 			s += vals[i]
 		}
-		out[mThroughput] = s / float64(len(idx))
-		return out
-	}
+		return s / float64(len(idx)), true
+	})
 }
