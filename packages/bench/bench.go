@@ -355,14 +355,7 @@ func PoolLoad(ss []Slice, o LoadOptions) *LoadResult {
 	if r.ElapsedSeconds > 0 {
 		r.Throughput = Round(float64(r.Completed-countNon2xx(r.Status))/r.ElapsedSeconds, 2)
 	}
-	h := r.hist
-	r.LatencyMs = LatencySummary{MinMs: ms(h.Min()), MeanMs: ms(h.Mean()), StdevMs: ms(h.Stdev()),
-		P50: ms(h.ValueAt(50)), P75: ms(h.ValueAt(75)), P90: ms(h.ValueAt(90)), P99: ms(h.ValueAt(99)),
-		P999: ms(h.ValueAt(99.9)), MaxMs: ms(h.Max())}
-	r.Spectrum = h.Spectrum(5)
-	if r.Spectrum == nil {
-		r.Spectrum = []SpectrumPoint{}
-	}
+	r.summarizeLatency()
 	return r
 }
 

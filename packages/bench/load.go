@@ -249,16 +249,21 @@ func RunLoad(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 			}
 		}
 	}
-	h := res.hist
 	res.Throughput = Round(float64(res.Completed-countNon2xx(res.Status))/elapsed.Seconds(), 2)
-	res.LatencyMs = LatencySummary{MinMs: ms(h.Min()), MeanMs: ms(h.Mean()), StdevMs: ms(h.Stdev()),
+	res.summarizeLatency()
+	return res, ctx.Err()
+}
+
+// summarizeLatency fills LatencyMs and Spectrum from the result's histogram (one run's, or pooled slices').
+func (r *LoadResult) summarizeLatency() {
+	h := r.hist
+	r.LatencyMs = LatencySummary{MinMs: ms(h.Min()), MeanMs: ms(h.Mean()), StdevMs: ms(h.Stdev()),
 		P50: ms(h.ValueAt(50)), P75: ms(h.ValueAt(75)), P90: ms(h.ValueAt(90)), P99: ms(h.ValueAt(99)),
 		P999: ms(h.ValueAt(99.9)), MaxMs: ms(h.Max())}
-	res.Spectrum = h.Spectrum(5)
-	if res.Spectrum == nil {
-		res.Spectrum = []SpectrumPoint{}
+	r.Spectrum = h.Spectrum(5)
+	if r.Spectrum == nil {
+		r.Spectrum = []SpectrumPoint{}
 	}
-	return res, ctx.Err()
 }
 
 func countNon2xx(status map[string]int) int {
