@@ -32,8 +32,8 @@ type BenchTarget struct {
 // BenchCPU is a target's CPU time over its recorded slices (from the schedule's first slot to the last
 // response of each slice), per 2xx response.
 type BenchCPU struct {
-	ServerSeconds      float64 `json:"serverSeconds"` // utime+stime (+ waited-for children) of the caddy's process group
-	ClientSeconds      float64 `json:"clientSeconds"` // caddy-test's own, for comparison (it shares the CPUs)
+	ServerSeconds      float64 `json:"serverSeconds"` // utime+stime (+ waited-for children) of the target's process group
+	ClientSeconds      float64 `json:"clientSeconds"` // the load generator's own, for comparison (it shares the CPUs)
 	Requests           int     `json:"requests"`      // 2xx responses in those windows
 	ServerUsPerRequest float64 `json:"serverUsPerRequest"`
 	ClientUsPerRequest float64 `json:"clientUsPerRequest"`
@@ -45,8 +45,8 @@ type BenchTargetResult struct {
 	OK            bool        `json:"ok"`
 	Error         *string     `json:"error"`
 	StartSeconds  float64     `json:"startSeconds"`  // median over its slices, until the port opened
-	ShutdownClean bool        `json:"shutdownClean"` // every slice: exit 0 and "shutdown complete" after SIGTERM
-	ExitCode      *int        `json:"exitCode"`      // of the last started caddy
+	ShutdownClean bool        `json:"shutdownClean"` // every slice: exit 0 (and the shutdown marker, if any) after SIGTERM
+	ExitCode      *int        `json:"exitCode"`      // of the last started process
 	Result        *LoadResult `json:"result"`        // pooled over its recorded slices (saturation: the held slices at each round's rate)
 	CPU           *BenchCPU   `json:"cpu"`           // null when /proc could not be read
 	Saturation    *SatResult  `json:"saturation"`    // saturation mode only
@@ -127,7 +127,7 @@ func ParseTarget(s string) (BenchTarget, error) {
 	return BenchTarget{Name: strings.TrimSpace(name), Command: argv}, nil
 }
 
-// BenchOptions are bench's own settings besides the load flags (flags.go registers them).
+// BenchOptions are bench's own settings besides the load flags (command.go registers them).
 type BenchOptions struct {
 	Mode           string // fixed | saturation | cpu
 	Rounds         int

@@ -3,7 +3,7 @@ package bench
 // CPU accounting of the server under test from /proc.
 //
 // /proc/<pid>/stat fields 14–17 are utime, stime (all threads of the process) and cutime, cstime
-// (children it has waited for), in clock ticks. A caddy under test runs in its own process group
+// (children it has waited for), in clock ticks. A server under test runs in its own process group
 // (StartProc sets Setpgid), so the server's CPU time is the sum over every process whose field 5
 // (pgrp) is that group: a launcher and the server it started both count. Threads are included by the
 // kernel in their process's line (the per-thread lines under /proc/<pid>/task are not read, so nothing

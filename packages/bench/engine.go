@@ -1,7 +1,7 @@
 package bench
 
 // The bench engine: which target runs which slice at which rate, in which order. It knows nothing
-// about processes; a SliceRunner does one slice (bench.go starts and stops a caddy around it, the tests
+// about processes; a SliceRunner does one slice (bench.go starts and stops a target around it, the tests
 // load a local server directly).
 //
 // fixed, cpu: an unrecorded warm-up round (every target once), then --rounds rounds; in round r the
