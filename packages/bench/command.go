@@ -95,6 +95,8 @@ func (l *LoadFlags) Options() (LoadOptions, error) {
 }
 
 // WriteJSON writes v to path atomically (a temporary file renamed); "" writes nothing.
+// A path that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is
+// written in place: renaming over it would replace the device node with a file.
 func WriteJSON(path string, v any) error {
 	if path == "" {
 		return nil
@@ -103,13 +105,17 @@ func WriteJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
+	b = append(b, '\n')
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return os.WriteFile(path, b, 0o644)
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
