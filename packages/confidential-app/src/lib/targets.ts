@@ -32,7 +32,6 @@ const MUSL_LOADER = '/lib/ld-musl-x86_64.so.1';
 const CODE = {
   app: ['confidential-app', 'kit'],
   image: ['image-builder', 'kit'],
-  golang: ['golang-patcher', 'image-builder', 'kit'],
   signer: ['signer', 'image-builder', 'kit'],
   policy: ['cas-policy', 'kit'],
 } as const;
@@ -103,7 +102,14 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       metadata: { description: `The patched golang image ${golangRef}: golang:${c.go.version}-${c.distro} with the libcsyscall runtime patch (${c.libc}), toolchain rebuilt in golang:${c.go.version}-bookworm; missing upstream images pulled, else bootstrapped.` },
       executor: '@confidential/golang-patcher:patch',
       dependsOn: [built('golang-patcher'), { projects: ['image-builder'], target: 'engine' }],
-      inputs: [code(CODE.golang), imageState(golangRef)],
+      // the patch of this Go minor (its diffs and overlay, not its README) and the code that builds the image
+      inputs: [
+        code(CODE.image),
+        { input: 'patchImage', projects: ['golang-patcher'] },
+        ws(`${app.patchDir}/*.diff`),
+        ws(`${app.patchDir}/overlay/**/*`),
+        imageState(golangRef),
+      ],
       options: { from: `golang:${c.go.version}-${c.distro}`, libc: c.libc, push: true, output: `${out}/golang/image.json` },
       outputs: [`{workspaceRoot}/${out}/golang`],
       cache: true,

@@ -53,6 +53,13 @@ describe('createNodes', () => {
     expect(code('native')).toEqual(['image-builder', 'kit']);
     expect(code('sign')).toEqual(['signer', 'image-builder', 'kit']);
     expect(code('policy')).toEqual(['cas-policy', 'kit']);
+    // the golang image reads its minor's patch (diffs, overlay; not the README) and golang-patcher's executor
+    expect(code('golang')).toEqual(['image-builder', 'kit']);
+    expect(targets.golang!.inputs).toEqual(expect.arrayContaining([
+      { input: 'patchImage', projects: ['golang-patcher'] },
+      '{workspaceRoot}/packages/golang-patcher/patches/go1.26/*.diff',
+      '{workspaceRoot}/packages/golang-patcher/patches/go1.26/overlay/**/*',
+    ]));
     // compose-runner is not code of any build step
     for (const name of ['modules', 'golang', 'native', 'binaries', 'sign', 'policy', 'image', 'bench-image']) expect(code(name), name).not.toContain('compose-runner');
     // the session file is read by policy alone

@@ -42,6 +42,8 @@ describe('patched golang image model', () => {
     const first = patchDigest(dir);
     expect(first).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(patchDigest(dir)).toBe(first);
+    writeFileSync(join(dir, 'README.md'), 'notes');
+    expect(patchDigest(dir), 'the README is documentation, not the patch').toBe(first);
     chmodSync(join(dir, 'a.diff'), 0o755);
     expect(patchDigest(dir)).not.toBe(first);
   });

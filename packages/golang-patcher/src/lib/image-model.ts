@@ -27,12 +27,15 @@ export interface PatchedImageSpec {
 
 export const LABEL_PREFIX = 'org.confidential.golang-patcher';
 
-/** SHA-256 over the sorted relative paths and contents of a folder: the patch's identity in labels and build ids. */
+/** What of a patch folder the build reads: everything but its documentation (README.md). */
+export const PATCH_DOCS = '**/*.md';
+
+/** SHA-256 over the sorted relative paths and contents of a folder's build files: the patch's identity in labels and build ids. */
 export function patchDigest(dir: string): string {
   const hash = createHash('sha256');
   const walk = (d: string): string[] =>
     readdirSync(d, { withFileTypes: true })
-      .flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]))
+      .flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.md') ? [] : [join(d, e.name)]))
       .sort();
   for (const file of walk(dir)) {
     hash.update(relative(dir, file)).update('\0').update(String(statSync(file).mode & 0o111 ? 'x' : '-')).update(readFileSync(file)).update('\0');

@@ -1,7 +1,7 @@
 // Building a patched golang image from an upstream one (the patch executor and the daily sync share this).
 import { join } from 'node:path';
 import { bootstrapBaseImage, buildImage, imageJsonFor, parseImageRef, type ImageJson } from '@confidential/image-builder';
-import { builderOf, patchDigest, patchedImageModel, patchedTag } from './image-model.js';
+import { builderOf, PATCH_DOCS, patchDigest, patchedImageModel, patchedTag } from './image-model.js';
 import type { Libc } from './tags.js';
 import { formatGoVersion, parseGoVersion, patchDirFor } from './versions.js';
 
@@ -38,8 +38,8 @@ export async function buildPatchedImage(o: PatchImageOptions): Promise<ImageJson
   const result = await buildImage({
     dockerfile: patchedImageModel({ from: o.from, builder, libc: o.libc, goVersion, patchName, patchDigest: digest }),
     context: [
-      { src: patchDir, dest: `golang-patcher/patches/${patchName}` },
-      // only what the build runs: a change in another script must not rebuild the toolchain
+      // only what the build runs: a change in another script, or in the patch's README, must not rebuild the toolchain
+      { src: patchDir, dest: `golang-patcher/patches/${patchName}`, exclude: [PATCH_DOCS] },
       { src: join(packageRoot, 'scripts/apply-patch.sh'), dest: 'golang-patcher/scripts/apply-patch.sh' },
     ],
     cwd: o.root,
