@@ -13,10 +13,11 @@ import "unsafe"
 
 const libcSyscall = true
 
-// _cgo_libcsyscall points at x_cgo_libcsyscall in runtime/cgo (C): it calls
-// libc syscall(2) with the arguments of a *libcsyscallArgs and stores the
-// result in the kernel convention (value or -errno). runtime/cgo is always
-// linked in this mode (cmd/go adds it, cmd/link forces external linking).
+// _cgo_libcsyscall points at x_cgo_libcsyscall in runtime/cgo (C): the
+// addresses of libc's syscall(2) and __errno_location, which
+// runtime.libcsyscall calls (sys_libcsyscall_linux_amd64.s). runtime/cgo is
+// always linked in this mode (cmd/go adds it, cmd/link forces external
+// linking).
 //
 //go:linkname _cgo_libcsyscall _cgo_libcsyscall
 var _cgo_libcsyscall unsafe.Pointer
@@ -31,10 +32,3 @@ var _cgo_clock_gettime unsafe.Pointer
 // sys_libcsyscall_linux_amd64.s); it is only called from assembly, with the
 // SYSCALL register convention, never from Go.
 func libcsyscall()
-
-// libcsyscallArgs is the argument block of runtime.libcsyscall (assembly,
-// sys_libcsyscall_linux_amd64.s) for x_cgo_libcsyscall. Keep in sync.
-type libcsyscallArgs struct {
-	num, a1, a2, a3, a4, a5, a6 uintptr
-	ret                         uintptr
-}

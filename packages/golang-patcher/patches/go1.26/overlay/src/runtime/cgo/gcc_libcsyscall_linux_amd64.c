@@ -12,32 +12,21 @@
 #include <time.h>
 #include <unistd.h>
 
-// Argument block of runtime.libcsyscall; keep in sync with
-// runtime/libcsyscall_on.go (libcsyscallArgs).
-struct libcsyscall_args {
-	uintptr_t num, a1, a2, a3, a4, a5, a6;
-	intptr_t ret;
+// x_cgo_libcsyscall: the two libc functions runtime.libcsyscall calls
+// itself (C ABI, on the g0 or signal stack): syscall(2), and
+// __errno_location (the C ABI's errno, glibc and musl) to turn -1/errno
+// back into -errno and to preserve errno for the C code around us.
+// Keep in sync with sys_libcsyscall_linux_amd64.s (offsets 0 and 8).
+// Initialised statically, like the other _cgo_ pointers, so that it works
+// from the first instruction.
+struct x_cgo_libcsyscall_fns {
+	long (*syscall)(long, ...);
+	int *(*errno_location)(void);
 };
-
-// x_cgo_libcsyscall is called by runtime.libcsyscall through asmcgocall,
-// on the g0 or signal stack. It performs the system call through libc
-// syscall(2) and returns the kernel convention (value or -errno) so the
-// Go side is unchanged. errno is preserved for the C code around us.
-// Must stay async-signal-safe (called from signal handlers).
-void
-x_cgo_libcsyscall(struct libcsyscall_args *a)
-{
-	int saved = errno;
-	long r;
-
-	errno = 0;
-	r = syscall((long)a->num, a->a1, a->a2, a->a3, a->a4, a->a5, a->a6);
-	if (r == -1 && errno != 0) {
-		r = -errno;
-	}
-	a->ret = (intptr_t)r;
-	errno = saved;
-}
+const struct x_cgo_libcsyscall_fns x_cgo_libcsyscall = {
+	syscall,
+	__errno_location,
+};
 
 // x_cgo_clock_gettime replaces the vDSO clock_gettime symbol; called by
 // runtime.nanotime1 and time.now on the g0/signal stack with the C ABI.

@@ -10,7 +10,9 @@ package cgo
 import _ "unsafe"
 
 // GOEXPERIMENT=libcsyscall: the runtime's system calls (runtime.libcsyscall)
-// and clocks go through these C functions (gcc_libcsyscall_linux_amd64.c).
+// and clocks go through these C symbols (gcc_libcsyscall_linux_amd64.c):
+// x_cgo_libcsyscall is a table of two libc function pointers (syscall,
+// __errno_location), x_cgo_clock_gettime a function.
 
 //go:cgo_import_static x_cgo_libcsyscall
 //go:linkname x_cgo_libcsyscall x_cgo_libcsyscall
