@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,12 @@ var caddyBench = bench.Command{
 				return nil
 			}
 			o := r.Options
-			if err := installCA(ctx, argv, o.Workdir, o.Addr, r.Load.CA, o.StopWait, r.LogPath("ca-install"), r); err != nil {
+			var running *bench.Proc
+			if err := installLocalCA(ctx, "ca-install", argv, o.Workdir, o.Addr, r.Load.CA, 30*time.Second, o.StopWait, r.LogPath("ca-install"), r.Echo,
+				func(p *bench.Proc) { running = p }); err != nil {
+				if running != nil {
+					err = fmt.Errorf("%w; log tail:\n%s", err, strings.Join(running.Log.Tail(30), "\n"))
+				}
 				return fmt.Errorf("ca-install: %w", err)
 			}
 			fmt.Printf("BENCH ca-install ok %s\n", r.Load.CA)
@@ -65,18 +71,22 @@ func defaultTargets() []bench.BenchTarget {
 		bench.BenchTarget{Name: "confidential", Command: []string{"/usr/local/bin/caddy"}})
 }
 
-// installCA starts a caddy until the files of --ca exist (a URL, e.g. the session CA, is not caddy's to make).
-func installCA(ctx context.Context, argv []string, dir, addr, ca string, stopWait time.Duration, logPath string, r *bench.Run) error {
+// installLocalCA is the original's way to a CA to trust: argv (a native caddy) runs until the root CA files of ca
+// exist (caddy installs its local CA under $HOME; a URL, e.g. the session CA, is not caddy's to make), then stops.
+// track is given the process while it runs, and nil once it stopped cleanly (on an error it keeps the process, whose
+// log tail tells why; the process is killed either way).
+func installLocalCA(ctx context.Context, name string, argv []string, dir, addr, ca string, portWait, stopWait time.Duration, logPath string, echo io.Writer, track func(*bench.Proc)) error {
 	if err := bench.PortFree(addr); err != nil {
 		return err
 	}
-	p, err := bench.StartProc("ca-install", argv, dir, logPath, r.Echo)
+	p, err := bench.StartProc(name, argv, dir, logPath, echo)
 	if err != nil {
 		return err
 	}
 	defer p.Kill()
-	if err := bench.WaitPort(ctx, addr, 30*time.Second, p); err != nil {
-		return fmt.Errorf("%w; log tail:\n%s", err, strings.Join(p.Log.Tail(30), "\n"))
+	track(p)
+	if err := bench.WaitPort(ctx, addr, portWait, p); err != nil {
+		return err
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for _, file := range bench.CASources(ca) {
@@ -85,11 +95,14 @@ func installCA(ctx context.Context, argv []string, dir, addr, ca string, stopWai
 				break
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("no root CA at %s", file)
+				return fmt.Errorf("%s is open but no root CA at %s", addr, file)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	p.Stop(stopWait)
+	if !p.Stop(stopWait) {
+		return fmt.Errorf("%s did not exit within %s of SIGTERM (killed)", name, stopWait)
+	}
+	track(nil)
 	return bench.WaitPortFree(addr, 10*time.Second)
 }

@@ -149,36 +149,12 @@ func cmdRun(ctx context.Context, args []string) int {
 			}
 			return fmt.Sprintf("session CA %q from %s (the policy service; no native caddy, no key on the host)", subject, sources[0]), nil
 		}
-		if err := bench.PortFree(*addr); err != nil {
+		argv := append([]string{*native}, strings.Fields(*nativeArgs)...)
+		if err := installLocalCA(ctx, "caddy.native", argv, *workdir, *addr, lf.CA, *caWait, *stopWait, logPath("caddy-native-ca"), echo,
+			func(p *bench.Proc) { r.current = p }); err != nil {
 			return "", err
 		}
-		p, err := bench.StartProc("caddy.native", append([]string{*native}, strings.Fields(*nativeArgs)...), *workdir, logPath("caddy-native-ca"), echo)
-		if err != nil {
-			return "", err
-		}
-		r.current = p
-		if err := bench.WaitPort(ctx, *addr, *caWait, p); err != nil {
-			return "", err
-		}
-		ca := lf.CA
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			if _, err := os.Stat(ca); err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				return "", fmt.Errorf("%s is open but no root CA at %s", *addr, ca)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		if !p.Stop(*stopWait) {
-			return "", fmt.Errorf("native caddy did not exit within %s of SIGTERM (killed)", *stopWait)
-		}
-		r.current = nil
-		if err := bench.WaitPortFree(*addr, 10*time.Second); err != nil {
-			return "", err
-		}
-		return "root CA " + ca, nil
+		return "root CA " + lf.CA, nil
 	})
 	if !ok {
 		r.fail()
