@@ -5,14 +5,14 @@
 # (packages/bench, confidential-bench, built by upstream, on CPU 0) against the
 # hello servers of both toolchains (CPU 1), alternated in short slices in a
 # balanced order, each slice a fresh server; ratios with bootstrap 95 % intervals.
-# usage: bench.sh PATCHED_GOROOT [UPSTREAM_GOROOT]  -> markdown on stdout
+# usage: bench.sh PATCHED_GOROOT [UPSTREAM_GOROOT]  (default: the same release, scripts/upstream-goroot.sh)  -> markdown on stdout
 # env: RATE (req/s, default 2000), SLICE (default 3s), HTTP_ROUNDS (default 8),
 #      BENCH_MODE (fixed | cpu | saturation; default fixed),
 #      ROUNDS of the micro benchmarks (default 3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 patched=${1:?usage: bench.sh PATCHED_GOROOT [UPSTREAM_GOROOT]}
-upstream=${2:-/usr/local/go}
+upstream=${2:-$("$here/scripts/upstream-goroot.sh" "$patched")}
 rate=${RATE:-2000} slice=${SLICE:-3s} http_rounds=${HTTP_ROUNDS:-8} rounds=${ROUNDS:-3}
 w=$(mktemp -d); servers=()
 trap 'kill "${servers[@]}" 2>/dev/null || true; rm -rf "$w"' EXIT

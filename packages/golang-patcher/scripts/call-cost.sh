@@ -19,7 +19,7 @@
 #    (probe/callcost/c/named.c sys_nosys): ns and instructions per call.
 #    The C loop's instructions for named wrappers vs syscall(2) (read,
 #    write, epoll_pwait, getpid) come from the same program.
-# usage: call-cost.sh PATCHED_GOROOT [UPSTREAM_GOROOT]  -> markdown on stdout
+# usage: call-cost.sh PATCHED_GOROOT [UPSTREAM_GOROOT]  (default: the same release, scripts/upstream-goroot.sh)  -> markdown on stdout
 # env: BEFORE=GOROOT a second patched toolchain (e.g. the previous patch) run
 #      as a third side in the same rounds (before/after in one run),
 #      ROUNDS (default 15), N (calls per run, default 200000), CG_N (20000),
@@ -28,7 +28,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 patched=${1:?usage: call-cost.sh PATCHED_GOROOT [UPSTREAM_GOROOT]}
-upstream=${2:-/usr/local/go}
+upstream=${2:-$("$here/scripts/upstream-goroot.sh" "$patched")}
 rounds=${ROUNDS:-15} n=${N:-200000} cgn=${CG_N:-20000} cgruns=${CG_RUNS:-3}
 modes=${MODES:-getpid rawgetpid sysgetpid read1 osread1 futexwake rtfutex pingpong}
 fakeN=${FAKE_N:-2000000}

@@ -2,7 +2,7 @@
 # go test -short of std packages with the upstream and the patched toolchain on
 # the same machine; writes a comparison (markdown) to OUT (default docs/go-std-tests.md
 # of the repo). Per test: passes with upstream but fails with patched = regression.
-# usage: std-tests.sh PATCHED_GOROOT [UPSTREAM_GOROOT]
+# usage: std-tests.sh PATCHED_GOROOT [UPSTREAM_GOROOT]  (default: the same release, scripts/upstream-goroot.sh)
 # env: PKGS (default: runtime syscall os os/exec os/signal net net/http time sync),
 #      PATCHED_CC (e.g. musl-gcc: the musl variant; results kept apart by a tag),
 #      OUT, WORK, TIMEOUT (default 20m), NICE (default "nice -n 10")
@@ -10,7 +10,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 repo=$(cd "$here/../.." && pwd)
 patched=${1:?usage: std-tests.sh PATCHED_GOROOT [UPSTREAM_GOROOT]}
-upstream=${2:-/usr/local/go}
+upstream=${2:-$("$here/scripts/upstream-goroot.sh" "$patched")}
 pkgs=${PKGS:-runtime syscall os os/exec os/signal net net/http time sync}
 out=${OUT:-$repo/docs/go-std-tests.md}
 work=${WORK:-$(mktemp -d)}

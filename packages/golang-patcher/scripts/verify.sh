@@ -3,13 +3,13 @@
 # toolchain's static libc mode; musl): raw SYSCALL sites in Go text of the
 # probe built by the upstream and the patched toolchain, census coverage
 # (interposer vs strace -f -c, same run) and probe tests passed.
-# usage: verify.sh PATCHED_GOROOT [UPSTREAM_GOROOT]
+# usage: verify.sh PATCHED_GOROOT [UPSTREAM_GOROOT]  (default: the same release, scripts/upstream-goroot.sh)
 # env: VARIANTS="glibc static musl" (default: glibc static, plus musl when musl-gcc exists),
 #      EXTRA_BINARIES_glibc="..." more binaries to scan (e.g. caddy), WORK dir.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 patched=$(cd "${1:?usage: verify.sh PATCHED_GOROOT [UPSTREAM_GOROOT]}" && pwd)
-upstream=${2:-/usr/local/go}
+upstream=${2:-$("$here/scripts/upstream-goroot.sh" "$patched")}
 work=${WORK:-$(mktemp -d)}
 mkdir -p "$work"
 variants=${VARIANTS:-glibc static$(command -v musl-gcc >/dev/null && echo " musl")}
