@@ -62,6 +62,9 @@ done
 DOCKER_HOST=$engine_b docker version --format 'engine B: Docker {{.Server.Version}} at '"$engine_b" || { tail -20 "$work/engine-b.log"; exit 1; }
 export CONFIDENTIAL_REGISTRY=127.0.0.1:$rport NX_SELF_HOSTED_REMOTE_CACHE_SERVER=http://127.0.0.1:$cport
 export NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN=$NX_CACHE_TOKEN NX_DAEMON=false NX_TUI=false
+# the inner clones have their own empty caches (NX_CACHE_DIRECTORY); an inherited NX_SKIP_NX_CACHE=true (a cold run of
+# the test command) would also skip the remote cache under test, and machine B would rebuild the toolchain (make.bash)
+unset NX_SKIP_NX_CACHE
 
 # both machines check out the same commit (what is not committed is on neither)
 for m in a b; do
