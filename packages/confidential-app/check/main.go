@@ -85,7 +85,9 @@ func try(ctx context.Context, client *http.Client, c Check) (int, string) {
 	return resp.StatusCode, ""
 }
 
-// run retries each check, in order, until it passes or its deadline (timeout from its start) passes.
+// run retries each check, in order, until it passes or its deadline (timeout from its start) passes. The first
+// attempt always runs to its end (bounded by its own 10 s), so a loaded machine still reports what the app answered;
+// an attempt the deadline cuts short leaves the report of the last attempt that got an answer.
 func run(client *http.Client, checks []Check, timeout, pause time.Duration) []Result {
 	results := make([]Result, 0, len(checks))
 	for _, c := range checks {
@@ -93,10 +95,17 @@ func run(client *http.Client, checks []Check, timeout, pause time.Duration) []Re
 		start := time.Now()
 		r := Result{Check: c}
 		for {
+			parent := ctx
+			if r.Attempts == 0 {
+				parent = context.Background()
+			}
 			r.Attempts++
-			attempt, cancel := context.WithTimeout(ctx, 10*time.Second)
+			attempt, cancel := context.WithTimeout(parent, 10*time.Second)
 			got, why := try(attempt, client, c)
 			cancel()
+			if why != "" && r.Attempts > 1 && ctx.Err() != nil {
+				break // cut short by the deadline: keep what the last full attempt saw
+			}
 			r.Got, r.Error = got, why
 			if why == "" {
 				r.Passed = true

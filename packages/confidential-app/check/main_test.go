@@ -40,14 +40,31 @@ func TestRunRetriesUntilTheAppAnswers(t *testing.T) {
 	}
 }
 
+// The app answers the first request of each check and then hangs, so the deadline always lands inside a request:
+// the report must hold the answer it saw, never "context deadline exceeded". Nothing here depends on how fast the
+// machine is: the first attempt is not bound by the deadline and every later one is cut by it.
 func TestRunReportsWhatItSawAtTheDeadline(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("hello")) }))
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1)%2 == 0 {
+			<-r.Context().Done() // hang until the checker gives up
+			return
+		}
+		_, _ = w.Write([]byte("hello"))
+	}))
 	defer srv.Close()
-	results := run(srv.Client(), []Check{{URL: srv.URL, Status: 200, Contains: "bye"}, {URL: srv.URL, Status: 404}}, 200*time.Millisecond, 20*time.Millisecond)
-	if results[0].Passed || results[0].Error != `body (5 bytes) does not contain "bye"` {
+	results := run(srv.Client(), []Check{{URL: srv.URL, Status: 200, Contains: "bye"}, {URL: srv.URL, Status: 404}}, 50*time.Millisecond, time.Millisecond)
+	if results[0].Passed || results[0].Got != 200 || results[0].Error != `body (5 bytes) does not contain "bye"` || results[0].Attempts > 2 {
 		t.Errorf("first: %+v", results[0])
 	}
-	if results[1].Passed || results[1].Got != 200 || results[1].Error != "status 200, expected 404" {
+	if results[1].Passed || results[1].Got != 200 || results[1].Error != "status 200, expected 404" || results[1].Attempts > 2 {
 		t.Errorf("second: %+v", results[1])
+	}
+}
+
+func TestRunReportsTheErrorWhenNothingAnswered(t *testing.T) {
+	results := run(http.DefaultClient, []Check{{URL: "http://127.0.0.1:1/", Status: 200}}, 30*time.Millisecond, time.Millisecond)
+	if results[0].Passed || results[0].Got != 0 || results[0].Error == "" || results[0].Attempts < 1 {
+		t.Errorf("got %+v, want the connection error", results[0])
 	}
 }
