@@ -61,13 +61,15 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
   const nativeRef = `confidential/${name}-native:dev`;
   const runtimeRef = `confidential/${name}:dev`;
   const benchRef = `confidential/${name}-bench:dev`;
+  const toolsRef = `confidential/${name}-tools:dev`;
   const bin = c.binary;
   const goEnv = { kind: 'ENV', vars: { GOFLAGS: '-mod=vendor -trimpath', GOPROXY: 'off' } } as const;
   // the helper programs built static with upstream Go and put in the image: the app's tools and the plugin's
   const helpers = [...paths.tools.map((t) => ({ ...t, main: '.' })), ...PLUGIN_HELPERS];
 
   // musl binaries are dynamic (musl-gcc): both images take musl's loader from the native image
-  const musl = c.libc === 'musl' ? { args: [{ name: 'NATIVE' }], images: { NATIVE: `${out}/native/image.json` } } : {};
+  const musl: { args?: { name: string }[]; images?: Record<string, string> } =
+    c.libc === 'musl' ? { args: [{ name: 'NATIVE' }], images: { NATIVE: `${out}/native/image.json` } } : {};
   const muslStage = c.libc === 'musl' ? [{ name: 'musl', from: { arg: 'NATIVE' }, instructions: [] }] : [];
   /** the confidential program as signed: the binary, its extension and measurement (and musl's loader) */
   const confidential = [
@@ -118,7 +120,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       metadata: { description: `${bin} built twice from the same vendored sources — with the patched toolchain (${bin}.native, 0 raw SYSCALL instructions by golang-patcher's scanner) and with upstream Go (${bin}.upstream)${c.tools.length ? ` — and the app's tools (${c.tools.map((t) => t.name).join(', ')})` : ''}.` },
       executor: '@confidential/image-builder:build',
       dependsOn: [built('image-builder'), 'golang', 'modules'],
-      inputs: [code(CODE.image), ...SCANNER.map((f) => ws(f.src)), ...helpers.map((h) => ws(`${h.source}/**/*`)), upstream(), imageState(nativeRef)],
+      inputs: [code(CODE.image), ...SCANNER.map((f) => ws(f.src)), upstream(), imageState(nativeRef)],
       options: {
         args: [{ name: 'GOLANG' }],
         stages: [
@@ -126,16 +128,9 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
             name: 'upstream',
             from: { image: 'golang', tag: `${c.go.version}-${c.distro}` },
             instructions: [
-              // the app first, then the helpers: a change to a helper does not rebuild the app (layer cache)
               { kind: 'COPY', src: ['src/app'], dest: '/src/app' },
               goEnv,
               { kind: 'RUN', commands: ['cd /src/app', `go build -o /out/${bin}.upstream ${c.go.main}`] },
-              { kind: 'COPY', src: ['src/ws'], dest: '/src/ws' },
-              {
-                kind: 'RUN',
-                // standard library and workspace modules only (replace directives): no vendor folder, no download
-                commands: helpers.flatMap((h) => [`cd /src/ws/${h.source}`, `CGO_ENABLED=0 GOFLAGS='-mod=mod -trimpath' go build -o /out/${h.name} ${h.main}`]),
-              },
             ],
           },
           {
@@ -154,13 +149,12 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
                   `bash /scanner/scan-syscalls.sh --require-zero /out/${bin}.native > /out/${bin}.native.scan.json`,
                 ],
               },
-              { kind: 'COPY', from: 'upstream', src: [`/out/${bin}.upstream`, ...helpers.map((h) => `/out/${h.name}`)], dest: '/out/' },
+              { kind: 'COPY', from: 'upstream', src: [`/out/${bin}.upstream`], dest: '/out/' },
             ],
           },
         ],
         context: [
           { src: `${out}/go/src`, dest: 'src/app' },
-          ...helpers.map((h) => ({ src: h.source, dest: `src/ws/${h.source}` })),
           ...SCANNER,
         ],
         images: { GOLANG: `${out}/golang/image.json` },
@@ -171,8 +165,36 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       outputs: [`{workspaceRoot}/${out}/native`],
       cache: true,
     },
+    tools: {
+      metadata: { description: `The helper programs of the bench image, ${toolsRef}: ${helpers.map((h) => h.name).join(', ')}, built static with upstream Go ${c.go.version} from their workspace sources (a change to one rebuilds only this image and the bench image, not ${bin}).` },
+      executor: '@confidential/image-builder:build',
+      dependsOn: [built('image-builder'), 'golang'], // golang makes sure the upstream golang image is there
+      inputs: [code(CODE.image), ...helpers.map((h) => ws(`${h.source}/**/*`)), imageState(toolsRef)],
+      options: {
+        stages: [
+          {
+            name: 'tools',
+            from: { image: 'golang', tag: `${c.go.version}-${c.distro}` },
+            instructions: [
+              { kind: 'COPY', src: ['src'], dest: '/src' },
+              {
+                kind: 'RUN',
+                // standard library and workspace modules only (replace directives): no vendor folder, no download
+                commands: helpers.flatMap((h) => [`cd /src/${h.source}`, `CGO_ENABLED=0 GOPROXY=off GOFLAGS='-mod=mod -trimpath' go build -o /out/${h.name} ${h.main}`]),
+              },
+            ],
+          },
+        ],
+        context: helpers.map((h) => ({ src: h.source, dest: `src/${h.source}` })),
+        tags: [toolsRef],
+        push: true,
+        output: `${out}/tools/image.json`,
+      },
+      outputs: [`{workspaceRoot}/${out}/tools`],
+      cache: true,
+    },
     binaries: {
-      metadata: { description: `Copy ${bin}.native, ${bin}.upstream${c.tools.map((t) => `, ${t.name}`).join('')} and the scan out of the native image, for signing and for the runtime image.` },
+      metadata: { description: `Copy ${bin}.native, ${bin}.upstream and the scan out of the native image, for signing and for the runtime image.` },
       executor: '@confidential/image-builder:extract',
       dependsOn: [built('image-builder'), 'native'],
       inputs: [code(CODE.image), upstream('**/image.json')],
@@ -262,23 +284,25 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       cache: true,
     },
     'bench-image': {
-      metadata: { description: `The image the runs use, ${benchRef}: confidential ${bin} (sim) as in the production image, plus ${bin}.native and ${bin}.upstream, the embedded files at their paths (for the baselines), the bound session${helpers.length ? ', the tools' : ''} and a shell, on debian:${c.distro}.` },
+      metadata: { description: `The image the runs use, ${benchRef}: confidential ${bin} (sim) as in the production image, plus ${bin}.native and ${bin}.upstream, the embedded files at their paths (for the baselines), the tools of ${toolsRef} and a shell, on debian:${c.distro}.` },
       executor: '@confidential/image-builder:build',
-      dependsOn: [built('image-builder'), 'binaries', 'sign', 'policy'],
+      dependsOn: [built('image-builder'), 'binaries', 'sign', 'tools'],
       inputs: [code(CODE.image), ...paths.imageFiles.map((f) => ws(f.src)), upstream(), imageState(benchRef)],
       options: {
-        ...musl,
+        args: [{ name: 'TOOLS' }, ...(musl.args ?? [])],
+        images: { TOOLS: `${out}/tools/image.json`, ...musl.images },
         stages: [
           ...muslStage,
+          { name: 'tools', from: { arg: 'TOOLS' }, instructions: [] },
           {
             name: 'bench',
             from: { image: 'debian', tag: c.distro },
             instructions: [
-              { kind: 'COPY', src: [`bin/out/${bin}.native`, `bin/out/${bin}.upstream`, ...helpers.map((h) => `bin/out/${h.name}`)], dest: '/usr/local/bin/' },
+              { kind: 'COPY', src: [`bin/out/${bin}.native`, `bin/out/${bin}.upstream`], dest: '/usr/local/bin/' },
+              { kind: 'COPY', from: 'tools', src: helpers.map((h) => `/out/${h.name}`), dest: '/usr/local/bin/' },
               ...confidential,
               { kind: 'COPY', src: ['site'], dest: '/' },
               ...appFiles,
-              { kind: 'COPY', src: ['policy/session.yml'], dest: '/etc/confidential/session.yml' },
               ...launchEnv,
               { kind: 'CMD', exec: c.image.cmd },
             ],
@@ -288,7 +312,6 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
           { src: `${out}/bin`, dest: 'bin' },
           { src: `${out}/sign`, dest: 'sign' },
           { src: `${out}/site`, dest: 'site' },
-          { src: `${out}/policy`, dest: 'policy' },
           ...appFilesContext,
         ],
         tags: [benchRef],
@@ -314,7 +337,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
   const runTarget = (run: string, spec: RunSpec, compose: { file: string; testService: string }): TargetConfiguration => ({
     metadata: { description: spec.description ?? `docker compose (${compose.file}): the sim policy service, the session upload, then ${compose.testService}.` },
     executor: '@confidential/app:run',
-    dependsOn: [built('confidential-app'), built('compose-runner'), 'bench-image', 'image', { projects: ['cas-policy'], target: 'image' }],
+    dependsOn: [built('confidential-app'), built('compose-runner'), 'bench-image', 'image', 'policy', { projects: ['cas-policy'], target: 'image' }],
     options: {
       composeFile: compose.file,
       projectDirectory: '.',

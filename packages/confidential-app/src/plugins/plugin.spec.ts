@@ -36,7 +36,7 @@ describe('createNodes', () => {
     expect(file).toBe('apps/hello/confidential.yml');
     const project = result.projects?.['apps/hello'];
     expect(project?.name).toBe('hello');
-    expect(Object.keys(project?.targets ?? {})).toEqual(['modules', 'golang', 'native', 'binaries', 'sign', 'policy', 'image', 'bench-image', 'run', 'e2e']);
+    expect(Object.keys(project?.targets ?? {})).toEqual(['modules', 'golang', 'native', 'tools', 'binaries', 'sign', 'policy', 'image', 'bench-image', 'run', 'e2e']);
     expect(project).toMatchSnapshot();
   });
 
@@ -61,7 +61,7 @@ describe('createNodes', () => {
       '{workspaceRoot}/packages/golang-patcher/patches/go1.26/overlay/**/*',
     ]));
     // compose-runner is not code of any build step
-    for (const name of ['modules', 'golang', 'native', 'binaries', 'sign', 'policy', 'image', 'bench-image']) expect(code(name), name).not.toContain('compose-runner');
+    for (const name of ['modules', 'golang', 'native', 'tools', 'binaries', 'sign', 'policy', 'image', 'bench-image']) expect(code(name), name).not.toContain('compose-runner');
     // the session file is read by policy alone
     expect(Object.entries(targets).filter(([, t]) => JSON.stringify(t.inputs ?? []).includes('session.yml')).map(([n]) => n)).toEqual(['policy']);
   });
@@ -104,8 +104,13 @@ describe('the plugin\'s bench (confidential.yml `bench`)', () => {
       ],
     });
     // the helpers are built at their workspace paths, so an app's tool can `replace` the bench library
-    expect(JSON.stringify(targets.native!.options)).toContain('"src":"packages/bench","dest":"src/ws/packages/bench"');
-    expect(JSON.stringify(targets.native!.options)).toContain('cd /src/ws/packages/bench');
+    expect(JSON.stringify(targets.tools!.options)).toContain('"src":"packages/bench","dest":"src/packages/bench"');
+    expect(JSON.stringify(targets.tools!.options)).toContain('cd /src/packages/bench');
+    // only the tools image and the bench image read them: a change to packages/bench does not rebuild the app
+    const readers = Object.entries(targets).filter(([, t]) => JSON.stringify(t.inputs ?? []).includes('packages/bench')).map(([n]) => n);
+    expect(readers).toEqual(['tools']);
+    expect(targets['bench-image']!.dependsOn).toContain('tools');
+    expect(JSON.stringify(targets['bench-image']!.options)).not.toContain('session');
   });
 });
 
