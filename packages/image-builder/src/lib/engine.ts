@@ -4,8 +4,9 @@
 // a lock file; the loser waits for the winner's engine.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { execa } from 'execa';
 
 export interface EngineInfo {
@@ -48,10 +49,15 @@ export function engineHost(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST ?? `unix://${DEFAULT_SOCKET}`;
 }
 
-/** A dockerode client for the configured engine. */
+/**
+ * A dockerode client for the configured engine. dockerode is loaded on the first call, not with this package: code
+ * that only reads configs or models (the Nx plugin computing the project graph) never loads the engine client.
+ */
 export function docker(env: NodeJS.ProcessEnv = process.env): Docker {
-  return new Docker(dockerOptions(env));
+  dockerode ??= createRequire(import.meta.url)('dockerode') as typeof Docker;
+  return new dockerode(dockerOptions(env));
 }
+let dockerode: typeof Docker | undefined;
 
 async function probe(env: NodeJS.ProcessEnv): Promise<Omit<EngineInfo, 'action'> | undefined> {
   const client = docker(env);
