@@ -61,15 +61,17 @@ func TestBenchAgainstFakeCaddies(t *testing.T) {
 			t.Fatalf("target %+v", tr)
 		}
 		// pooled = the sum of the slices: 2 × 30 requests
-		if tr.Result.Completed != 60 || tr.Result.Scheduled != 60 || tr.Result.Errors != 0 {
+		// every scheduled request sent and answered, or unsent (behind schedule at a slice's end: a loaded machine;
+		// go test -short does not claim the rate)
+		if tr.Result.Completed+tr.Result.Unsent != 60 || tr.Result.Scheduled != 60 || tr.Result.Errors != 0 || (!testing.Short() && tr.Result.Unsent != 0) {
 			t.Errorf("%s pooled %+v", tr.Name, tr.Result)
 		}
 		for _, s := range tr.Slices {
-			if s.Completed != 30 || !s.Held || s.StartSeconds <= 0 || s.Rate != 100 {
+			if s.Completed == 0 || s.Completed > 30 || (!testing.Short() && (s.Completed != 30 || !s.Held)) || s.StartSeconds <= 0 || s.Rate != 100 {
 				t.Errorf("%s slice %+v", tr.Name, s)
 			}
 		}
-		if tr.CPU == nil || tr.CPU.Requests != 60 || tr.CPU.ServerSeconds < 0 {
+		if tr.CPU == nil || tr.CPU.Requests != tr.Result.Completed || tr.CPU.ServerSeconds < 0 {
 			t.Errorf("%s cpu %+v", tr.Name, tr.CPU)
 		}
 	}
