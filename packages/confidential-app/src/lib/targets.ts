@@ -332,6 +332,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       options: { config: file, golang: `${out}/golang/image.json`, source: `${out}/go/src`, outputDir: `${out}/go-test` },
       outputs: [`{workspaceRoot}/${out}/go-test`],
       cache: true,
+      parallelism: false, // the app's own tests, some timing-bound, on a machine no other task loads
     };
   }
   const runTarget = (run: string, spec: RunSpec, compose: { file: string; testService: string }): TargetConfiguration => ({
@@ -359,6 +360,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
         : {}),
     },
     cache: false,
+    parallelism: false, // a run owns the engine while it runs: its timings and leak scan see no other task
   });
   for (const [run, spec] of Object.entries(c.runs)) targets[run] = runTarget(run, spec, { file: paths.compose, testService: c.compose.testService });
   if (c.bench) {
