@@ -49,7 +49,10 @@ struct statx {
 #define H (&__binaryfs_header)
 #define PASS ((long)LONG_MIN)
 #define BFS_DEV 0xbf5
-#define FDTAB 65536
+#ifndef BFS_FDTAB
+#define BFS_FDTAB 65536 /* the tests build with a small table to reach beyond it under any fd limit */
+#endif
+#define FDTAB BFS_FDTAB
 
 #define sys bfs_sys
 static long fail(int err) { errno = err; return -1; }
@@ -300,7 +303,13 @@ static int sealed_memfd(const char *name, const unsigned char *p, uint64_t left)
     if (w <= 0) { REAL(close)(fd); return -1; }
     p += w; left -= (uint64_t)w;
   }
-  sys(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL, 0, 0, 0);
+  /* the read-only guarantee rests on the seals: a kernel that refuses them gets no file (fail closed) */
+  if (sys(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL, 0, 0, 0) < 0) {
+    int err = errno;
+    REAL(close)(fd);
+    errno = err;
+    return -1;
+  }
   return fd;
 }
 
@@ -402,6 +411,7 @@ static long open_embedded(int idx, int flags) {
     fd = reopen_memfd(m, O_RDONLY | (flags & (O_CLOEXEC | O_NONBLOCK)));
   }
   if (fd < 0) return -1;
+  if (fd >= FDTAB) { REAL(close)(fd); return fail(EMFILE); } /* an fd the table cannot track is never handed out */
   track(fd, idx);
   return fd;
 }
@@ -490,7 +500,7 @@ static long bfs_getdents64(int fd, void *buf, size_t len) {
     pos++;
   }
   if (out == 0 && pos < total) return fail(EINVAL);
-  sys(SYS_lseek, fd, pos, SEEK_SET, 0, 0, 0);
+  if (sys(SYS_lseek, fd, pos, SEEK_SET, 0, 0, 0) < 0) return -1; /* the position is the listing's only state */
   return (long)out;
 }
 
@@ -532,10 +542,14 @@ static long bfs_modify(int dirfd, const char *path, int follow) {
   return PASS;
 }
 
-static void dup_track(int oldfd, long newfd) {
-  if (newfd < 0) return;
+/* the new fd of a dup of a tracked fd is tracked too; one beyond the table is closed and refused (EMFILE) */
+static long dup_track(int oldfd, long newfd) {
+  if (newfd < 0) return newfd;
   int idx = tracked(oldfd);
-  if (idx >= 0) track((int)newfd, idx); else untrack((int)newfd);
+  if (idx < 0) { untrack((int)newfd); return newfd; }
+  if (newfd >= FDTAB) { REAL(close)((int)newfd); return fail(EMFILE); }
+  track((int)newfd, idx);
+  return newfd;
 }
 
 /* ---- exported wrappers ---- */
@@ -566,16 +580,16 @@ ssize_t pread(int fd, void *buf, size_t n, off_t off) {
   return r == PASS ? REAL(pread)(fd, buf, n, off) : r;
 }
 int close(int fd) { untrack(fd); procfd_forget(fd); return REAL(close)(fd); }
-int dup(int fd) { long r = REAL(dup)(fd); dup_track(fd, r); return (int)r; }
-int dup2(int fd, int nfd) { if (fd != nfd) procfd_forget(nfd); long r = REAL(dup2)(fd, nfd); dup_track(fd, r); return (int)r; }
-int dup3(int fd, int nfd, int fl) { procfd_forget(nfd); long r = REAL(dup3)(fd, nfd, fl); dup_track(fd, r); return (int)r; }
+int dup(int fd) { return (int)dup_track(fd, REAL(dup)(fd)); }
+int dup2(int fd, int nfd) { if (fd != nfd) procfd_forget(nfd); return (int)dup_track(fd, REAL(dup2)(fd, nfd)); }
+int dup3(int fd, int nfd, int fl) { procfd_forget(nfd); return (int)dup_track(fd, REAL(dup3)(fd, nfd, fl)); }
 int fcntl(int fd, int cmd, ...) {
   va_list ap;
   va_start(ap, cmd);
   long arg = va_arg(ap, long); /* every fcntl argument fits a long (int or pointer) */
   va_end(ap);
   long r = REAL(fcntl)(fd, cmd, arg);
-  if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) dup_track(fd, r);
+  if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) r = dup_track(fd, r);
   return (int)r;
 }
 int stat(const char *path, struct stat *st) {
@@ -665,10 +679,10 @@ long bfs_syscall(long n, long a, long b, long c, long d, long e, long f) {
   case SYS_creat: r = bfs_openat(AT_FDCWD, (const char *)a, O_CREAT | O_WRONLY | O_TRUNC, (mode_t)b); break;
   case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: r = bfs_read_check((int)a); break;
   case SYS_close: untrack((int)a); procfd_forget((int)a); break;
-  case SYS_dup: r = sys(n, a, b, c, d, e, f); dup_track((int)a, r); return r;
+  case SYS_dup: return dup_track((int)a, sys(n, a, b, c, d, e, f));
   case SYS_dup2: case SYS_dup3:
     if (a != b) procfd_forget((int)b);
-    r = sys(n, a, b, c, d, e, f); dup_track((int)a, r); return r;
+    return dup_track((int)a, sys(n, a, b, c, d, e, f));
 #ifdef SYS_fork
   case SYS_fork:
     r = sys(n, a, b, c, d, e, f);
@@ -689,8 +703,7 @@ long bfs_syscall(long n, long a, long b, long c, long d, long e, long f) {
 #endif
   case SYS_fcntl:
     r = sys(n, a, b, c, d, e, f);
-    if (b == F_DUPFD || b == F_DUPFD_CLOEXEC) dup_track((int)a, r);
-    return r;
+    return b == F_DUPFD || b == F_DUPFD_CLOEXEC ? dup_track((int)a, r) : r;
   case SYS_stat: r = bfs_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b, 0); break;
   case SYS_lstat: r = bfs_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b, AT_SYMLINK_NOFOLLOW); break;
   case SYS_fstat: r = bfs_fstat((int)a, (struct stat *)b); break;

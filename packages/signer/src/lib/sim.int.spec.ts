@@ -11,7 +11,7 @@ import { startPolicyStub, type PolicyStub } from '../test/policy-stub.js';
 import { loadOrCreateKey } from './keys.js';
 import { verify } from './manifest.js';
 import { sha256File } from './measure.js';
-import { sign, type SignResult } from './sign.js';
+import { sign, type SignContext, type SignResult } from './sign.js';
 import { runSign } from '../executors/sign/executor.js';
 import { C_SOURCE_DIR } from './toolchain.js';
 
@@ -58,7 +58,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const signProbe = (libc: 'glibc' | 'musl', outputDir: string, extra: Record<string, unknown> = {}) =>
+const signProbe = (libc: 'glibc' | 'musl', outputDir: string, extra: Record<string, unknown> = {}, context: SignContext = {}) =>
   sign({
     binary: join(tmp, `probe-${libc === 'musl' ? 'musl-gcc' : 'gcc'}`),
     include: [`${site}/**`],
@@ -67,7 +67,7 @@ const signProbe = (libc: 'glibc' | 'musl', outputDir: string, extra: Record<stri
     keyFile,
     outputDir,
     ...extra,
-  });
+  }, context);
 
 /** Runs a confidential binary as a container would: its own argv/env, the launch config from the stub. */
 async function runConfidential(binary: string, configId: string, policyArgs: string[], env: Record<string, string> = {}) {
@@ -118,6 +118,19 @@ describe.each(['glibc', 'musl'] as const)('sim backend with %s', (libc) => {
     expect(r.stdout).toContain(`sendfile ${site}/data.bin OK size=${DATA.length} djb=${djb(DATA)}`);
     expect(r.stdout).toContain(`dupfd ${site}/index.html mode=100644 size=${INDEX.length} `);
     expect(r.stdout).toContain(`dupfd ${site}/index.html OK size=${INDEX.length} djb=${djb(Buffer.from(INDEX))}`);
+  });
+
+  it('never hands out an embedded file on an fd beyond its table, and the memfds are sealed against writes', async () => {
+    // the same runtime with a 4096-entry fd table (-DBFS_FDTAB), so that fds beyond it are reachable under this
+    // machine's fd limit; the probe copies an embedded file's fd to 5000-5002
+    const small = await signProbe(libc, join(tmp, `out-${libc}-fdtab`), {}, { cFlags: ['-DBFS_FDTAB=4096'] });
+    stub.services.set(configId, { mrenclaves: [small.measurement], args: ['probe', 'highfd', `${site}/index.html`, 'tamper', `${site}/index.html`, 'cat', `${site}/index.html`], env: {}, pwd: '/tmp' });
+    const r = await runConfidential(small.binary, configId, []);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`highfd ${site}/index.html fcntl=EMFILE dup2=EMFILE sdup3=EMFILE left=none host=OK`);
+    // F_SEAL_SEAL | SHRINK | GROW | WRITE = 15; a read-write reopen through /proc cannot write
+    expect(r.stdout).toContain(`tamper ${site}/index.html seals=15 write=EPERM`);
+    expect(r.stdout).toContain(`cat ${site}/index.html OK size=${INDEX.length} djb=${djb(Buffer.from(INDEX))}`);
   });
 
   it("serves a file the way the patched Go runtime's net/http does, every call through syscall()", async () => {

@@ -2,7 +2,10 @@
  * Used by the integration tests (linked with the extension like a confidential program would be).
  *   cat P | scat P (via syscall()) | mmap P | write P | append P | unlink P | rename P | stat P | sstat P (syscall)
  *   statx P | lstat P | fstat P | ls P | sls P (syscall getdents64) | readlink P | access P | create P | argv | env NAME
- *   fork P | sfork P (open in the parent, then in a child of fork() / syscall(SYS_fork)) */
+ *   fork P | sfork P (open in the parent, then in a child of fork() / syscall(SYS_fork))
+ *   highfd P (copies of an open embedded file to fds 5000-5002, beyond the table of a runtime built with
+ *   -DBFS_FDTAB=4096: refused; a host file's copy to 5003 allowed)
+ *   tamper P (the seals of an embedded file's memfd, and a write through a read-write reopen of it) */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,7 +27,7 @@ static const char *errname(int e) {
   switch (e) {
   case EROFS: return "EROFS"; case ENAMETOOLONG: return "ENAMETOOLONG"; case ELOOP: return "ELOOP";
   case ENOTDIR: return "ENOTDIR"; case ENOENT: return "ENOENT"; case EACCES: return "EACCES"; case EEXIST: return "EEXIST";
-  case EISDIR: return "EISDIR"; case EBADF: return "EBADF"; case EINVAL: return "EINVAL"; case EPERM: return "EPERM";
+  case EISDIR: return "EISDIR"; case EMFILE: return "EMFILE"; case EBADF: return "EBADF"; case EINVAL: return "EINVAL"; case EPERM: return "EPERM";
   default: return strerror(e);
   }
 }
@@ -159,6 +163,35 @@ int main(int argc, char **argv) {
       int r = access(p, R_OK), w = access(p, W_OK);
       int werr = errno;
       printf("%s %s R=%d W=%d %s\n", op, p, r, w, w ? errname(werr) : "");
+    } else if (strcmp(op, "highfd") == 0) {
+      struct rlimit rl = { 5100, 5100 };
+      if (setrlimit(RLIMIT_NOFILE, &rl) != 0) { print_errno(op, "setrlimit"); continue; }
+      int fd = open(p, O_RDONLY), host = open("/dev/null", O_RDONLY);
+      if (fd < 0 || host < 0) { print_errno(op, p); continue; }
+      printf("%s %s", op, p);
+      int r = fcntl(fd, F_DUPFD, 5000);
+      printf(" fcntl=%s", r >= 0 ? "OK" : errname(errno));
+      r = dup2(fd, 5001);
+      printf(" dup2=%s", r >= 0 ? "OK" : errname(errno));
+      r = (int)syscall(SYS_dup3, fd, 5002, 0);
+      printf(" sdup3=%s", r >= 0 ? "OK" : errname(errno));
+      int left = fcntl(5000, F_GETFD) >= 0 || fcntl(5001, F_GETFD) >= 0 || fcntl(5002, F_GETFD) >= 0;
+      r = dup2(host, 5003);
+      printf(" left=%s host=%s\n", left ? "yes" : "none", r == 5003 ? "OK" : errname(errno));
+      close(fd); close(host); close(5003);
+    } else if (strcmp(op, "tamper") == 0) {
+      int fd = open(p, O_RDONLY);
+      if (fd < 0) { print_errno(op, p); continue; }
+      int seals = fcntl(fd, F_GET_SEALS);
+      char proc[64];
+      snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+      int w = open(proc, O_RDWR);
+      const char *res = "OK";
+      if (w < 0) res = errname(errno);
+      else if (write(w, "X", 1) != 1) res = errname(errno);
+      printf("%s %s seals=%d write=%s\n", op, p, seals, res);
+      if (w >= 0) close(w);
+      close(fd);
     } else if (strcmp(op, "sendfile") == 0 || strcmp(op, "dupfd") == 0) {
       /* sendfile from the file into a pipe (how Go's net/http sends a file), or read through an F_DUPFD copy */
       int fd = open(p, O_RDONLY);
