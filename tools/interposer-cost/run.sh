@@ -15,12 +15,15 @@ WORK=${WORK:-/tmp/interposer-cost} OUT=${OUT:-$REPO/dist/tools/interposer-cost}
 export REPO WORK
 [ "$(id -u)" = 0 ] || { echo "interposer-cost: needs root (private mount and network namespace)" >&2; exit 2; }
 bin=$REPO/dist/apps/caddy/bin/out sign=$REPO/dist/apps/caddy/sign
-for f in $bin/caddy.native $bin/caddy-test $sign/caddy.native $sign/libbinaryfs.so $sign/measurement.json \
+tools=$REPO/dist/apps/caddy/tools/image.json   # caddy-test is built into caddy's tools image
+for f in $bin/caddy.native $tools $sign/caddy.native $sign/libbinaryfs.so $sign/measurement.json \
   $REPO/dist/apps/caddy/policy/session.yml $REPO/dist/apps/caddy/site/caddy $REPO/packages/cas-policy/dist/cli.js; do
-  [ -e "$f" ] || { echo "interposer-cost: $f is missing (nx run caddy:policy builds it)" >&2; exit 2; }
+  [ -e "$f" ] || { echo "interposer-cost: $f is missing (nx run caddy:policy and caddy:tools build it)" >&2; exit 2; }
 done
 rm -rf "$WORK" "$OUT"; mkdir -p "$WORK/native" "$WORK/sign" "$WORK/bin" "$WORK/res" "$WORK/logs" "$OUT"
-cp $bin/caddy.native "$WORK/native/"; cp $bin/caddy-test "$WORK/"
+cp $bin/caddy.native "$WORK/native/"
+docker run --rm --entrypoint cat "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ref"])' $tools)" /out/caddy-test > "$WORK/caddy-test"
+chmod +x "$WORK/caddy-test"
 cp $sign/caddy.native $sign/libbinaryfs.so $sign/measurement.json "$WORK/sign/"
 ln -s caddy.native "$WORK/native/caddy"; ln -s caddy.native "$WORK/sign/caddy"   # cg.sh runs `caddy` from PATH
 python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["measurement"])' $sign/measurement.json > "$WORK/measurements"
