@@ -55,7 +55,9 @@ void bfs_hex(const unsigned char *in, size_t n, char *out);
  *   libc.c       libc's own functions (dlsym RTLD_NEXT), resolved once; bfs_die
  *   sha256.c     SHA-256
  *   interpose.c  the interposer: named libc file functions and syscall() serving embedded and injected files
- *   launch.c     the launch client: re-measure, fetch the policy's launch answer, re-exec with its argv/env
+ *   json.c       the reader of measurement.json
+ *   http.c       the HTTP client of the launch request
+ *   launch.c     the launch protocol: re-measure, fetch the policy's launch answer, parse it, re-exec with its argv/env
  *   init.c       the constructor: launch, then hand the injected files to the interposer, then the banner */
 
 /* ---- libc.c ---- */
@@ -112,6 +114,19 @@ void bfs_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)
 /* Serves `size` bytes at the absolute `path` read-only from a sealed memfd (the bytes are copied: the caller wipes
  * its copy). Only before the program's own threads start (the constructor). 0, or -1 with errno. */
 int bfs_inject(const char *path, uint32_t mode, const unsigned char *data, size_t size);
+
+/* ---- json.c: the reader of measurement.json (NUL-terminated text) ---- */
+const char *bfs_json_ws(const char *p) __attribute__((visibility("hidden")));          /* past whitespace */
+const char *bfs_json_skip(const char *p) __attribute__((visibility("hidden")));        /* past one value, or NULL */
+/* the value of `key` in the object at obj ('{'), or NULL */
+const char *bfs_json_member(const char *obj, const char *key) __attribute__((visibility("hidden")));
+/* a string value without escapes into out (n bytes with the NUL); 0, or -1 */
+int bfs_json_string(const char *v, char *out, size_t n) __attribute__((visibility("hidden")));
+/* 64 hex digits into 32 bytes; 0, or -1 */
+int bfs_unhex(const char *hex, unsigned char out[32]) __attribute__((visibility("hidden")));
+
+/* ---- http.c: GET http://<addr><target>; the status and the body (malloc'ed, NUL-terminated); dies on failure ---- */
+char *bfs_http_get(const char *addr, const char *target, int *status, size_t *body_len) __attribute__((visibility("hidden")));
 
 /* ---- launch.c ---- */
 struct bfs_file { char *path; uint32_t mode; unsigned char *data; size_t size; };

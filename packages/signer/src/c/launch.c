@@ -5,19 +5,14 @@
  *     presenting the measurement: GET /v1/launch/<session>/<service>?measurement=<hex>; 403 refuses;
  *  3. re-exec /proc/self/exe with exactly the policy's argv/env (+ the runtime's own variables) when they differ;
  *  4. return the policy's injected files (`file` lines) to the caller, which hands them to the interposer.
- * The answer's buffer is wiped once parsed. Uses libc.c and sha256.c only.
+ * The answer's buffer is wiped once parsed. Uses libc.c, sha256.c, json.c (the manifest) and http.c (the request).
  * Environment read: SCONE_CONFIG_ID, SCONE_CAS_ADDR, CONFIDENTIAL_MANIFEST, CONFIDENTIAL_SIM_CAS_TIMEOUT. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 #include "bfs.h"
 
@@ -82,77 +77,6 @@ static int own_path(char *out, size_t n) {
   }
   free(maps);
   return found;
-}
-
-/* ---- a small JSON reader for measurement.json ---- */
-static const char *ws(const char *p) { while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') p++; return p; }
-static const char *skip_string(const char *p) {
-  if (*p != '"') return NULL;
-  for (p++; *p && *p != '"'; p++) if (*p == '\\' && p[1]) p++;
-  return *p == '"' ? p + 1 : NULL;
-}
-static const char *skip_value(const char *p) {
-  p = ws(p);
-  if (*p == '"') return skip_string(p);
-  if (*p == '{' || *p == '[') {
-    char close = *p == '{' ? '}' : ']';
-    p = ws(p + 1);
-    if (*p == close) return p + 1;
-    for (;;) {
-      if (close == '}') { p = skip_string(ws(p)); if (!p) return NULL; p = ws(p); if (*p != ':') return NULL; p++; }
-      p = skip_value(p);
-      if (!p) return NULL;
-      p = ws(p);
-      if (*p == ',') { p++; continue; }
-      if (*p == close) return p + 1;
-      return NULL;
-    }
-  }
-  while (*p && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n') p++;
-  return p;
-}
-/* value of key in the object starting at obj ('{'), or NULL */
-static const char *member(const char *obj, const char *key) {
-  const char *p = ws(obj);
-  if (*p != '{') return NULL;
-  p = ws(p + 1);
-  size_t kl = strlen(key);
-  while (*p == '"') {
-    const char *k = p + 1, *e = skip_string(p);
-    if (!e) return NULL;
-    p = ws(e);
-    if (*p != ':') return NULL;
-    p = ws(p + 1);
-    if ((size_t)(e - 1 - k) == kl && memcmp(k, key, kl) == 0) return p;
-    p = skip_value(p);
-    if (!p) return NULL;
-    p = ws(p);
-    if (*p == ',') p = ws(p + 1);
-  }
-  return NULL;
-}
-/* copies a simple JSON string value (no escapes needed for hex and file names) */
-static int string_value(const char *v, char *out, size_t n) {
-  if (!v || *v != '"') return -1;
-  const char *e = skip_string(v);
-  if (!e || (size_t)(e - v - 2) >= n) return -1;
-  memcpy(out, v + 1, (size_t)(e - v - 2));
-  out[e - v - 2] = '\0';
-  return strchr(out, '\\') ? -1 : 0;
-}
-
-static int unhex(const char *hex, unsigned char out[32]) {
-  if (strlen(hex) != 64) return -1;
-  for (int i = 0; i < 32; i++) {
-    unsigned v = 0;
-    for (int j = 0; j < 2; j++) {
-      char c = hex[2 * i + j];
-      v = v * 16 + (unsigned)(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 99);
-    }
-    if (v > 255) return -1;
-    out[i] = (unsigned char)v;
-  }
-  return 0;
 }
 
 static const char *base_name(const char *p) { const char *s = strrchr(p, '/'); return s ? s + 1 : p; }
@@ -277,103 +201,6 @@ static void parse_launch(const char *body, size_t len, struct launch *l, const c
   if (l->args.n == 0) die("policy for %s: launch text has no arg line", cfg);
 }
 
-static char *http_get(const char *addr, const char *target, int *status, size_t *body_len) {
-  char host[256], port[16] = "8081";
-  const char *colon = strrchr(addr, ':');
-  size_t hl = colon ? (size_t)(colon - addr) : strlen(addr);
-  if (hl == 0 || hl >= sizeof host) die("SCONE_CAS_ADDR \"%s\": expected host:port", addr);
-  memcpy(host, addr, hl); host[hl] = '\0';
-  if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') { memmove(host, host + 1, hl - 2); host[hl - 2] = '\0'; } /* [::1]:8081 */
-  if (colon) { if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof port) die("SCONE_CAS_ADDR \"%s\": expected host:port", addr); strcpy(port, colon + 1); }
-  const char *t = getenv("CONFIDENTIAL_SIM_CAS_TIMEOUT");
-  int timeout = t ? atoi(t) : 30;
-  if (timeout < 1) timeout = 1;
-  time_t deadline = time(NULL) + timeout;
-  int fd = -1;
-  const char *why = "";
-  for (;;) {
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    int g = getaddrinfo(host, port, &hints, &res);
-    if (g == 0) {
-      for (struct addrinfo *a = res; a; a = a->ai_next) {
-        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) continue;
-        struct timeval tv = { 10, 0 };
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
-        why = strerror(errno);
-        REAL(close)(fd);
-        fd = -1;
-      }
-      freeaddrinfo(res);
-    } else {
-      why = gai_strerror(g);
-    }
-    if (fd >= 0 || time(NULL) >= deadline) break;
-    struct timespec ts = { 0, 250 * 1000 * 1000 };
-    nanosleep(&ts, NULL);
-  }
-  if (fd < 0) die("cannot reach the policy service at %s (%s) within %d s; refusing to start", addr, why, timeout);
-  char req[1024];
-  int rl = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/plain\r\nConnection: close\r\n\r\n", target, addr);
-  if (rl < 0 || (size_t)rl >= sizeof req) die("policy request too long");
-  for (int off = 0; off < rl;) {
-    ssize_t w = REAL(write)(fd, req + off, (size_t)(rl - off));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) die("policy service %s: write failed: %s", addr, strerror(errno));
-    off += (int)w;
-  }
-  size_t cap = 16384, n = 0;
-  char *buf = malloc(cap + 1);
-  if (!buf) die("out of memory");
-  for (;;) {
-    if (n == cap) { cap *= 2; buf = realloc(buf, cap + 1); if (!buf) die("out of memory"); }
-    ssize_t r = REAL(read)(fd, buf + n, cap - n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) die("policy service %s: read failed: %s", addr, strerror(errno));
-    if (r == 0) break;
-    n += (size_t)r;
-  }
-  REAL(close)(fd);
-  buf[n] = '\0';
-  if (sscanf(buf, "HTTP/1.%*d %d", status) != 1) die("policy service %s: not an HTTP response", addr);
-  char *hdr_end = strstr(buf, "\r\n\r\n");
-  if (!hdr_end) die("policy service %s: incomplete HTTP response", addr);
-  char *body = hdr_end + 4;
-  size_t blen = n - (size_t)(body - buf);
-  /* chunked transfer encoding */
-  *hdr_end = '\0';
-  int chunked = 0;
-  for (char *h = strstr(buf, "\r\n"); h; h = strstr(h + 2, "\r\n")) {
-    if (strncasecmp(h + 2, "transfer-encoding:", 18) == 0 && strstr(h + 20, "chunked")) chunked = 1;
-  }
-  if (chunked) {
-    char *out = body, *p = body, *e = body + blen;
-    size_t total = 0;
-    while (p < e) {
-      unsigned long sz = strtoul(p, NULL, 16);
-      char *crlf = strstr(p, "\r\n");
-      if (!crlf) break;
-      if (sz == 0) break;
-      p = crlf + 2;
-      if ((size_t)(e - p) < sz) die("policy service %s: truncated chunked body", addr);
-      memmove(out + total, p, sz);
-      total += sz;
-      p += sz + 2;
-    }
-    blen = total;
-  }
-  memmove(buf, body, blen);
-  explicit_bzero(buf + blen, n - blen);
-  buf[blen] = '\0';
-  *body_len = blen;
-  return buf;
-}
-
 static void url_path(const char *cfg, char *out, size_t n) {
   size_t o = 0;
   for (const unsigned char *p = (const unsigned char *)cfg; *p; p++) {
@@ -429,8 +256,8 @@ void bfs_launch(struct bfs_launch_result *out) {
   char hex[65], want_hex[65];
   unsigned char bin_sha[32], ext_sha[32], want[32];
   if (sha256_file("/proc/self/exe", bin_sha) != 0) die("cannot read /proc/self/exe to measure it");
-  const char *binary = member(manifest, "binary");
-  if (string_value(binary ? member(binary, "sha256") : NULL, want_hex, sizeof want_hex) != 0 || unhex(want_hex, want) != 0)
+  const char *binary = bfs_json_member(manifest, "binary");
+  if (bfs_json_string(binary ? bfs_json_member(binary, "sha256") : NULL, want_hex, sizeof want_hex) != 0 || bfs_unhex(want_hex, want) != 0)
     die("manifest %s: binary.sha256 missing or not 64 hex digits", manifest_path);
   bfs_hex(bin_sha, 32, hex);
   if (memcmp(bin_sha, want, 32) != 0)
@@ -440,14 +267,14 @@ void bfs_launch(struct bfs_launch_result *out) {
   bfs_sha256_init(&m);
   bfs_sha256_update(&m, MEASUREMENT_TAG, strlen(MEASUREMENT_TAG));
   bfs_sha256_update(&m, bin_sha, 32);
-  const char *exts = member(manifest, "extensions");
+  const char *exts = bfs_json_member(manifest, "extensions");
   if (!exts || *exts != '[') die("manifest %s: extensions missing", manifest_path);
   int own_seen = 0;
-  const char *p = ws(exts + 1);
+  const char *p = bfs_json_ws(exts + 1);
   while (*p == '{') {
     char path[1024];
-    if (string_value(member(p, "path"), path, sizeof path) != 0 || string_value(member(p, "sha256"), want_hex, sizeof want_hex) != 0 ||
-        unhex(want_hex, want) != 0)
+    if (bfs_json_string(bfs_json_member(p, "path"), path, sizeof path) != 0 || bfs_json_string(bfs_json_member(p, "sha256"), want_hex, sizeof want_hex) != 0 ||
+        bfs_unhex(want_hex, want) != 0)
       die("manifest %s: an extensions[] entry lacks path or sha256", manifest_path);
     if (strcmp(base_name(path), base_name(ext)) != 0)
       die("manifest %s: extension %s is not this runtime (%s); the sim backend supports its own extension only", manifest_path, path, ext);
@@ -457,10 +284,10 @@ void bfs_launch(struct bfs_launch_result *out) {
       die("extension %s was modified: sha256 %s, the manifest %s records %s; refusing to start", ext, hex, manifest_path, want_hex);
     bfs_sha256_update(&m, ext_sha, 32);
     own_seen = 1;
-    p = skip_value(p);
+    p = bfs_json_skip(p);
     if (!p) break;
-    p = ws(p);
-    if (*p == ',') p = ws(p + 1);
+    p = bfs_json_ws(p);
+    if (*p == ',') p = bfs_json_ws(p + 1);
   }
   if (!own_seen) die("manifest %s: extension %s is not listed", manifest_path, ext);
   bfs_sha256_update(&m, __binaryfs_header.options_sha256, 32);
@@ -468,7 +295,7 @@ void bfs_launch(struct bfs_launch_result *out) {
   bfs_sha256_final(&m, meas);
   char meas_hex[65];
   bfs_hex(meas, 32, meas_hex);
-  if (string_value(member(manifest, "measurement"), want_hex, sizeof want_hex) != 0 || strcmp(want_hex, meas_hex) != 0)
+  if (bfs_json_string(bfs_json_member(manifest, "measurement"), want_hex, sizeof want_hex) != 0 || strcmp(want_hex, meas_hex) != 0)
     die("measurement %s differs from the manifest's %s (%s): the signing options were changed; refusing to start", meas_hex,
         want_hex, manifest_path);
   free(manifest);
@@ -484,7 +311,7 @@ void bfs_launch(struct bfs_launch_result *out) {
   snprintf(target, sizeof target, "/v1/launch/%s?measurement=%s", enc, meas_hex);
   int status = 0;
   size_t blen = 0;
-  char *body = http_get(addr, target, &status, &blen);
+  char *body = bfs_http_get(addr, target, &status, &blen);
   if (status != 200) { /* quoted in the message: one line */
     while (blen && (body[blen - 1] == '\n' || body[blen - 1] == '\r' || body[blen - 1] == ' ')) body[--blen] = '\0';
     for (size_t i = 0; i < blen; i++) if (body[i] == '\n' || body[i] == '\r') body[i] = ' ';

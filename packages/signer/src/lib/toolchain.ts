@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 /** src/c, found from src/lib (vitest) and from dist/lib (the executor) alike. */
 export const C_SOURCE_DIR = fileURLToPath(new URL('../../src/c/', import.meta.url));
-export const RUNTIME_SOURCES = ['libc.c', 'sha256.c', 'interpose.c', 'launch.c', 'init.c'];
+export const RUNTIME_SOURCES = ['libc.c', 'sha256.c', 'json.c', 'http.c', 'interpose.c', 'launch.c', 'init.c'];
 export const C_FLAGS = ['-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-U_FORTIFY_SOURCE', '-fno-ident'];
 
 export type Libc = 'glibc' | 'musl';
