@@ -252,6 +252,7 @@ export function loadAppConfig(workspaceRoot: string, file: string): LoadedApp {
   });
   if (!exists(paths.compose)) fail(['compose', 'file'], `${paths.compose} does not exist`);
   if (config.bench && 'bench-run' in config.runs) fail(['bench'], 'expected either "bench" (the plugin\'s bench-run) or a run named "bench-run", not both');
+  if ('bench' in config.runs && (config.bench || 'bench-run' in config.runs)) fail(['runs', 'bench'], 'expected another name: "bench" is the report target of an app with a bench-run');
   const minor = config.go.version.split('.').slice(0, 2).join('.');
   const patchDir = `packages/golang-patcher/patches/go${minor}`;
   if (!exists(patchDir)) {

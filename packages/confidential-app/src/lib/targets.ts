@@ -387,5 +387,25 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       { file: BENCH_COMPOSE, testService: 'bench' },
     );
   }
+  if (targets['bench-run']) {
+    // the report of every app with a bench-run; a run named `run` that returns caddy-test's /out/run.json adds its steps
+    const withRun = c.runs.run?.results.includes('/out/run.json') ?? false;
+    targets.bench = {
+      metadata: { description: `bench-run${withRun ? ' and run' : ''}, then the HTML report of bench.json${withRun ? ' (with the run\'s steps)' : ''} with its PNG and a short summary: ${out}/bench/report.html (bench-report).` },
+      executor: 'nx:run-commands',
+      dependsOn: ['bench-run', ...(withRun ? ['run'] : []), built('bench-report')],
+      options: {
+        command: [
+          'node packages/bench-report/dist/cli.js render',
+          `${out}/bench-run/results/bench.json`,
+          ...(withRun ? [`${out}/run/results/run.json`] : []),
+          `-o ${out}/bench/report.html --png ${out}/bench/report.png`,
+        ].join(' '),
+      },
+      outputs: [`{workspaceRoot}/${out}/bench`],
+      cache: false,
+      parallelism: false, // waits on its runs, which own the engine
+    };
+  }
   return { targets };
 }

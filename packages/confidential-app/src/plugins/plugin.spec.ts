@@ -111,6 +111,9 @@ describe('the plugin\'s bench (confidential.yml `bench`)', () => {
     expect(readers).toEqual(['tools']);
     expect(targets['bench-image']!.dependsOn).toContain('tools');
     expect(JSON.stringify(targets['bench-image']!.options)).not.toContain('session');
+    // every app with a bench-run gets the report; hello's run returns /out/run.json, so its steps join the report
+    expect(targets.bench!.dependsOn).toEqual(['bench-run', 'run', { projects: ['bench-report'], target: 'build' }]);
+    expect(targets.bench!.options.command).toBe('node packages/bench-report/dist/cli.js render dist/apps/hello/bench-run/results/bench.json dist/apps/hello/run/results/run.json -o dist/apps/hello/bench/report.html --png dist/apps/hello/bench/report.png');
   });
 });
 
@@ -148,6 +151,7 @@ describe('bad app configs: one line naming file:line:col and the field', () => {
     ['both a source and a module', APP_CONFIG.replace('  source: src', '  source: src\n  module: example.com/x@v1.0.0'), 'apps/hello/confidential.yml:3:11 go.module: give exactly one of "source" (a folder of the app) or "module" (path@version)'],
     ['a source folder without go.mod', APP_CONFIG.replace('source: src', 'source: www'), 'apps/hello/confidential.yml:2:11 go.source: apps/hello/www has no go.mod'],
     ['bench beside a run named bench-run', `${APP_CONFIG}  bench-run: {}\nbench:\n  url: http://127.0.0.1:8080/\n`, 'apps/hello/confidential.yml:25:3 bench: expected either "bench" (the plugin\'s bench-run) or a run named "bench-run", not both'],
+    ['a run named bench beside a bench-run', `${APP_CONFIG}  bench: {}\nbench:\n  url: http://127.0.0.1:8080/\n`, 'apps/hello/confidential.yml:23:10 runs.bench: expected another name: "bench" is the report target of an app with a bench-run'],
     ['a bench URL off loopback', `${APP_CONFIG}bench:\n  url: http://app:8080/\n`, 'apps/hello/confidential.yml:24:8 bench.url: expected a loopback URL such as "http://127.0.0.1:8080/get" (the load and the program share the bench container)'],
     ['no run named run', APP_CONFIG.replace('  run:\n    results: [/out/run.json]\n', ''), 'apps/hello/confidential.yml:18:3 runs: expected a run named "run"'],
   ])('%s', async (_, config, message) => {

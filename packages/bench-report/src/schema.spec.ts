@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBench, parseRunResult, ReportInputError } from './schema.js';
 import { bench, runResult } from './testdata.js';
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
 
 describe('bench.json schema', () => {
   it('accepts what caddy-test bench wrote against real caddies (version 2)', () => {

@@ -103,7 +103,7 @@ describe('renderReport', () => {
   });
 
   it('renders the real samples (versions 2 and 1) and refuses invalid input with the file name', () => {
-    const sample = (f: string) => JSON.parse(readFileSync(new URL(`./fixtures/${f}`, import.meta.url), 'utf8')) as unknown;
+    const sample = (f: string) => JSON.parse(readFileSync(new URL(`../fixtures/${f}`, import.meta.url), 'utf8')) as unknown;
     const html = renderReport(sample('bench.sample.json'));
     expect(html.match(/<path class="series"/g)).toHaveLength(2);
     expect(html.match(/<tr data-ratio=/g)).toHaveLength(2);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { summarize } from './summary.js';
 import { bench, benchV1 } from './testdata.js';
 
-const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8')) as unknown;
+const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', name), 'utf8')) as unknown;
 
 describe('summarize', () => {
   it('prints one line per target with throughput, p50, p99 and ratios, and one per step', () => {

@@ -38,7 +38,7 @@ describe('report in headless Chromium', () => {
 
   it('cli render writes report.html and report.png from the real sample files', async () => {
     const dir = await tempDir();
-    const fixtures = new URL('./fixtures/', import.meta.url).pathname;
+    const fixtures = new URL('../fixtures/', import.meta.url).pathname;
     const out = join(dir, 'report.html');
     const png = join(dir, 'report.png');
     const code = await main(['render', join(fixtures, 'bench.sample.json'), join(fixtures, 'result.sample.json'), '-o', out, '--png', png]);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// node apps/caddy/report/dist/cli.js render bench.json [result.json] -o report.html [--png report.png]
+// node packages/bench-report/dist/cli.js render bench.json [result.json] -o report.html [--png report.png]
 import { realpathSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
