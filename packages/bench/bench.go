@@ -561,16 +561,7 @@ func fmtIv(iv *Interval) string {
 	if iv == nil {
 		return "—"
 	}
-	if iv.Verdict == "baseline" {
-		return "1 (baseline)"
-	}
-	s := fmt.Sprintf("%.3f [%.3f, %.3f]", iv.Estimate, iv.Low, iv.High)
-	if iv.TooWide {
-		s += " cannot rank"
-	} else {
-		s += " " + iv.Verdict
-	}
-	return s
+	return iv.String()
 }
 
 func PrintBench(w io.Writer, b *Bench) {

@@ -12,6 +12,7 @@ package bench
 // (a GC pause or a noisy neighbour hits many consecutive requests); slices are.
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -144,6 +145,29 @@ type Interval struct {
 	TooWide bool   `json:"tooWide"`
 	Verdict string `json:"verdict"` // "baseline" | "higher" | "lower" | "same" | "cannot rank"
 	Reason  string `json:"reason,omitempty"`
+}
+
+// String is the interval as every report shows it, defined here once: "1.023 [0.991, 1.060] higher",
+// "0.999 [0.997, 1.001] cannot rank", "1 (baseline)". bench.json carries it as "text" (MarshalJSON), so the HTML
+// report, the summaries and the scripts print it rather than format the numbers again.
+func (iv *Interval) String() string {
+	if iv.Verdict == "baseline" {
+		return "1 (baseline)"
+	}
+	v := iv.Verdict
+	if iv.TooWide {
+		v = "cannot rank"
+	}
+	return fmt.Sprintf("%.3f [%.3f, %.3f] %s", iv.Estimate, iv.Low, iv.High, v)
+}
+
+// MarshalJSON writes the fields and "text" (String).
+func (iv Interval) MarshalJSON() ([]byte, error) {
+	type plain Interval
+	return json.Marshal(struct {
+		plain
+		Text string `json:"text"`
+	}{plain(iv), iv.String()})
 }
 
 // Judge fills TooWide, Verdict and Reason from Estimate, Low and High: "same" when the whole interval lies

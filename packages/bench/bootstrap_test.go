@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -202,6 +203,32 @@ func TestSliceHeld(t *testing.T) {
 	} {
 		if SliceHeld(&bad, 0) {
 			t.Errorf("%+v held", bad)
+		}
+	}
+}
+
+// bench.json carries each interval's text as every report prints it.
+func TestIntervalTextInJSON(t *testing.T) {
+	for _, c := range []struct {
+		iv   Interval
+		want string
+	}{
+		{Interval{Estimate: 1.2, Low: 1.1, High: 1.3, Verdict: "higher"}, "1.200 [1.100, 1.300] higher"},
+		{Interval{Estimate: 0.999, Low: 0.997, High: 1.001, TooWide: true, Verdict: "cannot rank"}, "0.999 [0.997, 1.001] cannot rank"},
+		{Interval{Estimate: 1, Low: 1, High: 1, Verdict: "baseline"}, "1 (baseline)"},
+	} {
+		raw, err := json.Marshal(&BenchRatio{Name: "x", Throughput: &c.iv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back struct {
+			Throughput struct {
+				Text     string  `json:"text"`
+				Estimate float64 `json:"estimate"`
+			} `json:"throughput"`
+		}
+		if err := json.Unmarshal(raw, &back); err != nil || back.Throughput.Text != c.want || back.Throughput.Estimate != c.iv.Estimate {
+			t.Errorf("%s: %+v %v", raw, back, err)
 		}
 	}
 }

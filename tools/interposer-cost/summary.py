@@ -56,7 +56,7 @@ for t in b["targets"]:
     r, c, s = t["result"] or {}, t["cpu"], t["saturation"]
     tput = (s.get("rate50") or s["mean"]) if s else r.get("throughput", 0)
     print(f"| {t['name']} | {tput:.1f} | {r.get('latencyMs', {}).get('p99', '—')} | {c['serverUsPerRequest'] if c else '—'} |")
-def iv(x):
-    return "—" if not x else f"{x['estimate']:.3f} [{x['low']:.3f}, {x['high']:.3f}] " + ("cannot rank" if x["tooWide"] else x["verdict"])
+def iv(x):  # the interval's text, as packages/bench writes it
+    return x["text"] if x else "—"
 r = b["ratios"][1]
 print(f"\nconfidential ÷ native, 95 % interval: CPU/req {iv(r['cpu'])}; req/s {iv(r['throughput'])}; p99 {iv(r['p99'])}")

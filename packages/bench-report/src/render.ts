@@ -13,14 +13,11 @@ export interface RenderOptions {
 const f3 = (v: number) => v.toFixed(3);
 const ratio = (v: number | null | undefined) => (v == null ? '—' : `${v.toFixed(3)}×`);
 
-/** One ratio cell: `1.023× [0.991, 1.060]` and the verdict; "cannot rank" when the interval is too wide. */
+/** One ratio cell: the interval's text from bench.json (`1.023 [0.991, 1.060] higher`, `… cannot rank` with the
+ * reason as its title, `1 (baseline)`), marked by its verdict. */
 export function intervalCell(iv: Interval | null | undefined): string {
   if (!iv) return '—';
-  if (iv.verdict === 'baseline') return '1 <span class="verdict">baseline</span>';
-  const text = `${iv.estimate.toFixed(3)}× [${iv.low.toFixed(3)}, ${iv.high.toFixed(3)}]`;
-  return iv.tooWide
-    ? `${text} <span class="cannot-rank" title="${esc(iv.reason ?? '')}">cannot rank</span>`
-    : `${text} <span class="verdict">${iv.verdict}</span>`;
+  return iv.tooWide ? `<span class="cannot-rank" title="${esc(iv.reason ?? '')}">${esc(iv.text)}</span>` : `<span class="verdict">${esc(iv.text)}</span>`;
 }
 
 function statusCell(t: { ok: boolean; error: string | null; shutdownClean: boolean }): string {

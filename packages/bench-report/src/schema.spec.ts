@@ -27,7 +27,7 @@ describe('bench.json schema', () => {
 
   it('rejects an interval with low > high, an unknown verdict and an unknown mode', () => {
     const b = bench();
-    b.ratios[1]!.p99 = { estimate: 1, low: 1.2, high: 1.1, tooWide: false, verdict: 'higher' };
+    b.ratios[1]!.p99 = { estimate: 1, low: 1.2, high: 1.1, tooWide: false, verdict: 'higher', text: '1.000 [1.200, 1.100] higher' };
     expect(() => parseBench(b)).toThrow(/^bench\.json ratios\[1\]\.p99: expected low ≤ high/);
     const c = bench() as unknown as { ratios: Array<{ p50: { verdict: string } }>; method: { mode: string } };
     c.ratios[1]!.p50.verdict = 'faster';

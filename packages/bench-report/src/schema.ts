@@ -95,6 +95,8 @@ export const Interval = z
     tooWide: z.boolean(),
     verdict: z.enum(['baseline', 'higher', 'lower', 'same', 'cannot rank']),
     reason: z.string().optional(),
+    /** the interval as every report shows it ("1.023 [0.991, 1.060] higher"), written once by packages/bench */
+    text: z.string().min(1),
   })
   .refine((iv) => iv.low <= iv.high, { message: 'expected low ≤ high' });
 export type Interval = z.infer<typeof Interval>;

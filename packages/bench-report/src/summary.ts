@@ -4,10 +4,9 @@ import { parseBench, parseRunResult, saturationRate, type Interval } from './sch
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v.toFixed(2)} ms`);
 const ratio = (v: number | null | undefined) => (v === null || v === undefined ? '' : ` (×${v.toFixed(3)})`);
 
-/** ` (×1.023 [0.991, 1.060] cannot rank)`; nothing for the baseline or a missing ratio. */
+/** ` (×1.023 [0.991, 1.060] higher)`: the interval's text from bench.json; nothing for the baseline or a missing ratio. */
 export function intervalText(iv: Interval | null | undefined): string {
-  if (!iv || iv.verdict === 'baseline') return '';
-  return ` (×${iv.estimate.toFixed(3)} [${iv.low.toFixed(3)}, ${iv.high.toFixed(3)}]${iv.tooWide ? ' cannot rank' : ` ${iv.verdict}`})`;
+  return !iv || iv.verdict === 'baseline' ? '' : ` (×${iv.text})`;
 }
 
 export function summarize(benchData: unknown, resultData?: unknown): string[] {

@@ -40,9 +40,8 @@ import json, sys
 b, sl = json.load(open(sys.argv[1])), sys.argv[2]
 up, pa = b["targets"]
 r = b["ratios"][1]
-def iv(x):
-    if not x: return "—"
-    return f'{x["estimate"]:.3f} [{x["low"]:.3f}, {x["high"]:.3f}]' + (" cannot rank" if x["tooWide"] else " " + x["verdict"])
+def iv(x):  # the interval's text, as packages/bench writes it
+    return x["text"] if x else "—"
 m = b["method"]
 what = f'{m["mode"]}, {m["rounds"]} rounds of {sl} slices, {b["load"]["rate"]:.0f} req/s'
 print(f'| all | http req/s ({what}) | {up["result"]["throughput"]:.1f} | {pa["result"]["throughput"]:.1f} | {iv(r["throughput"])} |')
