@@ -401,7 +401,7 @@ func assemble(b *Bench, targets []BenchTarget, er *EngineResult, states []*targe
 	for i, t := range targets {
 		ss := er.Slices[i]
 		st := states[i]
-		tr := BenchTargetResult{Name: t.Name, Command: t.Command, ExitCode: st.exitCode, Slices: ss, Warnings: []string{}, LogTail: st.logTail}
+		tr := BenchTargetResult{Name: t.Name, Command: t.Command, ExitCode: st.exitCode, Slices: ss, Warnings: []string{}, LogTail: append([]string{}, st.logTail...)} // [] not null in bench.json
 		if tr.Slices == nil {
 			tr.Slices = []Slice{}
 		}

@@ -93,6 +93,12 @@ func TestBenchFromConfig(t *testing.T) {
 	if err := json.Unmarshal(raw, &b); err != nil {
 		t.Fatal(err)
 	}
+	// BENCH_JSON_OUT: a copy for the report's contract test (packages/bench-report), which parses what Go wrote
+	if dst := os.Getenv("BENCH_JSON_OUT"); dst != "" {
+		if err := os.WriteFile(dst, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if b.Tool != "confidential-bench" || b.Baseline != "one" || len(b.Targets) != 3 || len(b.Ratios) != 3 ||
 		len(b.Pairs) != 1 || b.Pairs[0].Name != "three/two" || b.Pairs[0].Throughput == nil {
 		t.Fatalf("%s", raw)
