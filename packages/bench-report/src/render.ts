@@ -115,7 +115,7 @@ function stepsTable(run: RunResultJson): string {
       `<tr class="step-${s.status}"><td class="num">${s.n}</td><td>${esc(s.name)}</td><td class="${s.status === 'ok' ? 'ok' : s.status === 'fail' ? 'fail' : 'skip'}">${s.status === 'ok' ? 'pass' : s.status === 'fail' ? 'FAIL' : 'skipped'}</td><td class="num">${s.durationSeconds.toFixed(2)} s</td><td>${esc(s.detail)}</td></tr>`,
   );
   const tail =
-    !run.ok && run.logTail.length > 0 ? `<h3>Last log lines of the caddy under test</h3><pre>${esc(run.logTail.join('\n'))}</pre>` : '';
+    !run.ok && run.logTail.length > 0 ? `<h3>Last log lines of the program under test</h3><pre>${esc(run.logTail.join('\n'))}</pre>` : '';
   return `<h2>Test run: <span class="${run.ok ? 'ok' : 'fail'}">${run.ok ? 'PASS' : 'FAIL'}</span></h2>
 <table class="steps"><thead><tr><th>#</th><th>step</th><th>result</th><th>time</th><th>detail</th></tr></thead>
 <tbody>
@@ -137,7 +137,7 @@ th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
 export function renderReport(benchJson: unknown, resultJson?: unknown, opts: RenderOptions = {}): string {
   const bench = parseBench(benchJson, opts.benchFile);
   const run = resultJson === undefined ? undefined : parseRunResult(resultJson, opts.resultFile);
-  const title = opts.title ?? 'Caddy benchmark: latency by percentile';
+  const title = opts.title ?? 'Benchmark: latency by percentile';
   const plot = renderPlot(
     bench.targets.filter((t) => t.result !== null).map((t) => ({ name: t.name, spectrum: t.result?.spectrum ?? [] })),
   );

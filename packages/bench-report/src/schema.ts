@@ -1,4 +1,5 @@
-// zod schemas of the files written by caddy-test (apps/caddy/tester): bench.json and result.json.
+// zod schemas of the files the benchmarks write: bench.json (packages/bench: confidential-bench and caddy-test;
+// contract.int.spec.ts parses what Go writes) and result.json (caddy-test run).
 import { z } from 'zod';
 
 const num = z.number().finite();
@@ -195,7 +196,7 @@ export const BenchJsonV2 = z.object({
 });
 export type BenchJsonV2 = z.infer<typeof BenchJsonV2>;
 
-/** bench.json of either version (caddy-test writes version 2; version 1 files still render). */
+/** bench.json of either version (packages/bench writes version 2; version 1 files still render). */
 export const BenchJson = z.discriminatedUnion('version', [BenchJsonV1, BenchJsonV2]);
 export type BenchJson = z.infer<typeof BenchJson>;
 

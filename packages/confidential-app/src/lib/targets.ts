@@ -399,7 +399,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
           'node packages/bench-report/dist/cli.js render',
           `${out}/bench-run/results/bench.json`,
           ...(withRun ? [`${out}/run/results/run.json`] : []),
-          `-o ${out}/bench/report.html --png ${out}/bench/report.png`,
+          `-o ${out}/bench/report.html --png ${out}/bench/report.png --title "${name} benchmark: latency by percentile"`,
         ].join(' '),
       },
       outputs: [`{workspaceRoot}/${out}/bench`],

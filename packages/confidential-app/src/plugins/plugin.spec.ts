@@ -113,7 +113,7 @@ describe('the plugin\'s bench (confidential.yml `bench`)', () => {
     expect(JSON.stringify(targets['bench-image']!.options)).not.toContain('session');
     // every app with a bench-run gets the report; hello's run returns /out/run.json, so its steps join the report
     expect(targets.bench!.dependsOn).toEqual(['bench-run', 'run', { projects: ['bench-report'], target: 'build' }]);
-    expect(targets.bench!.options.command).toBe('node packages/bench-report/dist/cli.js render dist/apps/hello/bench-run/results/bench.json dist/apps/hello/run/results/run.json -o dist/apps/hello/bench/report.html --png dist/apps/hello/bench/report.png');
+    expect(targets.bench!.options.command).toBe('node packages/bench-report/dist/cli.js render dist/apps/hello/bench-run/results/bench.json dist/apps/hello/run/results/run.json -o dist/apps/hello/bench/report.html --png dist/apps/hello/bench/report.png --title "hello benchmark: latency by percentile"');
   });
 });
 
