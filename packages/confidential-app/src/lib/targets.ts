@@ -117,7 +117,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       cache: true,
     },
     native: {
-      metadata: { description: `${bin} built twice from the same vendored sources — with the patched toolchain (${bin}.native, 0 raw SYSCALL instructions by golang-patcher's scanner) and with upstream Go (${bin}.upstream)${c.tools.length ? ` — and the app's tools (${c.tools.map((t) => t.name).join(', ')})` : ''}.` },
+      metadata: { description: `${bin} built twice from the same vendored sources — with the patched toolchain (${bin}.native, 0 raw SYSCALL instructions by golang-patcher's scanner) and with upstream Go (${bin}.upstream).` },
       executor: '@confidential/image-builder:build',
       dependsOn: [built('image-builder'), 'golang', 'modules'],
       inputs: [code(CODE.image), ...SCANNER.map((f) => ws(f.src)), upstream(), imageState(nativeRef)],
