@@ -66,14 +66,15 @@ describe('CONFIDENTIAL_COMPOSE chooses the CLI', () => {
 describe('compose arguments', () => {
   const v1 = { kind: 'v1', command: 'docker-compose', baseArgs: [], version: '1.29.2' } as const;
   const v2 = { kind: 'v2-plugin', command: 'docker', baseArgs: ['compose'], version: '2.29.7' } as const;
-  const ref = { project: 'cr-t-1', file: '/tmp/c.yml' };
+  const ref = { project: 'cr-t-1', files: ['/tmp/c.yml'] };
 
-  it('puts the project and file before the subcommand, after "compose" for the plugin', () => {
+  it('puts the project and files before the subcommand, after "compose" for the plugin', () => {
     expect(composeArgs(v1, ref, upArgs(v1))).toEqual(['--project-name', 'cr-t-1', '--file', '/tmp/c.yml', 'up', '--detach', '--no-build', '--no-color']);
     expect(composeArgs(v2, { ...ref, projectDirectory: '/w' }, downArgs(v2))).toEqual([
       'compose', '--project-name', 'cr-t-1', '--file', '/tmp/c.yml', '--project-directory', '/w', 'down', '--volumes', '--remove-orphans',
     ]);
     expect(upArgs(v2)).toEqual(['up', '--detach', '--no-build', '--quiet-pull']);
+    expect(composeArgs(v1, { ...ref, files: ['/tmp/a.yml', '/tmp/b.yml'] }, ['config'])).toEqual(['--project-name', 'cr-t-1', '--file', '/tmp/a.yml', '--file', '/tmp/b.yml', 'config']);
   });
 });
 

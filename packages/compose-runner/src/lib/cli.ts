@@ -82,15 +82,16 @@ export const cliName = (cli: ComposeCli) => [cli.command, ...cli.baseArgs].join(
 
 export interface ProjectRef {
   project: string;
-  file: string;
-  /** folder relative paths in the file resolve against; default: the file's folder */
+  /** compose files, merged in order (`--file a --file b`) */
+  files: string[];
+  /** folder relative paths in the files resolve against; default: the first file's folder */
   projectDirectory?: string;
 }
 
 /** Full argument list for a compose subcommand of one project. */
 export function composeArgs(cli: ComposeCli, ref: ProjectRef, sub: string[]): string[] {
   const dir = ref.projectDirectory ? ['--project-directory', ref.projectDirectory] : [];
-  return [...cli.baseArgs, '--project-name', ref.project, '--file', ref.file, ...dir, ...sub];
+  return [...cli.baseArgs, '--project-name', ref.project, ...ref.files.flatMap((f) => ['--file', f]), ...dir, ...sub];
 }
 
 /** `up` in the background, never building or (for v2) asking questions. */

@@ -57,7 +57,7 @@ describe('rendered YAML and the compose CLI', () => {
     try {
       const file = join(dir, 'docker-compose.yml');
       await writeFile(file, renderCompose(everything));
-      const r = await execa(cli.command, composeArgs(cli, { project: 'cr-config-check', file }, ['config']), { reject: false });
+      const r = await execa(cli.command, composeArgs(cli, { project: 'cr-config-check', files: [file] }, ['config']), { reject: false });
       expect(r.stderr).toBe('');
       expect(r.exitCode).toBe(0);
       const resolved = parse(r.stdout);

@@ -355,8 +355,9 @@ describe('compose-runner:run executor against the engine', () => {
     image = await ensureBusyboxImage();
     root = await mkdtemp(join(tmpdir(), 'cr-exec-int-'));
     await writeImageJson(join(root, 'image.json'), await imageJsonFor(image));
+    // two files, merged: the test service depends on a service of the other file
     await writeFile(
-      join(root, 'compose.yml'),
+      join(root, 'policy.yml'),
       [
         'services:',
         '  policy:',
@@ -364,6 +365,13 @@ describe('compose-runner:run executor against the engine', () => {
         '    command: ["sh", "-c", "touch /tmp/up; echo policy up; exec sleep 3600"]',
         '    stop_signal: SIGKILL',
         '    healthcheck: { test: ["CMD", "test", "-f", "/tmp/up"], interval: 1s, retries: 20 }',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(root, 'compose.yml'),
+      [
+        'services:',
         '  test:',
         '    image: "${IMAGE}"',
         '    command: ["sh", "-c", "echo $$GREETING; echo ok > /out/result.txt; exit $$CODE"]',
@@ -378,11 +386,11 @@ describe('compose-runner:run executor against the engine', () => {
   it.each([
     [0, true],
     [7, false],
-  ])('a compose file with ${IMAGE} from an image.json: test exits %i → success %s; outputs written', async (code, success) => {
+  ])('two compose files with ${IMAGE} from an image.json: test exits %i → success %s; outputs written', async (code, success) => {
     let project = '';
     const outcome = await runRun(
       {
-        composeFile: 'compose.yml',
+        composeFiles: ['policy.yml', 'compose.yml'],
         testService: 'test',
         timeoutSeconds: 90,
         waitFor: [{ service: 'policy', condition: 'service_healthy' }],

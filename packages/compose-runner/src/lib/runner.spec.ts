@@ -32,8 +32,10 @@ describe('evaluateWait', () => {
 
 describe('runCompose validation (before any engine call)', () => {
   const cli = { kind: 'v1', command: 'false', baseArgs: [], version: '1.29.2' } as const;
-  it('needs exactly one of file or model', async () => {
-    await expect(runCompose({ testService: 't', timeoutMs: 1, cli })).rejects.toThrow('give exactly one of "file" or "model"');
+  it('needs exactly one of files or model', async () => {
+    await expect(runCompose({ testService: 't', timeoutMs: 1, cli })).rejects.toThrow('give exactly one of "files" or "model"');
+    await expect(runCompose({ files: [], testService: 't', timeoutMs: 1, cli })).rejects.toThrow('give exactly one of "files" or "model"');
+    await expect(runCompose({ files: ['a.yml'], model: { services: { t: { image: 'x' } } }, testService: 't', timeoutMs: 1, cli })).rejects.toThrow('give exactly one of "files" or "model"');
   });
   it('names a test service missing from the model', async () => {
     await expect(runCompose({ model: { services: { a: { image: 'x' } } }, testService: 't', timeoutMs: 1, cli })).rejects.toThrow(

@@ -30,15 +30,15 @@ export interface WaitFor {
 }
 
 export interface RunComposeOptions {
-  /** a compose file (absolute or relative to cwd) … */
-  file?: string;
+  /** compose files (absolute or relative to cwd), merged in order like `compose -f a -f b` … */
+  files?: string[];
   /** … or an inline model (rendered to YAML in a temporary folder; every service gets the runner's labels) */
   model?: ComposeModel;
   /** default: `cr-<name>-<random>` */
   projectName?: string;
   /** the <name> part of a generated project name; default the test service */
   name?: string;
-  /** folder relative paths resolve against; default: the file's folder, for a model the cwd */
+  /** folder relative paths resolve against; default: the first file's folder, for a model the cwd */
   projectDirectory?: string;
   /** the service whose exit code is the result */
   testService: string;
@@ -219,7 +219,7 @@ const tailOf = (text: string, n: number) => text.trim().split('\n').filter(Boole
 
 /** Runs a compose project to the exit of its test service; see the file comment. */
 export async function runCompose(options: RunComposeOptions): Promise<RunComposeResult> {
-  if (!options.file === !options.model) throw new Error('runCompose: give exactly one of "file" or "model".');
+  if (!options.files?.length === !options.model) throw new Error('runCompose: give exactly one of "files" or "model".');
   const started = Date.now();
   const cwd = options.cwd ?? process.cwd();
   const client = options.client ?? defaultDocker();
@@ -273,9 +273,9 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
   if (yamlText !== undefined) {
     const file = join(workdir, 'docker-compose.yml');
     await writeFile(file, yamlText);
-    ref = { project, file, projectDirectory: resolve(cwd, options.projectDirectory ?? '.') };
+    ref = { project, files: [file], projectDirectory: resolve(cwd, options.projectDirectory ?? '.') };
   } else {
-    ref = { project, file: resolve(cwd, options.file!), ...(options.projectDirectory ? { projectDirectory: resolve(cwd, options.projectDirectory) } : {}) };
+    ref = { project, files: options.files!.map((f) => resolve(cwd, f)), ...(options.projectDirectory ? { projectDirectory: resolve(cwd, options.projectDirectory) } : {}) };
   }
 
   const follower = new LogFollower(client, (line) => {
@@ -296,7 +296,7 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
 
   try {
     if (yamlText === undefined) {
-      // a file: check it parses and has the services we were told about
+      // files: check they parse (merged) and have the services we were told about
       const config = await execa(cli.command, composeArgs(cli, ref, ['config', '--services']), { reject: false, env, cancelSignal: abort.signal });
       if (abort.signal.aborted) throw abort.signal.reason;
       if (config.exitCode !== 0) {
@@ -304,7 +304,7 @@ export async function runCompose(options: RunComposeOptions): Promise<RunCompose
       }
       const services = String(config.stdout).split('\n').map((s) => s.trim()).filter(Boolean);
       for (const s of [options.testService, ...(options.waitFor ?? []).map((w) => w.service)]) {
-        if (!services.includes(s)) throw new ComposeRunError(`service "${s}" is not in ${ref.file} (services: ${services.join(', ')})`, project, s);
+        if (!services.includes(s)) throw new ComposeRunError(`service "${s}" is not in ${ref.files.join(' + ')} (services: ${services.join(', ')})`, project, s);
       }
     }
 

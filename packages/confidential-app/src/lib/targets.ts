@@ -18,7 +18,9 @@ const PLUGIN_HELPERS = [
   { name: 'confidential-check', source: 'packages/confidential-app/check', main: '.' },
   { name: 'confidential-bench', source: 'packages/bench', main: './cmd/confidential-bench' },
 ];
-/** The compose file of an inferred bench-run: the policy service, the session upload and confidential-bench. */
+/** The sim policy service (cas) and the session upload (upload): the first compose file of every run. */
+export const POLICY_COMPOSE = 'packages/confidential-app/compose/policy.yml';
+/** The compose file of an inferred bench-run (after POLICY_COMPOSE): confidential-bench. */
 export const BENCH_COMPOSE = 'packages/confidential-app/compose/bench.yml';
 
 /** golang-patcher's raw-SYSCALL scanner, as the native build runs it (paths below packages/golang-patcher/scripts). */
@@ -336,11 +338,11 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
     };
   }
   const runTarget = (run: string, spec: RunSpec, compose: { file: string; testService: string }): TargetConfiguration => ({
-    metadata: { description: spec.description ?? `docker compose (${compose.file}): the sim policy service, the session upload, then ${compose.testService}.` },
+    metadata: { description: spec.description ?? `docker compose (${POLICY_COMPOSE} + ${compose.file}): the sim policy service, the session upload, then ${compose.testService}.` },
     executor: '@confidential/app:run',
     dependsOn: [built('confidential-app'), built('compose-runner'), 'bench-image', 'image', 'policy', { projects: ['cas-policy'], target: 'image' }],
     options: {
-      composeFile: compose.file,
+      composeFiles: [POLICY_COMPOSE, compose.file],
       projectDirectory: '.',
       testService: compose.testService,
       timeoutSeconds: spec.timeoutSeconds,

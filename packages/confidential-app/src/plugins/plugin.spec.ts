@@ -90,8 +90,9 @@ describe('the plugin\'s bench (confidential.yml `bench`)', () => {
     const targets = (await infer(ws.root))[0]![1].projects!['apps/hello']!.targets!;
     const t = targets['bench-run']!;
     expect(t.executor).toBe('@confidential/app:run');
-    expect(t.options).toMatchObject({ composeFile: 'packages/confidential-app/compose/bench.yml', testService: 'bench', results: ['/out/bench.json'], timeoutSeconds: 1800 });
+    expect(t.options).toMatchObject({ composeFiles: ['packages/confidential-app/compose/policy.yml', 'packages/confidential-app/compose/bench.yml'], testService: 'bench', results: ['/out/bench.json'], timeoutSeconds: 1800 });
     expect(readFileSync(new URL('../../compose/bench.yml', import.meta.url), 'utf8')).toContain('"confidential-bench", "bench"');
+    expect(readFileSync(new URL('../../compose/policy.yml', import.meta.url), 'utf8')).toMatch(/^services:\n  cas:\n[^]*\n  upload:\n/m);
     expect(t.options.leakScan).toBeUndefined();
     expect(t.options.env.LOAD_RATE).toBe('2000');
     expect(JSON.parse(t.options.env.BENCH_CONFIG)).toEqual({

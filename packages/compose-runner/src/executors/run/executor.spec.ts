@@ -26,8 +26,10 @@ describe('compose-runner:run options', () => {
     [{ ...base, env: { A: { path: 'x' } } }, 'env.A'],
     [{ ...base, waitFor: [{ service: 'a', condition: 'up' }] }, 'waitFor[0].condition'],
     [{ ...base, results: ['relative'] }, 'results[0]'],
-    [{ ...base, composeFile: 'c.yml' }, 'model'],
-    [{ testService: 't', outputDir: 'o' }, 'composeFile'],
+    [{ ...base, composeFiles: ['c.yml'] }, 'model'],
+    [{ testService: 't', outputDir: 'o' }, 'composeFiles'],
+    [{ testService: 't', outputDir: 'o', composeFiles: [] }, 'composeFiles'],
+    [{ testService: 't', outputDir: 'o', composeFiles: 'c.yml' }, 'composeFiles'],
     [{ ...base, model: { services: { test: { image: 'x', healthcheck: { test: 'x', interval: 'soon' } } } } }, 'model.services.test.healthcheck.interval'],
     [{ ...base, bogus: true }, '(options)'],
   ])('a wrong option gives one sentence naming it (%j)', async (raw, name) => {
@@ -44,8 +46,8 @@ describe('compose-runner:run options', () => {
   });
 
   it('a missing compose file names the option', async () => {
-    const error = await runRun({ composeFile: 'nope.yml', testService: 't', outputDir: 'o' }, root).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/^compose-runner:run: option "composeFile" is invalid: cannot read nope\.yml \(ENOENT\)\.$/);
+    const error = await runRun({ composeFiles: ['out.json', 'nope.yml'], testService: 't', outputDir: 'o' }, root).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^compose-runner:run: option "composeFiles" is invalid: cannot read nope\.yml \(ENOENT\)\.$/);
   });
 
   it('env values: strings as they are, {file} reads a JSON field or a text file', async () => {

@@ -1,4 +1,4 @@
-// compose-runner:run — runs a compose project (file or inline model) to the exit of its test service and
+// compose-runner:run — runs a compose project (files or inline model) to the exit of its test service and
 // writes into outputDir: logs.txt (`service | line`), logs/<service>.log, exit-code, run.json and results/
 // (paths copied out of the test container). Success iff the test service exits 0. Always tears down.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -68,9 +68,9 @@ async function writeOutputs(dir: string, logs: LogLine[], record: Record<string,
 /** The executor's work, callable from tests; `overrides` reach runCompose (e.g. onLog, signals). */
 export async function runRun(raw: unknown, root: string, overrides: Partial<RunComposeOptions> = {}): Promise<RunOutcome> {
   const options = optionsOrThrow(RunOptions, raw, EXECUTOR);
-  if (options.composeFile) {
-    await readFile(resolve(root, options.composeFile)).catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`${EXECUTOR}: option "composeFile" is invalid: cannot read ${options.composeFile} (${err.code ?? err.message}).`, { cause: err });
+  for (const file of options.composeFiles ?? []) {
+    await readFile(resolve(root, file)).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`${EXECUTOR}: option "composeFiles" is invalid: cannot read ${file} (${err.code ?? err.message}).`, { cause: err });
     });
   }
   const env = await resolveEnv(options.env, root);
@@ -93,7 +93,7 @@ export async function runRun(raw: unknown, root: string, overrides: Partial<RunC
   let result: RunComposeResult | undefined;
   try {
     result = await runCompose({
-      ...(options.composeFile ? { file: options.composeFile } : { model: options.model as ComposeModel }),
+      ...(options.composeFiles ? { files: options.composeFiles } : { model: options.model as ComposeModel }),
       ...(options.name ? { name: options.name } : {}),
       ...(options.projectDirectory ? { projectDirectory: options.projectDirectory } : {}),
       testService: options.testService,

@@ -14,8 +14,8 @@ export type EnvValue = z.infer<typeof EnvValue>;
 
 export const RunOptions = z
   .strictObject({
-    composeFile: z.string().min(1).optional().describe('Compose file, relative to the workspace root (give this or model).'),
-    model: z.unknown().optional().describe('Inline compose model {services, networks?, volumes?} (give this or composeFile).'),
+    composeFiles: z.array(z.string().min(1)).min(1).optional().describe('Compose files, relative to the workspace root, merged in order like compose -f a -f b (give this or model).'),
+    model: z.unknown().optional().describe('Inline compose model {services, networks?, volumes?} (give this or composeFiles).'),
     testService: ServiceName.describe('The service whose exit code is the result.'),
     timeoutSeconds: z.number().positive().default(600).describe('Limit for up, the waits and the test service; teardown comes on top.'),
     waitFor: z.array(z.strictObject({ service: ServiceName, condition: DependsOnCondition })).default([]).describe("Services to wait on, in order, before the test service's exit counts."),
@@ -27,8 +27,8 @@ export const RunOptions = z
     labels: z.record(z.string().min(1), z.string()).default({}).describe('Extra labels for every service of an inline model.'),
   })
   .superRefine((o, ctx) => {
-    if (!o.composeFile === (o.model === undefined)) {
-      ctx.addIssue({ code: 'custom', path: o.composeFile ? ['model'] : ['composeFile'], message: 'give exactly one of "composeFile" (path) or "model" (inline)' });
+    if (!o.composeFiles === (o.model === undefined)) {
+      ctx.addIssue({ code: 'custom', path: o.composeFiles ? ['model'] : ['composeFiles'], message: 'give exactly one of "composeFiles" (paths) or "model" (inline)' });
       return;
     }
     if (o.model !== undefined) {

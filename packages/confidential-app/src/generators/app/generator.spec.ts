@@ -35,7 +35,12 @@ describe('nx g @confidential/app:app', () => {
     expect(config.runs.e2e).toEqual(config.runs.run);
     expect(parse(tree.read('apps/hello/session.yml', 'utf8')!).services[0].command).toBe('hello -port 9000');
     // the production image runs the program (its CMD; the policy gives the arguments), the bench image the checks
-    const compose = parse(tree.read('apps/hello/compose.yml', 'utf8')!).services;
+    const composeText = tree.read('apps/hello/compose.yml', 'utf8')!;
+    expect(composeText).toMatch(/^# hello with the sim backend: /);
+    // the app's services only: the policy service and the upload come from compose/policy.yml, merged in by the run
+    const compose = parse(composeText).services;
+    expect(Object.keys(compose)).toEqual(['app', 'check']);
+    expect(compose.app.depends_on).toEqual({ upload: { condition: 'service_completed_successfully' } });
     expect(compose.app).toMatchObject({ image: '${PROD_IMAGE}' });
     expect(compose.app.command).toBeUndefined();
     expect(compose.check).toMatchObject({ image: '${APP_IMAGE}', command: expect.arrayContaining(['confidential-check']) });

@@ -2,7 +2,8 @@
 // apps/<name>/confidential.yml, session.yml and compose.yml. Everything is checked before anything is written:
 // the name is free, the module exists on the Go module proxy, its main package is `package main`.
 import { join, posix } from 'node:path';
-import type { Tree } from '@nx/devkit';
+import { fileURLToPath } from 'node:url';
+import { generateFiles, type Tree } from '@nx/devkit';
 import { optionsOrThrow } from '@confidential/kit';
 import type { z } from 'zod';
 import { goModDownload, packageName } from '../../lib/go.js';
@@ -16,6 +17,9 @@ export const fetchModule: ModuleFetcher = async (moduleAtVersion) => {
   if ('error' in found) throw new Error(`@confidential/app:app: option "module" is invalid: the Go module proxy has no ${moduleAtVersion} (${found.error}).`);
   return found.dir;
 };
+
+/** Templates (EJS, `<%= name %>`) of the files written as they are: compose.yml, the app's services only. Read from src/, run from src/ or dist/. */
+const TEMPLATES = fileURLToPath(new URL('../../../src/generators/app/files', import.meta.url));
 
 export function renderFiles(o: z.output<typeof AppGeneratorOptions> & { binary: string }): Record<string, string> {
   const command = [o.binary, o.args].filter(Boolean).join(' ');
@@ -62,37 +66,6 @@ services:
     environment:
       HOME: /root
 `,
-    'compose.yml': `# ${o.name} with the sim backend: the policy service, the session upload, the app started from its policy,
-# then the plugin's HTTP checks. From the run target: \${CAS_IMAGE}, \${PROD_IMAGE} (the production image: the
-# confidential program alone), \${APP_IMAGE} (the bench image: the same program plus the tools), \${POLICY_DIR}, \${CHECKS}.
-services:
-  cas:
-    image: \${CAS_IMAGE}
-    healthcheck:
-      test: ["CMD", "node", "/opt/cas-policy/dist/cli.js", "health", "--url", "http://127.0.0.1:8081"]
-      interval: 1s
-      timeout: 5s
-      retries: 30
-  upload:
-    image: \${CAS_IMAGE}
-    command: ["upload", "/policy/session.yml", "--backend", "sim", "--url", "http://cas:8081"]
-    volumes:
-      - ./\${POLICY_DIR}:/policy:ro
-    depends_on:
-      cas:
-        condition: service_healthy
-  app:
-    image: \${PROD_IMAGE}
-    depends_on:
-      upload:
-        condition: service_completed_successfully
-  check:
-    image: \${APP_IMAGE}
-    command: ["confidential-check", "-timeout", "60s", "-out", "/out/check.json", "\${CHECKS}"]
-    depends_on:
-      app:
-        condition: service_started
-`,
   };
 }
 
@@ -111,6 +84,7 @@ export async function appGenerator(tree: Tree, raw: unknown, fetch: ModuleFetche
   }
   const binary = o.binary ?? (o.main === '.' ? posix.basename(o.module.split('@')[0]!).replace(/^v\d+$/, '') || o.name : posix.basename(o.main));
   for (const [file, text] of Object.entries(renderFiles({ ...o, binary }))) tree.write(`${root}/${file}`, text);
+  generateFiles(tree, TEMPLATES, root, { name: o.name });
 }
 
 export default (tree: Tree, raw: unknown) => appGenerator(tree, raw);
