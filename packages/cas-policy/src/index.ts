@@ -36,7 +36,20 @@ export { Measurement, loadMeasurementFile, loadMeasurementText } from './lib/mea
 export { bindMeasurement, renderSession, type BindOptions } from './lib/bind.js';
 export { renderBoundFiles, type RenderFilesOptions, type RenderFilesResult } from './lib/render.js';
 export { SconeUploadOptions, sconeUploadCommand, uploadSessionScone } from './lib/upload/scone.js';
-export { getSessionSim, healthSim, launchPath, launchSim, SimServiceError, UploadAnswer, uploadSessionSim, type UploadResult } from './lib/upload/sim.js';
-export { launchConfig, parseLaunch, percentEncode, renderLaunch, type LaunchConfig } from './lib/service/launch.js';
+export {
+  getSessionSim,
+  healthSim,
+  launchPath,
+  launchSim,
+  SimServiceError,
+  UploadAnswer,
+  uploadSessionSim,
+  volumeActionSim,
+  volumeStatusSim,
+  type UploadResult,
+  type VolumeStatusAnswer,
+} from './lib/upload/sim.js';
+export { EMPTY as EMPTY_VOLUME, serviceVolumes, VolumeStore, type LaunchVolume, type VolumeStatus } from './lib/service/volumes.js';
+export { launchConfig, parseLaunch, percentEncode, renderLaunch, type LaunchConfig, type LaunchVolumeLine } from './lib/service/launch.js';
 export { SessionStore, sessionHash, storeFileName, type PutResult, type StoredSession } from './lib/service/store.js';
 export { startPolicyService, type PolicyService, type PolicyServiceOptions } from './lib/service/server.js';

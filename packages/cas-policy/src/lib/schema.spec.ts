@@ -351,3 +351,43 @@ describe('secret declarations and placeholders', () => {
     expect(placeholdersIn('$$SCONE::tls.crt$$', (n) => n === 'tls.crt')[0]).toMatchObject({ name: 'tls.crt', legacy: false });
   });
 });
+
+describe('volumes', () => {
+  const session = (volumes: string) => `name: v
+version: "0.3"
+services:
+  - name: app
+    image_name: app_image
+    mrenclaves: ["${M}"]
+images:
+  - name: app_image
+    volumes:
+${volumes}
+volumes:
+  - name: data
+  - name: logs
+`;
+
+  it('accepts volumes of the session mounted at disjoint normalised paths, with an update policy', () => {
+    expect(issuesOf(session('      - { name: data, path: /data }\n      - { name: logs, path: /var/log/app, update_policy: no_rollback_protection }'))).toEqual([]);
+    // a sibling whose name starts like the other path is not inside it
+    expect(issuesOf(session('      - { name: data, path: /data }\n      - { name: logs, path: /data2 }'))).toEqual([]);
+  });
+
+  it('refuses, at the field, a volume the session does not declare, one mounted twice, bad and overlapping paths', () => {
+    expect(issuesOf(session('      - { name: cache, path: /cache }'))).toEqual([
+      'session.yml:10:17 images[0].volumes[0].name: expected the name of a volume of this session (under volumes); "cache" names none',
+    ]);
+    expect(issuesOf(session('      - { name: data, path: /a }\n      - { name: data, path: /b }'))).toEqual([
+      'session.yml:11:17 images[0].volumes[1].name: volume "data" is mounted twice in image "app_image" (first at images[0].volumes[0])',
+    ]);
+    for (const path of ['/', '/data/', '/a//b', '/a/../b', '/a/./b']) {
+      expect(issuesOf(session(`      - { name: data, path: "${path}" }`))).toEqual([
+        'session.yml:10:29 images[0].volumes[0].path: expected a normalised absolute directory path below / (no "//", ".", ".." or trailing "/")',
+      ]);
+    }
+    expect(issuesOf(session('      - { name: data, path: /srv }\n      - { name: logs, path: /srv/logs }'))).toEqual([
+      'session.yml:11:29 images[0].volumes[1].path: /srv/logs overlaps /srv of images[0].volumes[0]: expected disjoint volume paths',
+    ]);
+  });
+});

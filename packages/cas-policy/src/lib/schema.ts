@@ -398,6 +398,40 @@ function checkPlaceholders(session: { services?: Service[]; images?: Image[]; se
   );
 }
 
+/** A normalised absolute path: no empty, "." or ".." parts, no trailing "/" (the root itself is no volume). */
+function isNormalisedDir(path: string): boolean {
+  return /^(\/[^/\0]+)+$/.test(path) && !path.split('/').some((p) => p === '.' || p === '..');
+}
+
+/**
+ * Volumes: an image's volume names a volume of the session, at a normalised absolute path that no other volume of
+ * the image contains or lies in (a file belongs to one volume), once per image.
+ */
+function checkVolumes(session: { services?: Service[]; images?: Image[]; volumes?: Volume[] }, issue: Issue): void {
+  const declared = new Set((session.volumes ?? []).map((v) => v.name));
+  session.images?.forEach((image, i) => {
+    const seen = new Map<string, number>();
+    image.volumes?.forEach((volume, j) => {
+      const at = (field: string) => ['images', i, 'volumes', j, field];
+      if (!declared.has(volume.name)) issue(at('name'), `expected the name of a volume of this session (under volumes); "${volume.name}" names none`);
+      const first = seen.get(volume.name);
+      if (first !== undefined) issue(at('name'), `volume "${volume.name}" is mounted twice in image "${image.name}" (first at images[${i}].volumes[${first}])`);
+      else seen.set(volume.name, j);
+      if (!isNormalisedDir(volume.path)) {
+        issue(at('path'), 'expected a normalised absolute directory path below / (no "//", ".", ".." or trailing "/")');
+        return;
+      }
+      image.volumes?.forEach((other, k) => {
+        if (k >= j || !isNormalisedDir(other.path)) return;
+        const nested = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
+        if (nested(volume.path, other.path) || nested(other.path, volume.path)) {
+          issue(at('path'), `${volume.path} overlaps ${other.path} of images[${i}].volumes[${k}]: expected disjoint volume paths`);
+        }
+      });
+    });
+  });
+}
+
 // ---- session -------------------------------------------------------------------------------------------------
 
 function duplicates(items: readonly { name: string }[] | undefined, section: string, ctx: z.RefinementCtx): void {
@@ -461,6 +495,7 @@ export const Session = z
     const issue: Issue = (path, message) => ctx.addIssue({ code: 'custom', path, message });
     checkSecrets(session.secrets ?? [], issue);
     checkPlaceholders(session, issue);
+    checkVolumes(session, issue);
   });
 export type Session = z.infer<typeof Session>;
 

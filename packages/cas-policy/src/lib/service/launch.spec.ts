@@ -20,7 +20,15 @@ describe('launch format', () => {
     const config = { argv: ['sh', '-c', 'echo "a b"\n100%'], env: [['MSG', 'x y=z']] as [string, string][], pwd: '/srv/my app' };
     const text = renderLaunch(config);
     expect(text).toContain('arg echo%20"a%20b"%0A100%25');
-    expect(parseLaunch(text)).toEqual({ ...config, files: [] });
+    expect(parseLaunch(text)).toEqual({ ...config, files: [], volumes: [] });
+  });
+
+  it('renders and parses volume lines: name and path percent-encoded, key and token in hex', () => {
+    const volume = { name: 'caddy data', path: '/data/caddy 1', key: Buffer.alloc(32, 0xab), token: Buffer.alloc(32, 0x01) };
+    const text = renderLaunch({ argv: ['caddy'], env: [], pwd: '/', volumes: [volume] });
+    expect(text.split('\n')).toContain(`volume caddy%20data /data/caddy%201 ${'ab'.repeat(32)} ${'01'.repeat(32)}`);
+    expect(parseLaunch(text).volumes).toEqual([volume]);
+    expect(() => parseLaunch(`confidential-launch v1\narg x\nvolume v /v ${'ab'.repeat(31)} ${'01'.repeat(32)}\nend\n`)).toThrow(/64 hex key/);
   });
 
   it('refuses answers that are not in the format', () => {

@@ -97,6 +97,20 @@ export function simProblems(session: Session): SimProblem[] {
       if (why) problems.push({ path, message: `${p.text}: ${why}` });
     }
   }
+  // volumes: the sim service generates every key and keeps every tag itself (volumes.ts); what it cannot honour is
+  // refused here rather than ignored
+  session.volumes?.forEach((volume, i) => {
+    for (const field of ['fspf_key', 'fspf_tag', 'export', 'import'] as const) {
+      if (volume[field] !== undefined) problems.push({ path: ['volumes', i, field], message: `the sim backend does not support ${field} on volumes (it generates each volume's key and keeps its tag)` });
+    }
+  });
+  session.images?.forEach((image, i) =>
+    image.volumes?.forEach((volume, j) => {
+      if (volume.update_policy === 'ephemeral') {
+        problems.push({ path: ['images', i, 'volumes', j, 'update_policy'], message: 'the sim backend does not support ephemeral volumes (expected rollback_protected or no_rollback_protection)' });
+      }
+    }),
+  );
   return problems;
 }
 

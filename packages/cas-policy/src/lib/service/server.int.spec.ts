@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getSessionSim, healthSim, launchSim, publicSim, SimServiceError, uploadSessionSim } from '../upload/sim.js';
+import { getSessionSim, healthSim, launchSim, publicSim, SimServiceError, uploadSessionSim, volumeActionSim, volumeStatusSim } from '../upload/sim.js';
 import { StoreKey, type Sealed } from './sealed.js';
 import { SecretSet } from './secrets.js';
 import { startPolicyService, type PolicyService } from './server.js';
@@ -58,6 +58,7 @@ describe('sim policy service', () => {
       ],
       pwd: '/',
       files: [],
+      volumes: [],
     });
 
     const stored = await getSessionSim(service.url, 'caddy');
@@ -323,6 +324,111 @@ describe('sim policy service', () => {
         'session.yml:13:14 services[0].command: $$SCONE::admin_token$$: "admin_token" is imported; the sim backend cannot import secrets',
       );
       expect(readdirSync(store)).toEqual([]);
+    });
+  });
+
+  describe('encrypted volumes', () => {
+    const withVolumes = (policy = '') => `name: vols
+version: "0.3"
+services:
+  - name: app
+    image_name: app_image
+    mrenclaves: ["${M}"]
+    command: app
+images:
+  - name: app_image
+    volumes:
+      - name: data
+        path: /data${policy}
+volumes:
+  - name: data
+`;
+    const A = 'a'.repeat(64);
+    const B = 'b'.repeat(64);
+    const refusal = (action: Promise<void>) => action.then(() => 'accepted', (e: Error) => e.message);
+
+    it('the right measurement gets the key and a writer token; a wrong one gets 403 and nothing of the volume', async () => {
+      await uploadSessionSim(service.url, withVolumes());
+      const wrong = await fetch(`${service.url}/v1/launch/vols/app?measurement=${OTHER}`);
+      expect(wrong.status).toBe(403);
+      expect(await wrong.text()).not.toMatch(/volume|[0-9a-f]{64} [0-9a-f]{64}/);
+      expect((await fetch(`${service.url}/v1/volumes/vols/data`)).status).toBe(404); // no launch yet: no state, no key
+      const first = await launchSim(service.url, 'vols/app', M);
+      expect(first.volumes).toHaveLength(1);
+      const [v] = first.volumes;
+      expect(v).toMatchObject({ name: 'data', path: '/data' });
+      expect(v?.key).toHaveLength(32);
+      expect(v?.token).toHaveLength(32);
+      // the same key at every launch, a new token each time; the key is not stored in the clear
+      const second = await launchSim(service.url, 'vols/app', M);
+      expect(second.volumes[0]?.key.equals(v?.key as Buffer)).toBe(true);
+      expect(second.volumes[0]?.token.equals(v?.token as Buffer)).toBe(false);
+      const hex = v?.key.toString('hex') as string;
+      const files = readdirSync(store, { recursive: true }).map(String).filter((f) => statSync(join(store, f)).isFile());
+      expect(files).toContain(join('volumes', 'vols.json'));
+      for (const f of files) expect(readFileSync(join(store, f)).toString('hex')).not.toContain(hex);
+      expect(lines.join('\n')).not.toContain(hex);
+      expect(await volumeStatusSim(service.url, 'vols', 'data')).toMatchObject({ tag: null, pending: null, launches: 2, commits: 0 });
+    });
+
+    it('commits move the tag; an older copy at the next start is refused with one sentence; a crash inside a commit is not a rollback', async () => {
+      await uploadSessionSim(service.url, withVolumes());
+      const token1 = (await launchSim(service.url, 'vols/app', M)).volumes[0]?.token.toString('hex') as string;
+      const act = (action: 'open' | 'tag', form: Record<string, string>) => refusal(volumeActionSim(service.url, 'vols', 'data', action, form));
+      expect(await act('open', { token: token1, tag: 'empty' })).toBe('accepted');
+      expect(await act('tag', { token: token1, previous: 'empty', next: A })).toBe('accepted');
+      expect(await act('tag', { token: token1, previous: A, next: A })).toBe('accepted');
+      expect(await volumeStatusSim(service.url, 'vols', 'data')).toMatchObject({ tag: A, commits: 1 });
+      // a report that does not start from the service's tag: another writer
+      expect(await act('tag', { token: token1, previous: 'empty', next: B })).toMatch(/HTTP 409: .*starts from tag empty…, the policy service is at aaaaaaaaaaaa…; another writer/);
+
+      const token2 = (await launchSim(service.url, 'vols/app', M)).volumes[0]?.token.toString('hex') as string;
+      // the previous launch's token is revoked: one writer per volume
+      expect(await act('tag', { token: token1, previous: A, next: B })).toMatch(/HTTP 403: .*revoked by a later launch \(one writer per volume\)/);
+      // the folder as it was before the first commit: rolled back
+      const rolledBack = await act('open', { token: token2, tag: 'empty' });
+      expect(rolledBack).toBe(
+        'volume vols/data open failed with HTTP 409: volume "data" of session "vols" is at an empty folder but the policy service expects tag aaaaaaaaaaaa…: an older or foreign copy (rollback refused); restore the latest copy, or reinitialise the volume and start from an empty folder',
+      );
+      expect(await act('open', { token: token2, tag: A })).toBe('accepted');
+
+      // a crash between the report and the metadata write leaves A on disk, after it B: both start
+      expect(await act('tag', { token: token2, previous: A, next: B })).toBe('accepted');
+      const token3 = (await launchSim(service.url, 'vols/app', M)).volumes[0]?.token.toString('hex') as string;
+      expect(await act('open', { token: token3, tag: B })).toBe('accepted');
+      expect(await volumeStatusSim(service.url, 'vols', 'data')).toMatchObject({ tag: B, pending: null, commits: 2 });
+      // now A is an older copy
+      const token4 = (await launchSim(service.url, 'vols/app', M)).volumes[0]?.token.toString('hex') as string;
+      expect(await act('open', { token: token4, tag: A })).toMatch(/HTTP 409: .*is at tag aaaaaaaaaaaa… but the policy service expects tag bbbbbbbbbbbb…: an older or foreign copy \(rollback refused\)/);
+      expect(await act('open', { token: 'f'.repeat(64), tag: B })).toMatch(/HTTP 403: .*revoked/);
+    });
+
+    it('reinitialise takes the current session hash, issues a new key and wants an empty folder', async () => {
+      const { hash } = await uploadSessionSim(service.url, withVolumes());
+      const first = (await launchSim(service.url, 'vols/app', M)).volumes[0];
+      const token = first?.token.toString('hex') as string;
+      await volumeActionSim(service.url, 'vols', 'data', 'tag', { token, previous: 'empty', next: A });
+      await volumeActionSim(service.url, 'vols', 'data', 'tag', { token, previous: A, next: A });
+      expect(await refusal(volumeActionSim(service.url, 'vols', 'data', 'reinitialise', {}))).toMatch(/HTTP 409: reinitialising volume "data" destroys its data: session_hash must be the current hash/);
+      await volumeActionSim(service.url, 'vols', 'data', 'reinitialise', { session_hash: hash });
+      expect(await volumeStatusSim(service.url, 'vols', 'data')).toMatchObject({ tag: null, pending: null });
+      const next = (await launchSim(service.url, 'vols/app', M)).volumes[0];
+      expect(next?.key.equals(first?.key as Buffer)).toBe(false);
+      const token2 = next?.token.toString('hex') as string;
+      expect(await refusal(volumeActionSim(service.url, 'vols', 'data', 'open', { token: token2, tag: A }))).toMatch(
+        /HTTP 409: volume "data" of session "vols" is new at the policy service but its folder holds data \(tag aaaaaaaaaaaa…\)/,
+      );
+      expect(await refusal(volumeActionSim(service.url, 'vols', 'data', 'open', { token: token2, tag: 'empty' }))).toBe('accepted');
+    });
+
+    it('no_rollback_protection accepts any tag at a start; ephemeral volumes and given keys are refused at upload', async () => {
+      await uploadSessionSim(service.url, withVolumes('\n        update_policy: no_rollback_protection'));
+      const token = (await launchSim(service.url, 'vols/app', M)).volumes[0]?.token.toString('hex') as string;
+      expect(await refusal(volumeActionSim(service.url, 'vols', 'data', 'open', { token, tag: A }))).toBe('accepted');
+      const ephemeral = withVolumes('\n        update_policy: ephemeral').replace('name: vols', 'name: eph');
+      await expect(uploadSessionSim(service.url, ephemeral)).rejects.toThrow(/HTTP 400: session\.yml:13:\d+ images\[0\]\.volumes\[0\]\.update_policy: the sim backend does not support ephemeral volumes/);
+      const keyed = `${withVolumes().replace('name: vols', 'name: keyed')}    fspf_key: ${A}\n`;
+      await expect(uploadSessionSim(service.url, keyed)).rejects.toThrow(/HTTP 400: session\.yml:\d+:\d+ volumes\[0\]\.fspf_key: the sim backend does not support fspf_key on volumes/);
     });
   });
 });

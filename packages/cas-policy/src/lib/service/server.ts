@@ -1,7 +1,8 @@
 // The sim policy service (contract in CONTRIBUTING.md): plain HTTP/1.1 on Node's `http`, a SessionStore on disk,
 // one log line per request (method, path, status, duration — never bodies, environment or secrets). It generates
 // and keeps the sessions' secrets (secrets.ts, encrypted at rest: sealed.ts) and hands them out only in the launch
-// answer to a measurement the service accepts; exported public parts (certificates) are served to anyone.
+// answer to a measurement the service accepts; exported public parts (certificates) are served to anyone. Encrypted
+// volumes (volumes.ts): their keys go the same way, their tags are checked at each start and follow each commit.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { positionOf } from '@confidential/kit';
@@ -12,6 +13,7 @@ import { renderLaunch } from './launch.js';
 import { StoreKey, StoreKeyError, type Sealed } from './sealed.js';
 import { generateSecrets, publicPart, resolveService, SecretError, SecretSet, simProblems } from './secrets.js';
 import { SessionStore, type StoredSession } from './store.js';
+import { serviceVolumes, VolumeRefusal, VolumeStore } from './volumes.js';
 
 export interface PolicyServiceOptions {
   /** Default 8081; 0 picks a free port. */
@@ -81,6 +83,7 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
       : StoreKey.fromFile(options.keyFile ?? `${options.storeDir.replace(/\/+$/, '')}.key`);
     return key;
   };
+  const volumes = new VolumeStore(options.storeDir, storeKey);
   const openSecrets = async (name: string, sealed: Sealed | undefined): Promise<SecretSet> => {
     if (!sealed) return {};
     try {
@@ -164,7 +167,50 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
         if (error instanceof SecretError) throw new HttpError(500, error.message);
         throw error;
       }
-      return send(res, 200, renderLaunch(launch), 'text/plain');
+      const launched = await volumes.launch(session, service);
+      return send(res, 200, renderLaunch({ ...launch, volumes: launched }), 'text/plain');
+    }
+
+    if (kind === 'volumes' && rest.length >= 2) {
+      const action = rest[rest.length - 1] as string;
+      const post = action === 'open' || action === 'tag' || action === 'reinitialise';
+      const volumeName = post ? (rest[rest.length - 2] as string) : action;
+      const sessionName = rest.slice(0, post ? -2 : -1).join('/');
+      if (sessionName === '') throw new HttpError(404, `no route for ${url.pathname}`);
+      const record = await store.get(sessionName);
+      if (!record) throw new HttpError(404, `no session "${sessionName}"`);
+      const session = loadSessionText(record.session, `${sessionName}.yml`).session;
+      if (!(session.volumes ?? []).some((v) => v.name === volumeName)) throw new HttpError(404, `no volume "${volumeName}" in session "${sessionName}"`);
+      if (!post) {
+        if (method !== 'GET') throw new HttpError(405, 'use GET /v1/volumes/<session>/<volume>, or POST …/open, …/tag, …/reinitialise');
+        const status = await volumes.status(sessionName, volumeName);
+        if (!status) throw new HttpError(404, `volume "${volumeName}" of session "${sessionName}" has not been launched`);
+        return send(res, 200, status);
+      }
+      if (method !== 'POST') throw new HttpError(405, `use POST /v1/volumes/<session>/<volume>/${action}`);
+      const form = new URLSearchParams(await readBody(req, 4096));
+      const field = (name: string) => form.get(name) ?? '';
+      try {
+        if (action === 'reinitialise') {
+          if (field('session_hash') !== record.hash) {
+            return send(res, 409, { error: `reinitialising volume "${volumeName}" destroys its data: session_hash must be the current hash of session "${sessionName}"`, current: record.hash });
+          }
+          return send(res, 200, await volumes.reinitialise(sessionName, volumeName));
+        }
+        if (action === 'open') {
+          // the start's own image decides whether the tag is checked: a volume mounted unprotected by every image is
+          // unprotected; mounted protected by any, it is checked
+          const mounts = (session.services ?? []).flatMap((s) => serviceVolumes(session, s)).filter((m) => m.name === volumeName);
+          const rollbackProtected = mounts.length === 0 || mounts.some((m) => m.rollbackProtected);
+          await volumes.open(sessionName, volumeName, field('token'), field('tag'), rollbackProtected);
+        } else {
+          await volumes.report(sessionName, volumeName, field('token'), field('previous'), field('next'));
+        }
+        return send(res, 200, 'ok\n', 'text/plain');
+      } catch (error) {
+        if (error instanceof VolumeRefusal) return send(res, error.status, `${error.message}\n`, 'text/plain');
+        throw error;
+      }
     }
 
     if (kind === 'public' && rest.length >= 2) {

@@ -1,6 +1,6 @@
 // HTTP client for the sim policy service (contract in CONTRIBUTING.md). Uses the global fetch of Node ≥ 20.
 import { z } from 'zod';
-import { parseLaunch, type LaunchConfig, type LaunchFile } from '../service/launch.js';
+import { parseLaunch } from '../service/launch.js';
 
 export const UploadAnswer = z.object({ name: z.string(), hash: z.string() });
 export type UploadAnswer = z.infer<typeof UploadAnswer>;
@@ -55,7 +55,7 @@ export function launchPath(configId: string, measurement: string): string {
 }
 
 /** GET /v1/launch/<session>/<service>?measurement=…, parsed. Refusals (403/404) throw SimServiceError. */
-export async function launchSim(url: string, configId: string, measurement: string): Promise<LaunchConfig & { files: LaunchFile[] }> {
+export async function launchSim(url: string, configId: string, measurement: string): Promise<ReturnType<typeof parseLaunch>> {
   const res = await fetch(`${base(url)}${launchPath(configId, measurement)}`);
   if (res.status !== 200) throw await failure(res, `launch ${configId}`);
   return parseLaunch(await res.text());
@@ -69,6 +69,41 @@ export async function publicSim(url: string, sessionName: string, secret: string
   const pem = await res.text();
   if (!/^-----BEGIN (CERTIFICATE|PUBLIC KEY)-----\n/.test(pem)) throw new SimServiceError(res.status, `public part ${sessionName}/${secret}: expected a PEM certificate or public key`);
   return pem;
+}
+
+const VolumeStatusAnswer = z.object({
+  session: z.string(),
+  volume: z.string(),
+  tag: z.string().nullable(),
+  pending: z.string().nullable(),
+  launches: z.number(),
+  commits: z.number(),
+  updatedAt: z.string(),
+});
+export type VolumeStatusAnswer = z.infer<typeof VolumeStatusAnswer>;
+
+function volumePath(sessionName: string, volume: string): string {
+  return `/v1/volumes/${[...sessionName.split('/'), volume].map(encodeURIComponent).join('/')}`;
+}
+
+/** GET /v1/volumes/<session>/<volume>: its committed and pending tags and counters (never its key). */
+export async function volumeStatusSim(url: string, sessionName: string, volume: string): Promise<VolumeStatusAnswer> {
+  const res = await fetch(`${base(url)}${volumePath(sessionName, volume)}`);
+  if (res.status !== 200) throw await failure(res, `volume ${sessionName}/${volume}`);
+  return VolumeStatusAnswer.parse(await res.json());
+}
+
+/**
+ * POST /v1/volumes/<session>/<volume>/<action> with a form body: `open` {token, tag}, `tag` {token, previous,
+ * next} (what the runtime sends), `reinitialise` {session_hash}. Refusals throw SimServiceError with the sentence.
+ */
+export async function volumeActionSim(url: string, sessionName: string, volume: string, action: 'open' | 'tag' | 'reinitialise', form: Record<string, string>): Promise<void> {
+  const res = await fetch(`${base(url)}${volumePath(sessionName, volume)}/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
+  if (res.status !== 200) throw await failure(res, `volume ${sessionName}/${volume} ${action}`);
 }
 
 export async function healthSim(url: string): Promise<boolean> {
