@@ -16,6 +16,7 @@ packages=(
   busybox-static             # the tiny test image of compose-runner's integration tests
   gdb                        # std-test comparison (runtime gdb tests)
   asciinema                  # the README's demo recording (caddy:demo)
+  libssl-dev                 # OpenSSL (libcrypto) for the file shield's storage layer
 )
 missing=()
 for p in "${packages[@]}"; do

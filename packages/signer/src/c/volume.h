@@ -1,0 +1,70 @@
+/* The file shield's storage layer: an encrypted volume in a host folder (sim backend of @confidential/signer).
+ *
+ * A plaintext file at <volume>/<rel> is the host file <folder>/<rel>: a 64-byte header (magic, the file's random id)
+ * and its content in 4 KiB chunks, each sealed with AES-256-GCM (OpenSSL's EVP) under the volume key, with the
+ * volume id, the file id and the chunk index as additional data. Every chunk has two slots on the host; a write goes
+ * to the slot the last commit does not use, so a committed chunk is never overwritten in place.
+ *
+ * The manifest (<folder>/.cgv/manifest, sealed the same way) lists every file and directory: path, file id, mode,
+ * plaintext size and, per chunk, the slot in use and its GCM tag. A commit (fsync, fdatasync, close of a written
+ * file, rename, unlink, mkdir, rmdir) makes the data durable, then writes a new manifest with
+ * write-temp-then-rename; its tag — sha256 of the manifest as stored — is the volume's tag, reported to the policy
+ * service before the rename and confirmed after (cas-policy's volumes.ts). A crash leaves the last committed
+ * manifest, whose chunks are intact: every file is a committed version, never torn.
+ *
+ * Detected: a changed byte anywhere (GCM), a file swapped with another or moved (its id differs from the
+ * manifest's, and the id is in every chunk's additional data), a truncated file (a chunk missing), one file or
+ * chunk put back from an older copy (its tag is not the manifest's), the whole folder put back (its tag is not the
+ * service's). Not hidden: file names, the directory tree and sizes to about 4 KiB. One writer per volume: an
+ * exclusive flock on <folder>/.cgv/lock, plus the policy service's writer token.
+ *
+ * Functions return 0 (or a count) or a negative errno; err, when given, gets one sentence. Not thread-safe by
+ * itself: the interposer serialises calls on a volume. */
+#ifndef CGV_VOLUME_H
+#define CGV_VOLUME_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CGV_CHUNK 4096
+#define CGV_TAG_EMPTY "empty"
+
+struct cgv_volume;
+struct cgv_file;
+
+/* Called with the previous and the next tag (64 hex, or "empty") before a commit renames its manifest into place,
+ * and with next, next after: 0 to go on; anything else aborts the commit (the volume then refuses every write). */
+typedef int (*cgv_report_fn)(void *ctx, const char *previous, const char *next);
+
+/* Mounts the volume in folder `dir` (created when absent): takes the writer lock, reads and checks the manifest.
+ * A folder without manifest must be empty (but for .cgv): it is a new volume. */
+int cgv_mount(struct cgv_volume **out, const char *dir, const unsigned char key[32], cgv_report_fn report, void *ctx, char err[256]);
+/* The tag of the committed manifest (64 hex), or "empty" for a new volume. */
+const char *cgv_tag(const struct cgv_volume *v);
+/* Commits what is pending and releases the volume. */
+int cgv_unmount(struct cgv_volume *v);
+
+/* Paths are relative to the volume root, normalised ("a/b", "" is the root). flags: O_RDONLY/O_WRONLY/O_RDWR,
+ * O_CREAT, O_EXCL, O_TRUNC, O_APPEND (the caller keeps the offset; O_APPEND is the caller's to apply with size). */
+int cgv_open(struct cgv_volume *v, const char *rel, int flags, mode_t mode, struct cgv_file **out);
+ssize_t cgv_pread(struct cgv_file *f, void *buf, size_t n, uint64_t off);
+ssize_t cgv_pwrite(struct cgv_file *f, const void *buf, size_t n, uint64_t off);
+uint64_t cgv_size(const struct cgv_file *f);
+int cgv_ftruncate(struct cgv_file *f, uint64_t size);
+/* Durable: the file's data and the manifest naming it (a commit). */
+int cgv_fsync(struct cgv_file *f);
+/* Commits when the file was written, then frees it. */
+int cgv_close(struct cgv_file *f);
+
+int cgv_unlink(struct cgv_volume *v, const char *rel);
+/* Replaces `to` when it is a file (rename(2) semantics for files; a directory moves with what is in it). */
+int cgv_rename(struct cgv_volume *v, const char *from, const char *to);
+int cgv_mkdir(struct cgv_volume *v, const char *rel, mode_t mode);
+int cgv_rmdir(struct cgv_volume *v, const char *rel);
+/* mode (S_IFREG/S_IFDIR | permissions) and plaintext size of a path; -ENOENT when absent. */
+int cgv_stat(struct cgv_volume *v, const char *rel, uint32_t *mode, uint64_t *size);
+/* The names directly in directory `rel`, in manifest order: calls fn(ctx, name, mode) for each. */
+int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *ctx, const char *name, uint32_t mode), void *ctx);
+/* Commits now (what fsync does for every written file of the volume). */
+int cgv_commit(struct cgv_volume *v);
+#endif
