@@ -33,7 +33,7 @@ type BenchTarget struct {
 // response of each slice), per 2xx response.
 type BenchCPU struct {
 	ServerSeconds      float64 `json:"serverSeconds"` // utime+stime (+ waited-for children) of the target's process group
-	ClientSeconds      float64 `json:"clientSeconds"` // the load generator's own, for comparison (it shares the CPUs)
+	ClientSeconds      float64 `json:"clientSeconds"` // the load generator's own, for comparison (its own CPUs when pinned)
 	Requests           int     `json:"requests"`      // 2xx responses in those windows
 	ServerUsPerRequest float64 `json:"serverUsPerRequest"`
 	ClientUsPerRequest float64 `json:"clientUsPerRequest"`
@@ -92,6 +92,7 @@ type BenchMethod struct {
 	Bootstrap          BootstrapConfig `json:"bootstrap"`
 	Saturation         *BenchSatMethod `json:"saturation"`
 	ClockTicks         int             `json:"clockTicks"`
+	Pinning            *BenchPinning   `json:"pinning"` // the CPUs of the servers and of the load generator
 }
 
 type BenchSatMethod struct {
@@ -146,7 +147,8 @@ type BenchOptions struct {
 	Expect         string // each target's response must contain this
 	Cooldown       time.Duration
 	ProcRoot       string
-	ShutdownMarker string // a clean exit also logs this ("": exit code 0 suffices)
+	ShutdownMarker string        // a clean exit also logs this ("": exit code 0 suffices)
+	Pin            *BenchPinning // nil: not pinned
 }
 
 // targetState is what the slice runner keeps of a target between its slices.
@@ -215,7 +217,7 @@ func runSlice(ctx context.Context, t BenchTarget, st *targetState, lf *LoadFlags
 		return s, err
 	}
 	t0 := time.Now()
-	p, err := StartProc(t.Name, t.Command, bo.Workdir, logPath, echo, bo.ShutdownMarker)
+	p, err := StartProc(t.Name, t.Command, bo.Workdir, logPath, echo, bo.Pin, bo.ShutdownMarker)
 	if err != nil {
 		return s, err
 	}
@@ -396,7 +398,7 @@ func assemble(b *Bench, targets []BenchTarget, er *EngineResult, states []*targe
 	bc := BootstrapConfig{Resamples: bo.Resamples, Seed: bo.Seed, Confidence: 0.95, MaxRelWidth: bo.MaxWidth, SameWithin: bo.SameWithin, MinUnits: minUnits}
 	b.Method = BenchMethod{Mode: bo.Mode, Rounds: bo.Rounds, SliceSeconds: sliceSec, SliceWarmupSeconds: bo.SliceWarmup.Seconds(),
 		WarmupRound: bo.WarmupRound && bo.Mode != "saturation", RestartPerSlice: true, OrderPeriod: OrderPeriod(len(targets)),
-		Order: order, Bootstrap: bc, Saturation: satMethod, ClockTicks: ClockTicks()}
+		Order: order, Bootstrap: bc, Saturation: satMethod, ClockTicks: ClockTicks(), Pinning: bo.Pin}
 
 	for i, t := range targets {
 		ss := er.Slices[i]
@@ -592,6 +594,9 @@ func PrintBench(w io.Writer, b *Bench) {
 		for _, wn := range t.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", wn)
 		}
+	}
+	if b.Method.Pinning != nil {
+		fmt.Fprintf(w, "pinning: %s\n", b.Method.Pinning)
 	}
 	fmt.Fprintf(w, "ratios to %s, 95 %% bootstrap interval (%d resamples, seed %d):\n", b.Baseline, b.Method.Bootstrap.Resamples, b.Method.Bootstrap.Seed)
 	for _, r := range append(append([]BenchRatio{}, b.Ratios...), b.Pairs...) {

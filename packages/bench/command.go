@@ -216,6 +216,7 @@ func (c Command) BenchMain(ctx context.Context, args []string) int {
 	out := fs.String("out", "/out/bench.json", "bench JSON file (\"\" for none)")
 	logDir := fs.String("log-dir", "", "write the targets' logs here (default: beside --out)")
 	verbose := fs.Bool("v", false, "echo the targets' logs while running")
+	pinSpec := fs.String("pin", env("BENCH_PIN", "auto"), "CPUs of the servers and of the load generator (env BENCH_PIN): auto (the allowed CPUs split in two), off, or server=<cpus>:client=<cpus>")
 	var setup func(ctx context.Context, r *Run) error
 	if c.Setup != nil {
 		setup = c.Setup(fs)
@@ -259,6 +260,18 @@ func (c Command) BenchMain(ctx context.Context, args []string) int {
 	if *logDir == "" && *out != "" {
 		*logDir = filepath.Dir(*out)
 	}
+	allowed, err := AllowedCPUs()
+	if err != nil {
+		return fail("the CPUs this process may use: %v", err)
+	}
+	if bo.Pin, err = PlanPinning(*pinSpec, allowed); err != nil {
+		return fail("%v", err)
+	}
+	if bo.Pin.Pinned() {
+		if err := PinProcess(bo.Pin.Client); err != nil {
+			return fail("%v", err)
+		}
+	}
 	r := &Run{Load: &lf, Options: bo, LogPath: func(name string) string {
 		if *logDir == "" {
 			return ""
@@ -281,6 +294,7 @@ func (c Command) BenchMain(ctx context.Context, args []string) int {
 	}
 	fmt.Printf("BENCH plan: mode %s, %d targets, %d rounds, %d recorded %s slices per target (+%s warm-up after each start), order period %d\n",
 		bo.Mode, len(targets), bo.Rounds, perTarget, bo.Slice, bo.SliceWarmup, OrderPeriod(len(targets)))
+	fmt.Printf("BENCH pinning: %s\n", bo.Pin)
 	if bo.Rounds%OrderPeriod(len(targets)) != 0 {
 		fmt.Printf("BENCH note: %d rounds is not a multiple of the order period %d: positions are not fully balanced\n", bo.Rounds, OrderPeriod(len(targets)))
 	}

@@ -109,8 +109,8 @@ type Proc struct {
 }
 
 // StartProc starts argv with its output captured; logPath "" keeps the log in memory only. Log.Seen
-// answers for the markers (e.g. a server's "shutdown complete").
-func StartProc(name string, argv []string, dir, logPath string, echo io.Writer, markers ...string) (*Proc, error) {
+// answers for the markers (e.g. a server's "shutdown complete"). A pinned plan starts it on the server CPUs.
+func StartProc(name string, argv []string, dir, logPath string, echo io.Writer, pin *BenchPinning, markers ...string) (*Proc, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("empty command")
 	}
@@ -132,7 +132,11 @@ func StartProc(name string, argv []string, dir, logPath string, echo io.Writer, 
 	p.cmd.Dir = dir
 	p.cmd.Stdout, p.cmd.Stderr = p.Log, p.Log
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.cmd.Start(); err != nil {
+	var server, client []int
+	if pin.Pinned() {
+		server, client = pin.Server, pin.Client
+	}
+	if err := onCPUs(server, client, p.cmd.Start); err != nil {
 		if p.logFile != nil {
 			p.logFile.Close()
 		}

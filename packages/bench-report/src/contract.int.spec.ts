@@ -28,5 +28,10 @@ describe('bench.json as packages/bench writes it', () => {
     expect(two.throughput!.text).toMatch(/^\d+\.\d{3} \[\d+\.\d{3}, \d+\.\d{3}\] (higher|lower|same|cannot rank)$/);
     expect(summarize(data).join('\n')).toContain(`(×${two.throughput!.text})`);
     expect(renderReport(data)).toContain(two.throughput!.text);
+    // the CPUs as the load generator planned them (this machine: pinned when it allows the test two CPUs)
+    const pinning = parsed.method.pinning;
+    expect(pinning?.text).toMatch(/^(server CPUs [\d,]+, load generator CPUs [\d,]+|not pinned: .+)$/);
+    expect(summarize(data)).toContain(`cpus: ${pinning?.text}`);
+    expect(renderReport(data)).toContain(pinning?.text);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 // renderReport: bench.json (+ optional result.json) → one self-contained HTML page (inline SVG and CSS, no scripts,
 // no external resources).
 import { escapeXml as esc, renderPlot, seriesColor } from './plot.js';
-import { parseBench, parseRunResult, saturationRate, type BenchJsonV1, type BenchJsonV2, type Interval, type RunResultJson } from './schema.js';
+import { parseBench, parseRunResult, pinningText, saturationRate, type BenchJsonV1, type BenchJsonV2, type Interval, type RunResultJson } from './schema.js';
 
 export interface RenderOptions {
   title?: string;
@@ -145,7 +145,7 @@ export function renderReport(benchJson: unknown, resultJson?: unknown, opts: Ren
   const meta =
     bench.version === 1
       ? `${esc(l.url)} · ${l.connections} connections · ${l.rate} req/s constant rate · ${l.durationSeconds} s per target`
-      : `${esc(l.url)} · ${l.connections} connections · mode ${esc(bench.method.mode)}${bench.method.mode === 'saturation' ? ` (search from ${l.rate} req/s)` : ` at ${l.rate} req/s`} · ${roundsText(bench.method)}, ${l.durationSeconds} s recorded per target`;
+      : `${esc(l.url)} · ${l.connections} connections · mode ${esc(bench.method.mode)}${bench.method.mode === 'saturation' ? ` (search from ${l.rate} req/s)` : ` at ${l.rate} req/s`} · ${roundsText(bench.method)}, ${l.durationSeconds} s recorded per target · ${esc(pinningText(bench.method))}`;
   const tables = bench.version === 1 ? targetsTableV1(bench) : `${targetsTableV2(bench)}\n${ratiosTable(bench)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>

@@ -173,8 +173,13 @@ export const BenchMethod = z.object({
   bootstrap: z.object({ resamples: z.number().int().positive(), seed: z.number().int().min(0), confidence: num, maxRelWidth: num, sameWithin: num.default(0), minUnits: z.number().int().default(0) }),
   saturation: z.object({ steps: z.number().int(), maxP99Ms: num, minRate: num, maxRate: num, widen: num }).nullable(),
   clockTicks: z.number().int(),
+  // the CPUs of the servers and of the load generator (packages/bench pin.go); absent in files from before pinning
+  pinning: z.object({ server: z.array(z.number().int()).nullable(), client: z.array(z.number().int()).nullable(), note: z.string(), text: z.string() }).nullable().optional(),
 });
 export type BenchMethod = z.infer<typeof BenchMethod>;
+
+/** The pinning as bench.json states it ("server CPUs 0, load generator CPUs 1", "not pinned: …"). */
+export const pinningText = (m: BenchMethod): string => m.pinning?.text ?? 'pinning not recorded';
 
 /** A target's saturation rate: the fitted ½ point, else the mean of the rounds' highest held rates. */
 export const saturationRate = (s: { rate50: number; mean: number } | null | undefined): number | undefined => (s ? s.rate50 || s.mean : undefined);

@@ -25,6 +25,13 @@ describe('summarize', () => {
     expect(lines.find((l) => l.includes(' upstream '))).not.toContain('×');
     expect(summarize(benchV1()).find((l) => l.includes(' native '))).toContain('p99 6.00 ms (×2.000)');
   });
+  it('states the pinning as bench.json gives it, or that a file from before pinning has none', () => {
+    const pinned = bench();
+    pinned.method.pinning = { server: [0], client: [1], note: '', text: 'server CPUs 0, load generator CPUs 1' };
+    expect(summarize(pinned)[1]).toBe('cpus: server CPUs 0, load generator CPUs 1');
+    expect(summarize(bench())[1]).toBe('cpus: pinning not recorded');
+  });
+
   it('rejects a bench.json of the wrong shape with the file name', () => {
     expect(() => summarize({ version: 1 })).toThrow(/bench\.json/);
   });

@@ -1,5 +1,5 @@
 // The short text summary printed after a benchmark: one line per target and per step of the run flow.
-import { parseBench, parseRunResult, saturationRate, type Interval } from './schema.js';
+import { parseBench, parseRunResult, pinningText, saturationRate, type Interval } from './schema.js';
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v.toFixed(2)} ms`);
 const ratio = (v: number | null | undefined) => (v === null || v === undefined ? '' : ` (×${v.toFixed(3)})`);
@@ -27,6 +27,7 @@ export function summarize(benchData: unknown, resultData?: unknown): string[] {
     const m = bench.method;
     lines.push(
       `load: ${bench.load.connections} connections, ${bench.load.rate} req/s, mode ${m.mode}, ${m.rounds} rounds × ${m.sliceSeconds} s slices, ${bench.load.durationSeconds} s recorded per target (${bench.load.url}); ratios to ${bench.baseline}, 95 % bootstrap interval`,
+      `cpus: ${pinningText(m)}`,
     );
     for (const target of bench.targets) {
       const r = target.result;
