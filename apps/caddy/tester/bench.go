@@ -79,7 +79,7 @@ func installLocalCA(ctx context.Context, name string, argv []string, dir, addr, 
 	if err := bench.PortFree(addr); err != nil {
 		return err
 	}
-	p, err := bench.StartProc(name, argv, dir, logPath, echo)
+	p, err := bench.StartProc(name, argv, dir, logPath, echo, nil)
 	if err != nil {
 		return err
 	}

@@ -164,7 +164,7 @@ func cmdRun(ctx context.Context, args []string) int {
 	// 2: the confidential caddy, command line from the policy
 	var conf *bench.Proc
 	ok = r.step(2, func() (string, error) {
-		p, err := bench.StartProc("caddy", confArgv, *workdir, logPath("caddy-confidential"), echo, shutdownMarker)
+		p, err := bench.StartProc("caddy", confArgv, *workdir, logPath("caddy-confidential"), echo, nil, shutdownMarker)
 		if err != nil {
 			return "", err
 		}
