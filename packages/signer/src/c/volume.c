@@ -575,7 +575,7 @@ int cgv_open(struct cgv_volume *v, const char *rel, int flags, mode_t mode, stru
   if ((writing || (flags & (O_CREAT | O_TRUNC))) && v->broken) return -EIO;
   struct entry *e = find(v, rel);
   if (e && (flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
-  if (e && S_ISDIR(e->mode)) return writing ? -EISDIR : -EISDIR;
+  if (e && S_ISDIR(e->mode)) return -EISDIR;
   if (!e) {
     if (!(flags & O_CREAT)) return -ENOENT;
     if (!parent_exists(v, rel)) return -ENOENT;

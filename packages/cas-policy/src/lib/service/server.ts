@@ -107,6 +107,13 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
     return (await storeKey()).seal(session.name, Buffer.from(JSON.stringify(set), 'utf8'));
   };
 
+  /** The stored record of a session and the session it holds; 404 when there is none. */
+  const storedSession = async (name: string): Promise<{ record: StoredSession; session: Session }> => {
+    const record = await store.get(name);
+    if (!record) throw new HttpError(404, `no session "${name}"`);
+    return { record, session: loadSessionText(record.session, `${name}.yml`).session };
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     const segments = decodeSegments(url.pathname);
@@ -152,9 +159,7 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
       const sessionName = rest.slice(0, -1).join('/');
       const measurement = url.searchParams.get('measurement') ?? '';
       if (!HEX64.test(measurement)) throw new HttpError(400, 'measurement: expected 64 hex characters');
-      const record = await store.get(sessionName);
-      if (!record) throw new HttpError(404, `no session "${sessionName}"`);
-      const session = loadSessionText(record.session, `${sessionName}.yml`).session;
+      const { record, session } = await storedSession(sessionName);
       const service = session.services?.find((s) => s.name === serviceName);
       if (!service) throw new HttpError(404, `no service "${serviceName}" in session "${sessionName}"`);
       const allowed = serviceMeasurements(service).includes(measurement.toLowerCase());
@@ -177,9 +182,7 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
       const volumeName = post ? (rest[rest.length - 2] as string) : action;
       const sessionName = rest.slice(0, post ? -2 : -1).join('/');
       if (sessionName === '') throw new HttpError(404, `no route for ${url.pathname}`);
-      const record = await store.get(sessionName);
-      if (!record) throw new HttpError(404, `no session "${sessionName}"`);
-      const session = loadSessionText(record.session, `${sessionName}.yml`).session;
+      const { record, session } = await storedSession(sessionName);
       if (!(session.volumes ?? []).some((v) => v.name === volumeName)) throw new HttpError(404, `no volume "${volumeName}" in session "${sessionName}"`);
       if (!post) {
         if (method !== 'GET') throw new HttpError(405, 'use GET /v1/volumes/<session>/<volume>, or POST …/open, …/tag, …/reinitialise');
@@ -217,9 +220,7 @@ export async function startPolicyService(options: PolicyServiceOptions): Promise
       if (method !== 'GET') throw new HttpError(405, 'use GET /v1/public/<session>/<secret>');
       const secretName = rest[rest.length - 1] as string;
       const sessionName = rest.slice(0, -1).join('/');
-      const record = await store.get(sessionName);
-      if (!record) throw new HttpError(404, `no session "${sessionName}"`);
-      const session = loadSessionText(record.session, `${sessionName}.yml`).session;
+      const { record, session } = await storedSession(sessionName);
       const declared = session.secrets?.find((s) => s.name === secretName);
       if (declared?.export_public !== true) throw new HttpError(404, `no exported public part "${secretName}" in session "${sessionName}"`);
       const pem = publicPart(session, await openSecrets(record.name, record.secrets), secretName);

@@ -39,8 +39,48 @@ export function storeFileName(name: string): string {
   return `${name.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}.json`;
 }
 
-export class SessionStore {
+/** Runs functions one at a time per key, in call order (a failure does not stop the next one). */
+export class KeyedSerial {
   private readonly locks = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    }
+  }
+}
+
+/** A new temporary file in dir (mode 0600) holding text, fsynced; its path (the caller links or renames it). */
+export async function writeSyncedTemp(dir: string, text: string): Promise<string> {
+  const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  await writeFile(tmp, text, { flag: 'wx', mode: 0o600 });
+  const handle = await open(tmp, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return tmp;
+}
+
+/** fsyncs a directory (a link or rename in it becomes durable). */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export class SessionStore {
+  private readonly serial = new KeyedSerial();
   private ready: Promise<void> | undefined;
 
   constructor(readonly dir: string) {}
@@ -48,18 +88,6 @@ export class SessionStore {
   private init(): Promise<void> {
     this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
     return this.ready;
-  }
-
-  private async serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(name) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.locks.set(name, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(name) === tail) this.locks.delete(name);
-    }
   }
 
   async get(name: string): Promise<StoredSession | undefined> {
@@ -75,30 +103,13 @@ export class SessionStore {
     }
   }
 
-  private async writeTemp(record: StoredSession): Promise<string> {
-    const tmp = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-    await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
-    const handle = await open(tmp, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return tmp;
+  private writeTemp(record: StoredSession): Promise<string> {
+    return writeSyncedTemp(this.dir, `${JSON.stringify(record, null, 2)}\n`);
   }
 
   /** Makes a link/rename durable (best effort: some file systems refuse to fsync a directory). */
   private async syncDir(): Promise<void> {
-    try {
-      const handle = await open(this.dir, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch {
-      // durability of the directory entry is best effort
-    }
+    await syncDir(this.dir).catch(() => undefined);
   }
 
   /**
@@ -108,7 +119,7 @@ export class SessionStore {
    */
   async put(name: string, text: string, predecessor: string | undefined, sealSecrets?: SealSecrets): Promise<PutResult> {
     await this.init();
-    return this.serial(name, async () => {
+    return this.serial.run(name, async () => {
       const now = new Date().toISOString();
       const hash = sessionHash(text);
       const file = join(this.dir, storeFileName(name));

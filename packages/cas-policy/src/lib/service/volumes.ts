@@ -19,12 +19,12 @@
 // takes the session's current hash (no accident reaches it), issues a new key and forgets the tag, and the next
 // start must find an empty folder.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Service, Session } from '../schema.js';
 import { Sealed, type StoreKey } from './sealed.js';
-import { storeFileName } from './store.js';
+import { KeyedSerial, storeFileName, syncDir, writeSyncedTemp } from './store.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const Hex64 = z.string().regex(HEX64);
@@ -102,22 +102,12 @@ function short(tag: string): string {
 }
 
 export class VolumeStore {
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly serial = new KeyedSerial();
   private readonly dir: string;
 
   /** `storeDir`: the sessions' store folder (volumes live in its `volumes/` subfolder); `key`: the store key. */
   constructor(storeDir: string, private readonly key: () => Promise<StoreKey>) {
     this.dir = join(storeDir, 'volumes');
-  }
-
-  private serial<T>(session: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(session) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.locks.set(session, tail);
-    return run.finally(() => {
-      if (this.locks.get(session) === tail) this.locks.delete(session);
-    });
   }
 
   private file(session: string): string {
@@ -138,26 +128,14 @@ export class VolumeStore {
   /** write-temp, fsync, rename: a reader sees the old or the new record, never half of one. */
   private async write(record: VolumeFile): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const tmp = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-    await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+    const tmp = await writeSyncedTemp(this.dir, `${JSON.stringify(record, null, 2)}\n`);
     try {
-      const handle = await open(tmp, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
       await rename(tmp, this.file(record.session));
     } catch (error) {
       await unlink(tmp).catch(() => undefined);
       throw error;
     }
-    const dir = await open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await syncDir(this.dir);
   }
 
   private async newState(session: string, volume: string, now: string): Promise<VolumeState> {
@@ -172,7 +150,7 @@ export class VolumeStore {
   async launch(session: Session, service: Service): Promise<LaunchVolume[]> {
     const mounts = serviceVolumes(session, service);
     if (mounts.length === 0) return [];
-    return this.serial(session.name, async () => {
+    return this.serial.run(session.name, async () => {
       const record = await this.read(session.name);
       const now = new Date().toISOString();
       const out: LaunchVolume[] = [];
@@ -190,7 +168,7 @@ export class VolumeStore {
 
   private async withVolume<T>(session: string, volume: string, token: string, fn: (state: VolumeState) => { state?: VolumeState; result: T }): Promise<T> {
     if (!HEX64.test(token)) throw new VolumeRefusal(403, 'token: expected the 64 hex characters of this launch\'s writer token');
-    return this.serial(session, async () => {
+    return this.serial.run(session, async () => {
       const record = await this.read(session);
       const state = record.volumes[volume];
       if (!state) throw new VolumeRefusal(404, `volume "${volume}" of session "${session}" has not been launched`);
@@ -246,7 +224,7 @@ export class VolumeStore {
 
   /** Forget the tag and issue a new key: the next start must find an empty folder (the server asks for the session's hash). */
   reinitialise(session: string, volume: string): Promise<VolumeStatus> {
-    return this.serial(session, async () => {
+    return this.serial.run(session, async () => {
       const record = await this.read(session);
       if (!record.volumes[volume]) throw new VolumeRefusal(404, `volume "${volume}" of session "${session}" has not been launched`);
       const now = new Date().toISOString();

@@ -195,7 +195,7 @@ static void expect_refused(struct cgv_volume *v, const char *rel, const char *wh
 
 static void case_tamper(void) {
   struct service s = {CGV_TAG_EMPTY, "", 0};
-  char names[8][64], path[8192], cmd[20000];
+  char names[8][64], path[8192];
   setup_two(&s, names);
   object_path(names[0], path);
   /* flip one byte in the middle of chunk 2's ciphertext */
@@ -214,7 +214,6 @@ static void case_tamper(void) {
   CHECK(cgv_pread(f, buf, CGV_CHUNK, 2 * CGV_CHUNK) == -EIO, "the flipped chunk fails with EIO");
   cgv_close(f);
   cgv_unmount(v);
-  (void)cmd;
   printf("ok tamper\n");
 }
 
