@@ -6,6 +6,22 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/stat.h>
+#include <limits.h>
+
+#ifndef STATX_TYPE /* musl 1.2.3 has no statx: the kernel ABI */
+struct statx_timestamp { int64_t tv_sec; uint32_t tv_nsec; int32_t __reserved; };
+struct statx {
+  uint32_t stx_mask, stx_blksize; uint64_t stx_attributes; uint32_t stx_nlink, stx_uid, stx_gid; uint16_t stx_mode;
+  uint16_t __spare0[1]; uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+  struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+  uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor; uint64_t __spare2[14];
+};
+#define STATX_BASIC_STATS 0x7ffU
+#endif
+
+/* a wrapper's "not mine: the real function decides" */
+#define BFS_PASS ((long)LONG_MIN)
 
 #define BFS_MAGIC 0x31424f4c42534642ULL /* "BFSBLOB1" little-endian */
 #define BFS_FLAG_IMPLICIT_DIR 1u        /* a parent directory that no include glob matched */
@@ -54,6 +70,8 @@ void bfs_hex(const unsigned char *in, size_t n, char *out);
 /* The runtime's layers, bottom to top (each file uses only the ones below it):
  *   libc.c       libc's own functions (dlsym RTLD_NEXT), resolved once; bfs_die
  *   sha256.c     SHA-256
+ *   volume.c     the file shield's storage layer (volume.h; OpenSSL)
+ *   vfs.c        the file shield's serving layer: the policy's volumes for every file call of interpose.c
  *   interpose.c  the interposer: named libc file functions and syscall() serving embedded and injected files
  *   json.c       the reader of measurement.json
  *   http.c       the HTTP client of the launch request
@@ -94,6 +112,18 @@ struct bfs_libc {
   int (*fchmodat)(int, const char *, mode_t, int);
   char *(*getcwd)(char *, size_t);
   int (*fcntl)(int, int, ...);
+  int (*chdir)(const char *);
+  ssize_t (*pwrite)(int, const void *, size_t, off_t);
+  off_t (*lseek)(int, off_t, int);
+  int (*fsync)(int);
+  int (*fdatasync)(int);
+  int (*ftruncate)(int, off_t);
+  int (*flock)(int, int);
+  int (*fchmod)(int, mode_t);
+  int (*fchdir)(int);
+  void *(*fopen)(const char *, const char *);
+  void *(*opendir)(const char *);
+  void *(*mmap)(void *, size_t, int, int, int, off_t);
 };
 extern struct bfs_libc bfs_libc __attribute__((visibility("hidden")));
 /* the slot's function, resolved on first use (a wrapper may run before the constructor, from another library's) */
@@ -110,6 +140,21 @@ static inline long bfs_sys(long n, long a, long b, long c, long d, long e, long 
 /* "confidential-sim: <message>" on stderr, exit 78 */
 void bfs_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
+/* ---- vfs.c ---- */
+typedef int (*bfs_report_fn)(void *ctx, const char *previous, const char *next); /* volume.h's cgv_report_fn */
+extern int bfs_vfs_n __attribute__((visibility("hidden"))); /* volumes mounted: 0 skips every check */
+/* One call on a volume (named wrappers pass their SYS_ number): BFS_PASS when it touches none, else the result
+ * with libc's -1/errno convention. */
+long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) __attribute__((visibility("hidden")));
+/* after a successful dup/dup2/dup3/F_DUPFD: newfd shares oldfd's volume file, or stops being one */
+void bfs_vfs_dup(int oldfd, long newfd) __attribute__((visibility("hidden")));
+int bfs_vfs_fd(int fd) __attribute__((visibility("hidden")));
+int bfs_vfs_in(const char *path) __attribute__((visibility("hidden")));
+/* Mounts the volume at `path` (its host folder holds the ciphertext) and serves it; *tag: the tag found on disk, for
+ * the policy service's check. Only from the constructor. 0, or -1 with one sentence in err. */
+int bfs_vfs_mount(const char *name, const char *path, const unsigned char key[32], bfs_report_fn report, void *ctx,
+                  const char **tag, char err[256]) __attribute__((visibility("hidden")));
+
 /* ---- interpose.c ---- */
 /* Serves `size` bytes at the absolute `path` read-only from a sealed memfd (the bytes are copied: the caller wipes
  * its copy). Only before the program's own threads start (the constructor). 0, or -1 with errno. */
@@ -125,22 +170,33 @@ int bfs_json_string(const char *v, char *out, size_t n) __attribute__((visibilit
 /* 64 hex digits into 32 bytes; 0, or -1 */
 int bfs_unhex(const char *hex, unsigned char out[32]) __attribute__((visibility("hidden")));
 
-/* ---- http.c: GET http://<addr><target>; the status and the body (malloc'ed, NUL-terminated); dies on failure ---- */
-char *bfs_http_get(const char *addr, const char *target, int *status, size_t *body_len) __attribute__((visibility("hidden")));
+/* ---- http.c: <method> http://<addr><target>, with a form body when form is not NULL; the status and the body
+ * (malloc'ed, NUL-terminated); dies on failure ---- */
+char *bfs_http(const char *method, const char *addr, const char *target, const char *form, int *status, size_t *body_len)
+    __attribute__((visibility("hidden")));
 
 /* ---- launch.c ---- */
 struct bfs_file { char *path; uint32_t mode; unsigned char *data; size_t size; };
+/* a volume line: the volume, where the image mounts it, its key and this launch's writer token */
+struct bfs_volume { char *name; char *path; unsigned char key[32]; char token[65]; };
 struct bfs_launch_result {
   char measurement[65];
   const char *config;
   struct bfs_file *files;
   size_t n_files;
+  struct bfs_volume *volumes; /* kept for the process's life: the reports of its commits need the token */
+  size_t n_volumes;
 };
 /* Re-measures, fetches the launch answer and re-execs when argv/env differ (then never returns); dies on any
  * failure. Returns in the process that runs with the policy's argv/env, with the policy's injected files. */
 void bfs_launch(struct bfs_launch_result *out);
-/* wipes and frees the injected files' bytes */
+/* wipes and frees the injected files' bytes, and wipes the volume keys (mounted by then) */
 void bfs_launch_free(struct bfs_launch_result *l);
+/* The policy service's checks of a volume (cas-policy's volumes.ts): the tag found on disk at a start (dies with the
+ * service's sentence when it refuses it), and a commit's report (bfs_report_fn; dies when refused: the volume has
+ * another writer, or the service lost track of it). */
+void bfs_volume_open(struct bfs_volume *v, const char *tag);
+int bfs_volume_report(void *volume, const char *previous, const char *next);
 
 /* ---- init.c ---- */
 extern const char bfs_runtime_anchor[];

@@ -1,4 +1,4 @@
-/* binaryfs runtime: the HTTP/1.1 client of the launch request (launch.c): one GET to host:port over TCP, retried
+/* binaryfs runtime: the HTTP/1.1 client of the policy service (launch.c): one request to host:port over TCP, retried
  * until the policy service answers or CONFIDENTIAL_SIM_CAS_TIMEOUT (s, default 30) passes; the status and the body
  * (chunked transfer encoding undone, the headers wiped) in a malloc'ed buffer. Dies naming the address on any
  * failure: a program whose policy cannot be fetched does not start. */
@@ -17,7 +17,7 @@
 
 #define die bfs_die
 
-char *bfs_http_get(const char *addr, const char *target, int *status, size_t *body_len) {
+char *bfs_http(const char *method, const char *addr, const char *target, const char *form, int *status, size_t *body_len) {
   char host[256], port[16] = "8081";
   const char *colon = strrchr(addr, ':');
   size_t hl = colon ? (size_t)(colon - addr) : strlen(addr);
@@ -58,8 +58,11 @@ char *bfs_http_get(const char *addr, const char *target, int *status, size_t *bo
     nanosleep(&ts, NULL);
   }
   if (fd < 0) die("cannot reach the policy service at %s (%s) within %d s; refusing to start", addr, why, timeout);
-  char req[1024];
-  int rl = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/plain\r\nConnection: close\r\n\r\n", target, addr);
+  char req[2048];
+  int rl = form ? snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: %s\r\nAccept: text/plain\r\nConnection: close\r\n"
+                                            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
+                           method, target, addr, strlen(form), form)
+                : snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: %s\r\nAccept: text/plain\r\nConnection: close\r\n\r\n", method, target, addr);
   if (rl < 0 || (size_t)rl >= sizeof req) die("policy request too long");
   for (int off = 0; off < rl;) {
     ssize_t w = REAL(write)(fd, req + off, (size_t)(rl - off));
@@ -67,6 +70,7 @@ char *bfs_http_get(const char *addr, const char *target, int *status, size_t *bo
     if (w <= 0) die("policy service %s: write failed: %s", addr, strerror(errno));
     off += (int)w;
   }
+  explicit_bzero(req, sizeof req); /* a form may carry a writer token */
   size_t cap = 16384, n = 0;
   char *buf = malloc(cap + 1);
   if (!buf) die("out of memory");

@@ -17,6 +17,12 @@
 #include <sys/stat.h>
 #include <sched.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/file.h>
+#include <sys/sendfile.h>
+#include <sys/mman.h>
+#include <stdio.h>
+#include <dirent.h>
 #include <unistd.h>
 #include "bfs.h"
 
@@ -35,19 +41,9 @@
 #define F_SEAL_WRITE 8
 #endif
 
-#ifndef STATX_TYPE /* musl 1.2.3 has no statx: the kernel ABI */
-struct statx_timestamp { int64_t tv_sec; uint32_t tv_nsec; int32_t __reserved; };
-struct statx {
-  uint32_t stx_mask, stx_blksize; uint64_t stx_attributes; uint32_t stx_nlink, stx_uid, stx_gid; uint16_t stx_mode;
-  uint16_t __spare0[1]; uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
-  struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
-  uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor; uint64_t __spare2[14];
-};
-#define STATX_BASIC_STATS 0x7ffU
-#endif
 
 #define H (&__binaryfs_header)
-#define PASS ((long)LONG_MIN)
+#define PASS BFS_PASS
 #define BFS_DEV 0xbf5
 #ifndef BFS_FDTAB
 #define BFS_FDTAB 65536 /* the tests build with a small table to reach beyond it under any fd limit */
@@ -553,116 +549,180 @@ static long dup_track(int oldfd, long newfd) {
 }
 
 /* ---- exported wrappers ---- */
+/* a volume's call is served by vfs.c first (its paths and fds are never embedded, injected or host files) */
+#define VFS(n, a, b, c, d, e) do { if (bfs_vfs_n) { long v_ = bfs_vfs_syscall(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e)); if (v_ != PASS) return v_; } } while (0)
 #define VA_MODE(flags) mode_t mode = 0; if ((flags) & (O_CREAT | O_TMPFILE)) { va_list ap; va_start(ap, flags); mode = (mode_t)va_arg(ap, int); va_end(ap); }
 
 int open(const char *path, int flags, ...) {
   VA_MODE(flags);
+  VFS(SYS_openat, AT_FDCWD, path, flags, mode, 0);
   long r = bfs_openat(AT_FDCWD, path, flags, mode);
   return r == PASS ? REAL(open)(path, flags, mode) : (int)r;
 }
 int openat(int dirfd, const char *path, int flags, ...) {
   VA_MODE(flags);
+  VFS(SYS_openat, dirfd, path, flags, mode, 0);
   long r = bfs_openat(dirfd, path, flags, mode);
   return r == PASS ? REAL(openat)(dirfd, path, flags, mode) : (int)r;
 }
 int __open_2(const char *path, int flags) { return open(path, flags); }
 int __openat_2(int dirfd, const char *path, int flags) { return openat(dirfd, path, flags); }
 int creat(const char *path, mode_t mode) {
+  VFS(SYS_creat, path, mode, 0, 0, 0);
   long r = bfs_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
   return r == PASS ? REAL(creat)(path, mode) : (int)r;
 }
 ssize_t read(int fd, void *buf, size_t n) {
+  VFS(SYS_read, fd, buf, n, 0, 0);
   long r = bfs_read_check(fd);
   return r == PASS ? REAL(read)(fd, buf, n) : r;
 }
 ssize_t pread(int fd, void *buf, size_t n, off_t off) {
+  VFS(SYS_pread64, fd, buf, n, off, 0);
   long r = bfs_read_check(fd);
   return r == PASS ? REAL(pread)(fd, buf, n, off) : r;
 }
-int close(int fd) { untrack(fd); procfd_forget(fd); return REAL(close)(fd); }
-int dup(int fd) { return (int)dup_track(fd, REAL(dup)(fd)); }
-int dup2(int fd, int nfd) { if (fd != nfd) procfd_forget(nfd); return (int)dup_track(fd, REAL(dup2)(fd, nfd)); }
-int dup3(int fd, int nfd, int fl) { procfd_forget(nfd); return (int)dup_track(fd, REAL(dup3)(fd, nfd, fl)); }
+int close(int fd) { VFS(SYS_close, fd, 0, 0, 0, 0); untrack(fd); procfd_forget(fd); return REAL(close)(fd); }
+static long dup_both(int fd, long nfd) { nfd = dup_track(fd, nfd); bfs_vfs_dup(fd, nfd); return nfd; }
+int dup(int fd) { return (int)dup_both(fd, REAL(dup)(fd)); }
+int dup2(int fd, int nfd) { if (fd != nfd) procfd_forget(nfd); return (int)dup_both(fd, REAL(dup2)(fd, nfd)); }
+int dup3(int fd, int nfd, int fl) { procfd_forget(nfd); return (int)dup_both(fd, REAL(dup3)(fd, nfd, fl)); }
 int fcntl(int fd, int cmd, ...) {
   va_list ap;
   va_start(ap, cmd);
   long arg = va_arg(ap, long); /* every fcntl argument fits a long (int or pointer) */
   va_end(ap);
+  VFS(SYS_fcntl, fd, cmd, arg, 0, 0);
   long r = REAL(fcntl)(fd, cmd, arg);
-  if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) r = dup_track(fd, r);
+  if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) r = dup_both(fd, r);
   return (int)r;
 }
 int stat(const char *path, struct stat *st) {
+  VFS(SYS_newfstatat, AT_FDCWD, path, st, 0, 0);
   long r = bfs_fstatat(AT_FDCWD, path, st, 0);
   return r == PASS ? REAL(stat)(path, st) : (int)r;
 }
 int lstat(const char *path, struct stat *st) {
+  VFS(SYS_newfstatat, AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW, 0);
   long r = bfs_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
   return r == PASS ? REAL(lstat)(path, st) : (int)r;
 }
 int fstat(int fd, struct stat *st) {
+  VFS(SYS_fstat, fd, st, 0, 0, 0);
   long r = bfs_fstat(fd, st);
   return r == PASS ? REAL(fstat)(fd, st) : (int)r;
 }
 int fstatat(int dirfd, const char *path, struct stat *st, int flags) {
+  VFS(SYS_newfstatat, dirfd, path, st, flags, 0);
   long r = bfs_fstatat(dirfd, path, st, flags);
   return r == PASS ? REAL(fstatat)(dirfd, path, st, flags) : (int)r;
 }
 int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *sx) {
+  VFS(SYS_statx, dirfd, path, flags, mask, sx);
   long r = bfs_statx(dirfd, path, flags, mask, sx);
   return r == PASS ? (int)sys(SYS_statx, dirfd, (long)path, flags, mask, (long)sx, 0) : (int)r;
 }
 long bfs_getdents64_export(int fd, void *buf, size_t n) {
+  VFS(SYS_getdents64, fd, buf, n, 0, 0);
   long r = bfs_getdents64(fd, buf, n);
   return r == PASS ? sys(SYS_getdents64, fd, (long)buf, (long)n, 0, 0, 0) : r;
 }
 ssize_t readlink(const char *path, char *buf, size_t n) {
+  VFS(SYS_readlinkat, AT_FDCWD, path, buf, n, 0);
   long r = bfs_readlinkat(AT_FDCWD, path, buf, n);
   return r == PASS ? REAL(readlink)(path, buf, n) : r;
 }
 ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t n) {
+  VFS(SYS_readlinkat, dirfd, path, buf, n, 0);
   long r = bfs_readlinkat(dirfd, path, buf, n);
   return r == PASS ? REAL(readlinkat)(dirfd, path, buf, n) : r;
 }
 int access(const char *path, int mode) {
+  VFS(SYS_faccessat, AT_FDCWD, path, mode, 0, 0);
   long r = bfs_faccessat(AT_FDCWD, path, mode, 0);
   return r == PASS ? REAL(access)(path, mode) : (int)r;
 }
 int faccessat(int dirfd, const char *path, int mode, int flags) {
+  VFS(SYS_faccessat, dirfd, path, mode, flags, 0);
   long r = bfs_faccessat(dirfd, path, mode, flags);
   return r == PASS ? REAL(faccessat)(dirfd, path, mode, flags) : (int)r;
 }
-int unlink(const char *path) { long r = bfs_modify(AT_FDCWD, path, 0); return r == PASS ? REAL(unlink)(path) : (int)r; }
+int unlink(const char *path) { VFS(SYS_unlinkat, AT_FDCWD, path, 0, 0, 0); long r = bfs_modify(AT_FDCWD, path, 0); return r == PASS ? REAL(unlink)(path) : (int)r; }
 int unlinkat(int dirfd, const char *path, int fl) {
+  VFS(SYS_unlinkat, dirfd, path, fl, 0, 0);
   long r = bfs_modify(dirfd, path, 0);
   return r == PASS ? REAL(unlinkat)(dirfd, path, fl) : (int)r;
 }
-int rmdir(const char *path) { long r = bfs_modify(AT_FDCWD, path, 0); return r == PASS ? REAL(rmdir)(path) : (int)r; }
+int rmdir(const char *path) { VFS(SYS_unlinkat, AT_FDCWD, path, AT_REMOVEDIR, 0, 0); long r = bfs_modify(AT_FDCWD, path, 0); return r == PASS ? REAL(rmdir)(path) : (int)r; }
 int rename(const char *a, const char *b) {
+  VFS(SYS_renameat, AT_FDCWD, a, AT_FDCWD, b, 0);
   long r = bfs_modify(AT_FDCWD, a, 0);
   if (r == PASS) r = bfs_modify(AT_FDCWD, b, 0);
   return r == PASS ? REAL(rename)(a, b) : (int)r;
 }
 int renameat(int da, const char *a, int db, const char *b) {
+  VFS(SYS_renameat, da, a, db, b, 0);
   long r = bfs_modify(da, a, 0);
   if (r == PASS) r = bfs_modify(db, b, 0);
   return r == PASS ? REAL(renameat)(da, a, db, b) : (int)r;
 }
 int renameat2(int da, const char *a, int db, const char *b, unsigned fl) {
+  VFS(SYS_renameat2, da, a, db, b, fl);
   long r = bfs_modify(da, a, 0);
   if (r == PASS) r = bfs_modify(db, b, 0);
   return r == PASS ? (int)sys(SYS_renameat2, da, (long)a, db, (long)b, fl, 0) : (int)r;
 }
-int mkdir(const char *path, mode_t m) { long r = bfs_modify(AT_FDCWD, path, 0); return r == PASS ? REAL(mkdir)(path, m) : (int)r; }
+int mkdir(const char *path, mode_t m) { VFS(SYS_mkdirat, AT_FDCWD, path, m, 0, 0); long r = bfs_modify(AT_FDCWD, path, 0); return r == PASS ? REAL(mkdir)(path, m) : (int)r; }
 int mkdirat(int dirfd, const char *path, mode_t m) {
+  VFS(SYS_mkdirat, dirfd, path, m, 0, 0);
   long r = bfs_modify(dirfd, path, 0);
   return r == PASS ? REAL(mkdirat)(dirfd, path, m) : (int)r;
 }
-int truncate(const char *path, off_t len) { long r = bfs_modify(AT_FDCWD, path, 1); return r == PASS ? REAL(truncate)(path, len) : (int)r; }
-int chmod(const char *path, mode_t m) { long r = bfs_modify(AT_FDCWD, path, 1); return r == PASS ? REAL(chmod)(path, m) : (int)r; }
+int truncate(const char *path, off_t len) { VFS(SYS_truncate, path, len, 0, 0, 0); long r = bfs_modify(AT_FDCWD, path, 1); return r == PASS ? REAL(truncate)(path, len) : (int)r; }
+int chmod(const char *path, mode_t m) { VFS(SYS_fchmodat, AT_FDCWD, path, m, 0, 0); long r = bfs_modify(AT_FDCWD, path, 1); return r == PASS ? REAL(chmod)(path, m) : (int)r; }
 int fchmodat(int dirfd, const char *path, mode_t m, int fl) {
+  VFS(SYS_fchmodat, dirfd, path, m, fl, 0);
   long r = bfs_modify(dirfd, path, !(fl & AT_SYMLINK_NOFOLLOW));
   return r == PASS ? REAL(fchmodat)(dirfd, path, m, fl) : (int)r;
+}
+
+/* file calls only a volume changes (vfs.c); everything else is libc's */
+ssize_t write(int fd, const void *buf, size_t n) { VFS(SYS_write, fd, buf, n, 0, 0); return REAL(write)(fd, buf, n); }
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) { VFS(SYS_pwrite64, fd, buf, n, off, 0); return REAL(pwrite)(fd, buf, n, off); }
+ssize_t readv(int fd, const struct iovec *iov, int cnt) { VFS(SYS_readv, fd, iov, cnt, 0, 0); return sys(SYS_readv, fd, (long)iov, cnt, 0, 0, 0); }
+ssize_t writev(int fd, const struct iovec *iov, int cnt) { VFS(SYS_writev, fd, iov, cnt, 0, 0); return sys(SYS_writev, fd, (long)iov, cnt, 0, 0, 0); }
+off_t lseek(int fd, off_t off, int whence) { VFS(SYS_lseek, fd, off, whence, 0, 0); return REAL(lseek)(fd, off, whence); }
+int fsync(int fd) { VFS(SYS_fsync, fd, 0, 0, 0, 0); return REAL(fsync)(fd); }
+int fdatasync(int fd) { VFS(SYS_fdatasync, fd, 0, 0, 0, 0); return REAL(fdatasync)(fd); }
+int ftruncate(int fd, off_t len) { VFS(SYS_ftruncate, fd, len, 0, 0, 0); return REAL(ftruncate)(fd, len); }
+int flock(int fd, int op) { VFS(SYS_flock, fd, op, 0, 0, 0); return REAL(flock)(fd, op); }
+int fchmod(int fd, mode_t m) { VFS(SYS_fchmod, fd, m, 0, 0, 0); return REAL(fchmod)(fd, m); }
+int fchdir(int fd) { VFS(SYS_fchdir, fd, 0, 0, 0, 0); return REAL(fchdir)(fd); }
+int chdir(const char *path) { VFS(SYS_chdir, path, 0, 0, 0, 0); return REAL(chdir)(path); }
+int utimensat(int dirfd, const char *path, const struct timespec t[2], int fl) {
+  VFS(SYS_utimensat, dirfd, path, t, fl, 0);
+  return (int)sys(SYS_utimensat, dirfd, (long)path, (long)t, fl, 0, 0);
+}
+int futimens(int fd, const struct timespec t[2]) { VFS(SYS_utimensat, fd, 0, t, 0, 0); return (int)sys(SYS_utimensat, fd, 0, (long)t, 0, 0, 0); }
+ssize_t sendfile(int out, int in, off_t *off, size_t n) { VFS(SYS_sendfile, out, in, off, n, 0); return sys(SYS_sendfile, out, in, (long)off, (long)n, 0, 0); }
+ssize_t copy_file_range(int in, off_t *oi, int out, off_t *oo, size_t n, unsigned fl) {
+  VFS(SYS_copy_file_range, in, oi, out, oo, n);
+  return sys(SYS_copy_file_range, in, (long)oi, out, (long)oo, (long)n, fl);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
+  if (bfs_vfs_n && !(flags & MAP_ANONYMOUS) && bfs_vfs_fd(fd)) { errno = ENODEV; return MAP_FAILED; }
+  return REAL(mmap)(addr, len, prot, flags, fd, off);
+}
+
+/* stdio and opendir open through libc-internal entry points that no wrapper sees: on a volume they are refused */
+FILE *fopen(const char *path, const char *mode) {
+  if (bfs_vfs_in(path)) { errno = ENOTSUP; return NULL; }
+  return (FILE *)REAL(fopen)(path, mode);
+}
+DIR *opendir(const char *path) {
+  if (bfs_vfs_in(path)) { errno = ENOTSUP; return NULL; }
+  return (DIR *)REAL(opendir)(path);
 }
 
 /* The generic libc entry the patched Go runtime uses: syscall(number, a1..a6) with libc's -1/errno convention. */
@@ -673,16 +733,17 @@ int fchmodat(int dirfd, const char *path, mode_t m, int fl) {
 long bfs_syscall(long n, long a, long b, long c, long d, long e, long f);
 long bfs_syscall(long n, long a, long b, long c, long d, long e, long f) {
   long r = PASS;
+  if (bfs_vfs_n && (r = bfs_vfs_syscall(n, a, b, c, d, e)) != PASS) return r;
   switch (n) {
   case SYS_open: r = bfs_openat(AT_FDCWD, (const char *)a, (int)b, (mode_t)c); break;
   case SYS_openat: r = bfs_openat((int)a, (const char *)b, (int)c, (mode_t)d); break;
   case SYS_creat: r = bfs_openat(AT_FDCWD, (const char *)a, O_CREAT | O_WRONLY | O_TRUNC, (mode_t)b); break;
   case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: r = bfs_read_check((int)a); break;
   case SYS_close: untrack((int)a); procfd_forget((int)a); break;
-  case SYS_dup: return dup_track((int)a, sys(n, a, b, c, d, e, f));
+  case SYS_dup: return dup_both((int)a, sys(n, a, b, c, d, e, f));
   case SYS_dup2: case SYS_dup3:
     if (a != b) procfd_forget((int)b);
-    return dup_track((int)a, sys(n, a, b, c, d, e, f));
+    return dup_both((int)a, sys(n, a, b, c, d, e, f));
 #ifdef SYS_fork
   case SYS_fork:
     r = sys(n, a, b, c, d, e, f);
@@ -703,7 +764,7 @@ long bfs_syscall(long n, long a, long b, long c, long d, long e, long f) {
 #endif
   case SYS_fcntl:
     r = sys(n, a, b, c, d, e, f);
-    return b == F_DUPFD || b == F_DUPFD_CLOEXEC ? dup_track((int)a, r) : r;
+    return b == F_DUPFD || b == F_DUPFD_CLOEXEC ? dup_both((int)a, r) : r;
   case SYS_stat: r = bfs_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b, 0); break;
   case SYS_lstat: r = bfs_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b, AT_SYMLINK_NOFOLLOW); break;
   case SYS_fstat: r = bfs_fstat((int)a, (struct stat *)b); break;
@@ -753,7 +814,13 @@ BFS_ALIAS(openat64, openat)
 BFS_ALIAS(__open64_2, __open_2)
 BFS_ALIAS(__openat64_2, __openat_2)
 BFS_ALIAS(creat64, creat)
+BFS_ALIAS(fopen64, fopen)
+BFS_ALIAS(mmap64, mmap)
 BFS_ALIAS(pread64, pread)
+BFS_ALIAS(pwrite64, pwrite)
+BFS_ALIAS(lseek64, lseek)
+BFS_ALIAS(ftruncate64, ftruncate)
+BFS_ALIAS(sendfile64, sendfile)
 BFS_ALIAS(stat64, stat)
 BFS_ALIAS(lstat64, lstat)
 BFS_ALIAS(fstat64, fstat)

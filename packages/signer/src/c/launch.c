@@ -111,6 +111,8 @@ struct launch {
   char *pwd;
   struct bfs_file *files;
   size_t n_files, cap_files;
+  struct bfs_volume *volumes;
+  size_t n_volumes;
 };
 
 static int b64val(unsigned char c) {
@@ -163,6 +165,39 @@ static void parse_file(const char *p, size_t n, struct launch *l, const char *cf
   l->files[l->n_files++] = (struct bfs_file){ path, mode, data, size };
 }
 
+/* volume <name> <path> <64 hex key> <64 hex token> (name and path percent-encoded) */
+static void parse_volume(const char *p, size_t n, struct launch *l, const char *cfg, int line_no) {
+  const char *e = p + n, *f[4];
+  size_t len[4];
+  int k = 0;
+  for (const char *q = p; k < 4 && q <= e;) {
+    const char *sp = memchr(q, ' ', (size_t)(e - q));
+    f[k] = q;
+    len[k++] = (size_t)((sp ? sp : e) - q);
+    q = sp ? sp + 1 : e + 1;
+  }
+  struct bfs_volume v;
+  memset(&v, 0, sizeof v);
+  int ok = k == 4 && f[3] + len[3] == e && len[2] == 64 && len[3] == 64 && len[0] && len[1];
+  if (ok) {
+    char hex[65];
+    memcpy(hex, f[2], 64);
+    hex[64] = '\0';
+    ok = bfs_unhex(hex, v.key) == 0;
+    explicit_bzero(hex, sizeof hex);
+    for (size_t i = 0; ok && i < 64; i++) ok = hexval(f[3][i]) >= 0;
+  }
+  if (!ok) die("policy for %s: launch line %d: expected volume <name> <path> <64 hex key> <64 hex token>", cfg, line_no);
+  memcpy(v.token, f[3], 64);
+  v.name = pct_decode(f[0], len[0]);
+  v.path = pct_decode(f[1], len[1]);
+  if (!v.name || !v.path || v.path[0] != '/') die("policy for %s: launch line %d: expected an absolute volume path", cfg, line_no);
+  l->volumes = realloc(l->volumes, (l->n_volumes + 1) * sizeof *l->volumes);
+  if (!l->volumes) die("out of memory");
+  l->volumes[l->n_volumes++] = v;
+  explicit_bzero(&v, sizeof v);
+}
+
 static void parse_launch(const char *body, size_t len, struct launch *l, const char *cfg) {
   memset(l, 0, sizeof *l);
   const char *p = body, *end = body + len;
@@ -187,6 +222,8 @@ static void parse_launch(const char *body, size_t len, struct launch *l, const c
       strv_push(&l->env, v);
     } else if (n >= 5 && memcmp(p, "file ", 5) == 0) {
       parse_file(p + 5, n - 5, l, cfg, line_no);
+    } else if (n >= 7 && memcmp(p, "volume ", 7) == 0) {
+      parse_volume(p + 7, n - 7, l, cfg, line_no);
     } else if (n >= 4 && memcmp(p, "pwd ", 4) == 0) {
       l->pwd = pct_decode(p + 4, n - 4);
       if (!l->pwd || l->pwd[0] != '/') die("policy for %s: launch line %d: expected pwd /absolute/path", cfg, line_no);
@@ -233,6 +270,8 @@ static int same_set(struct strv *a, struct strv *b) {
   for (size_t i = 0; i < a->n; i++) if (strcmp(a->v[i], b->v[i]) != 0) return 0;
   return 1;
 }
+
+static const char *cas_addr, *cas_config; /* for the volumes' reports */
 
 void bfs_launch(struct bfs_launch_result *out) {
   memset(out, 0, sizeof *out);
@@ -311,7 +350,7 @@ void bfs_launch(struct bfs_launch_result *out) {
   snprintf(target, sizeof target, "/v1/launch/%s?measurement=%s", enc, meas_hex);
   int status = 0;
   size_t blen = 0;
-  char *body = bfs_http_get(addr, target, &status, &blen);
+  char *body = bfs_http("GET", addr, target, NULL, &status, &blen);
   if (status != 200) { /* quoted in the message: one line */
     while (blen && (body[blen - 1] == '\n' || body[blen - 1] == '\r' || body[blen - 1] == ' ')) body[--blen] = '\0';
     for (size_t i = 0; i < blen; i++) if (body[i] == '\n' || body[i] == '\r') body[i] = ' ';
@@ -360,6 +399,10 @@ void bfs_launch(struct bfs_launch_result *out) {
   out->config = cfg;
   out->files = l.files;
   out->n_files = l.n_files;
+  out->volumes = l.volumes;
+  out->n_volumes = l.n_volumes;
+  cas_addr = addr;
+  cas_config = cfg;
 }
 
 void bfs_launch_free(struct bfs_launch_result *l) {
@@ -371,4 +414,43 @@ void bfs_launch_free(struct bfs_launch_result *l) {
   free(l->files);
   l->files = NULL;
   l->n_files = 0;
+  for (size_t i = 0; i < l->n_volumes; i++) explicit_bzero(l->volumes[i].key, sizeof l->volumes[i].key);
+}
+
+/* ---- volumes: POST /v1/volumes/<session>/<volume>/{open,tag} (form bodies) ---- */
+
+static int volume_post(struct bfs_volume *v, const char *action, const char *form, char *why, size_t why_n) {
+  char session[700], name[700], target[1600];
+  const char *slash = strrchr(cas_config, '/');
+  char sess_raw[600];
+  snprintf(sess_raw, sizeof sess_raw, "%.*s", (int)(slash - cas_config), cas_config);
+  url_path(sess_raw, session, sizeof session);
+  url_path(v->name, name, sizeof name);
+  snprintf(target, sizeof target, "/v1/volumes/%s/%s/%s", session, name, action);
+  int status = 0;
+  size_t blen = 0;
+  char *body = bfs_http("POST", cas_addr, target, form, &status, &blen);
+  while (blen && (body[blen - 1] == '\n' || body[blen - 1] == '\r' || body[blen - 1] == ' ')) body[--blen] = '\0';
+  for (size_t i = 0; i < blen; i++) if (body[i] == '\n' || body[i] == '\r') body[i] = ' ';
+  snprintf(why, why_n, "%d: %.300s", status, body);
+  free(body);
+  return status == 200 ? 0 : -1;
+}
+
+void bfs_volume_open(struct bfs_volume *v, const char *tag) {
+  char form[200], why[400];
+  snprintf(form, sizeof form, "token=%s&tag=%s", v->token, tag);
+  int r = volume_post(v, "open", form, why, sizeof why);
+  explicit_bzero(form, sizeof form);
+  if (r != 0) die("volume %s at %s: the policy service %s refuses its start (%s); refusing to start", v->name, v->path, cas_addr, why);
+}
+
+int bfs_volume_report(void *volume, const char *previous, const char *next) {
+  struct bfs_volume *v = volume;
+  char form[300], why[400];
+  snprintf(form, sizeof form, "token=%s&previous=%s&next=%s", v->token, previous, next);
+  int r = volume_post(v, "tag", form, why, sizeof why);
+  explicit_bzero(form, sizeof form);
+  if (r != 0) die("volume %s at %s: the policy service %s refuses its new tag (%s); stopping", v->name, v->path, cas_addr, why);
+  return 0;
 }

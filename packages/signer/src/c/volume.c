@@ -8,9 +8,9 @@
  *                          64 + (2i + s) * SLOT: iv[12] | AES-GCM(4096 bytes) | tag[16]
  *                          (AAD "cgv chunk 1" | volume id[16] | file id[16] | i as 8 bytes little-endian)
  * Names and the directory tree live in the manifest only: the host sees object ids and sizes.
- * Manifest plaintext: "CGVMAN1\0" | volume id[16] | generation u64 | count u32, then per entry: path length u16 |
- * path | file id[16] | mode u32 | size u64 | chunks u64 | per chunk: slot u8 (0, 1; 2 = never written: zeros) |
- * tag[16]. Integers little-endian. */
+ * Manifest plaintext: "CGVMAN2\0" | volume id[16] | generation u64 | count u32, then per entry: path length u16 |
+ * path | file id[16] | mode u32 | mtime i64 (ns) | size u64 | chunks u64 | per chunk: slot u8 (0, 1; 2 = never
+ * written: zeros) | tag[16]. Integers little-endian. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -21,10 +21,31 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include "volume.h"
+
+#ifdef CGV_RUNTIME
+/* Inside the interposer (libbinaryfs.so) the names below are its own wrappers, which send a volume's paths back
+ * here: the storage layer calls libc's functions themselves. */
+#include "bfs.h"
+#define open(...) REAL(open)(__VA_ARGS__)
+#define openat(...) REAL(openat)(__VA_ARGS__)
+#define close(...) REAL(close)(__VA_ARGS__)
+#define mkdir(...) REAL(mkdir)(__VA_ARGS__)
+#define mkdirat(...) REAL(mkdirat)(__VA_ARGS__)
+#define fsync(...) REAL(fsync)(__VA_ARGS__)
+#define fdatasync(...) REAL(fdatasync)(__VA_ARGS__)
+#define renameat(...) REAL(renameat)(__VA_ARGS__)
+#define unlinkat(...) REAL(unlinkat)(__VA_ARGS__)
+#define pread(...) REAL(pread)(__VA_ARGS__)
+#define pwrite(...) REAL(pwrite)(__VA_ARGS__)
+#define fstat(...) REAL(fstat)(__VA_ARGS__)
+#define flock(...) REAL(flock)(__VA_ARGS__)
+#define dup(...) REAL(dup)(__VA_ARGS__)
+#endif
 
 #define SLOT (12 + CGV_CHUNK + 16)
 #define HEADER 64
@@ -36,6 +57,7 @@ struct entry {
   char *path;
   unsigned char id[16];
   uint32_t mode;
+  int64_t mtime;              /* ns since the epoch */
   uint64_t size;
   uint64_t n;                 /* chunks in work */
   struct chunkref *work;      /* what reads see and the next commit writes */
@@ -310,7 +332,7 @@ static int seal_manifest(struct cgv_volume *v, uint64_t gen, unsigned char **out
   struct buf b = {0};
   uint32_t count = 0;
   for (size_t i = 0; i < v->n; i++) count += !v->e[i]->removed;
-  put(&b, "CGVMAN1", 8);
+  put(&b, "CGVMAN2", 8);
   put(&b, v->vid, 16);
   put_u(&b, gen, 8);
   put_u(&b, count, 4);
@@ -322,6 +344,7 @@ static int seal_manifest(struct cgv_volume *v, uint64_t gen, unsigned char **out
     put(&b, e->path, len);
     put(&b, e->id, 16);
     put_u(&b, e->mode, 4);
+    put_u(&b, (uint64_t)e->mtime, 8);
     put_u(&b, e->size, 8);
     put_u(&b, e->n, 8);
     for (uint64_t c = 0; c < e->n; c++) { put(&b, &e->work[c].slot, 1); put(&b, e->work[c].tag, 16); }
@@ -355,7 +378,7 @@ static int open_manifest(struct cgv_volume *v, const unsigned char *data, size_t
   size_t o = 0;
 #define NEED(k) do { if (o + (k) > len) goto bad; } while (0)
   NEED(36);
-  if (memcmp(p, "CGVMAN1", 8) != 0) goto bad;
+  if (memcmp(p, "CGVMAN2", 8) != 0) goto bad;
   memcpy(v->vid, p + 8, 16);
   v->gen = get64(p + 24);
   uint32_t count = (uint32_t)get64((unsigned char[8]){p[32], p[33], p[34], p[35], 0, 0, 0, 0});
@@ -364,7 +387,7 @@ static int open_manifest(struct cgv_volume *v, const unsigned char *data, size_t
     NEED(2);
     size_t pl = (size_t)p[o] | (size_t)p[o + 1] << 8;
     o += 2;
-    NEED(pl + 16 + 4 + 8 + 8);
+    NEED(pl + 16 + 4 + 8 + 8 + 8);
     struct entry *e = calloc(1, sizeof *e);
     if (!e) { r = -ENOMEM; goto bad; }
     e->fd = -1;
@@ -375,9 +398,10 @@ static int open_manifest(struct cgv_volume *v, const unsigned char *data, size_t
     o += 16;
     e->mode = (uint32_t)(p[o] | p[o + 1] << 8 | p[o + 2] << 16 | (uint32_t)p[o + 3] << 24);
     o += 4;
-    e->size = get64(p + o);
-    e->n = get64(p + o + 8);
-    o += 16;
+    e->mtime = (int64_t)get64(p + o);
+    e->size = get64(p + o + 8);
+    e->n = get64(p + o + 16);
+    o += 24;
     if (!e->path || e->n > (len - o) / 17 || e->size > e->n * CGV_CHUNK || add(v, e) != 0) { free_entry(e); goto bad; }
     e->work = calloc(e->n ? e->n : 1, sizeof *e->work);
     e->committed = calloc(e->n ? e->n : 1, sizeof *e->committed);
@@ -457,7 +481,10 @@ int cgv_commit(struct cgv_volume *v) {
     if (e->removed) {
       char name[33];
       object_name(e, name);
-      if (S_ISREG(e->mode)) unlinkat(v->objfd, name, 0);
+      if (S_ISREG(e->mode)) {
+        if (e->opens > 0) (void)object_fd(v, e, 0); /* still open: read on through its fd, as after unlink(2) */
+        unlinkat(v->objfd, name, 0);
+      }
       if (e->opens == 0) { free_entry(e); continue; }
     } else {
       struct chunkref *c = realloc(e->committed, (e->n ? e->n : 1) * sizeof *c);
@@ -558,11 +585,18 @@ int cgv_unmount(struct cgv_volume *v) {
 
 /* ---- files ---- */
 
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static struct entry *new_entry(const char *path, uint32_t mode) {
   struct entry *e = calloc(1, sizeof *e);
   if (!e) return NULL;
   e->path = strdup(path);
   e->mode = mode;
+  e->mtime = now_ns();
   e->fd = -1;
   e->cache_idx = -1;
   if (!e->path || RAND_bytes(e->id, 16) != 1) { free(e->path); free(e); return NULL; }
@@ -586,6 +620,7 @@ int cgv_open(struct cgv_volume *v, const char *rel, int flags, mode_t mode, stru
     v->changed = 1;
   }
   if ((flags & O_TRUNC) && writing && e->size) {
+    e->mtime = now_ns();
     e->size = 0;
     e->n = 0;
     e->cache_idx = -1;
@@ -636,6 +671,7 @@ ssize_t cgv_pwrite(struct cgv_file *f, const void *buf, size_t n, uint64_t off) 
   if (v->broken) return -EIO;
   if (n == 0) return 0;
   if (off + n < off) return -EFBIG;
+  e->mtime = now_ns();
   size_t done = 0;
   while (done < n) {
     uint64_t pos = off + done, i = pos / CGV_CHUNK;
@@ -674,6 +710,7 @@ int cgv_ftruncate(struct cgv_file *f, uint64_t size) {
     e->n = keep;
   } else if ((r = grow(e, (size + CGV_CHUNK - 1) / CGV_CHUNK)) < 0) return r;
   e->size = size;
+  e->mtime = now_ns();
   e->written = 1;
   v->changed = 1;
   return 0; /* durable with the next commit (fsync, close) */
@@ -709,15 +746,41 @@ static int has_children(struct cgv_volume *v, const char *dir) {
   return 0;
 }
 
-int cgv_stat(struct cgv_volume *v, const char *rel, uint32_t *mode, uint64_t *size) {
-  if (rel[0] == 0) { *mode = S_IFDIR | 0700; *size = 0; return 0; }
+static void fill(const struct entry *e, struct cgv_stat *st) {
+  st->mode = e->mode;
+  st->size = S_ISDIR(e->mode) ? 0 : e->size;
+  st->mtime = e->mtime;
+  uint64_t ino = 0;
+  for (int i = 0; i < 8; i++) ino = ino << 8 | e->id[i];
+  st->ino = ino > 1 ? ino : ino + 2; /* 1 is the root's */
+}
+
+int cgv_stat(struct cgv_volume *v, const char *rel, struct cgv_stat *st) {
+  if (rel[0] == 0) { *st = (struct cgv_stat){ S_IFDIR | 0700, 0, 0, 1 }; return 0; }
   if (!valid_path(rel)) return -EINVAL;
   struct entry *e = find(v, rel);
   if (!e) return -ENOENT;
-  *mode = e->mode;
-  *size = S_ISDIR(e->mode) ? 0 : e->size;
+  fill(e, st);
   return 0;
 }
+
+void cgv_fstat(const struct cgv_file *f, struct cgv_stat *st) { fill(f->e, st); }
+
+static int setattr(struct cgv_volume *v, struct entry *e, int mode, int64_t mtime) {
+  if (v->broken) return -EIO;
+  if (mode >= 0) e->mode = (e->mode & S_IFMT) | ((uint32_t)mode & 07777);
+  if (mtime != CGV_MTIME_KEEP) e->mtime = mtime == CGV_MTIME_NOW ? now_ns() : mtime;
+  v->changed = 1;
+  return cgv_commit(v);
+}
+
+int cgv_setattr(struct cgv_volume *v, const char *rel, int mode, int64_t mtime) {
+  if (!valid_path(rel)) return -EINVAL;
+  struct entry *e = find(v, rel);
+  return e ? setattr(v, e, mode, mtime) : -ENOENT;
+}
+
+int cgv_fsetattr(struct cgv_file *f, int mode, int64_t mtime) { return setattr(f->v, f->e, mode, mtime); }
 
 int cgv_mkdir(struct cgv_volume *v, const char *rel, mode_t mode) {
   if (!valid_path(rel)) return -EINVAL;
@@ -788,7 +851,7 @@ int cgv_rename(struct cgv_volume *v, const char *from, const char *to) {
   return cgv_commit(v);
 }
 
-int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *, const char *, uint32_t), void *ctx) {
+int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *, const char *, const struct cgv_stat *), void *ctx) {
   size_t len = strlen(rel);
   if (len) {
     struct entry *d = find(v, rel);
@@ -803,7 +866,11 @@ int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *, const cha
       if (strncmp(p, rel, len) != 0 || p[len] != '/') continue;
       p += len + 1;
     }
-    if (!strchr(p, '/')) fn(ctx, p, e->mode);
+    if (!strchr(p, '/')) {
+      struct cgv_stat st;
+      fill(e, &st);
+      fn(ctx, p, &st);
+    }
   }
   return 0;
 }

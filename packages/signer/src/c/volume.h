@@ -61,10 +61,20 @@ int cgv_unlink(struct cgv_volume *v, const char *rel);
 int cgv_rename(struct cgv_volume *v, const char *from, const char *to);
 int cgv_mkdir(struct cgv_volume *v, const char *rel, mode_t mode);
 int cgv_rmdir(struct cgv_volume *v, const char *rel);
-/* mode (S_IFREG/S_IFDIR | permissions) and plaintext size of a path; -ENOENT when absent. */
-int cgv_stat(struct cgv_volume *v, const char *rel, uint32_t *mode, uint64_t *size);
-/* The names directly in directory `rel`, in manifest order: calls fn(ctx, name, mode) for each. */
-int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *ctx, const char *name, uint32_t mode), void *ctx);
+/* What stat(2) needs: mode (S_IFREG/S_IFDIR | permissions), plaintext size, mtime (ns since the epoch, kept in the
+ * manifest) and an inode number unique in the volume (from the file id; 1 is the root). */
+struct cgv_stat { uint32_t mode; uint64_t size; int64_t mtime; uint64_t ino; };
+/* -ENOENT when absent ("" is the root). */
+int cgv_stat(struct cgv_volume *v, const char *rel, struct cgv_stat *st);
+/* Of an open file (also when it was unlinked since). */
+void cgv_fstat(const struct cgv_file *f, struct cgv_stat *st);
+/* chmod (mode < 0: unchanged) and the mtime (ns, CGV_MTIME_NOW, or CGV_MTIME_KEEP); a commit. */
+#define CGV_MTIME_KEEP INT64_MIN
+#define CGV_MTIME_NOW (INT64_MIN + 1)
+int cgv_setattr(struct cgv_volume *v, const char *rel, int mode, int64_t mtime);
+int cgv_fsetattr(struct cgv_file *f, int mode, int64_t mtime);
+/* The names directly in directory `rel`, in manifest order: calls fn(ctx, name, stat) for each. */
+int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *ctx, const char *name, const struct cgv_stat *st), void *ctx);
 /* Commits now (what fsync does for every written file of the volume). */
 int cgv_commit(struct cgv_volume *v);
 #endif

@@ -1,5 +1,6 @@
 // Builds the C runtime (libbinary_fs_template.a) and links the extension exactly as the original does:
-// `gcc binary_fs_blob.s libbinary_fs_template.a -shared -o libbinaryfs.so` (musl-gcc for musl).
+// `gcc binary_fs_blob.s libbinary_fs_template.a -shared -o libbinaryfs.so` (musl-gcc for musl), plus the static
+// libcrypto of the file shield (glibc).
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,11 +8,30 @@ import { fileURLToPath } from 'node:url';
 
 /** src/c, found from src/lib (vitest) and from dist/lib (the executor) alike. */
 export const C_SOURCE_DIR = fileURLToPath(new URL('../../src/c/', import.meta.url));
-export const RUNTIME_SOURCES = ['libc.c', 'sha256.c', 'json.c', 'http.c', 'interpose.c', 'launch.c', 'init.c'];
-export const C_FLAGS = ['-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-U_FORTIFY_SOURCE', '-fno-ident'];
-
 export type Libc = 'glibc' | 'musl';
 export const compilerFor = (libc: Libc) => (libc === 'musl' ? 'musl-gcc' : 'gcc');
+
+/**
+ * The runtime's sources with their own flags. The file shield's storage layer (volume.c) needs OpenSSL's libcrypto,
+ * linked statically into the extension (hidden: the program's own OpenSSL, if any, is not disturbed). Debian has it
+ * for glibc only, so the musl runtime is built without the shield: a policy that mounts a volume stops it (vfs.c).
+ */
+export function runtimeSources(libc: Libc): { source: string; flags: string[] }[] {
+  const base = ['libc.c', 'sha256.c', 'json.c', 'http.c', 'interpose.c', 'launch.c', 'init.c'].map((source) => ({ source, flags: [] as string[] }));
+  if (libc === 'musl') return [...base, { source: 'vfs.c', flags: ['-DBFS_NO_SHIELD'] }];
+  return [...base, { source: 'vfs.c', flags: [] }, { source: 'volume.c', flags: ['-DCGV_RUNTIME'] }];
+}
+export const C_FLAGS = ['-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-U_FORTIFY_SOURCE', '-fno-ident'];
+
+/** What the extension links besides the template: the static libcrypto (glibc), its symbols kept inside. */
+export async function runtimeLinkFlags(libc: Libc): Promise<string[]> {
+  if (libc === 'musl') return [];
+  const archive = (await run('gcc', ['-print-file-name=libcrypto.a'])).trim();
+  if (!archive.startsWith('/') || !existsSync(archive)) {
+    throw new Error('signer: the file shield needs the static OpenSSL library (libcrypto.a): install libssl-dev (Debian) or openssl-dev');
+  }
+  return ['-Wl,--exclude-libs,libcrypto.a', archive];
+}
 
 /** Runs a tool at lower priority (the machine is shared); failures name the command, exit code and stderr tail. */
 export async function run(file: string, args: string[], options: { cwd?: string } = {}): Promise<string> {
@@ -28,9 +48,9 @@ export async function run(file: string, args: string[], options: { cwd?: string 
 export async function buildTemplate(libc: Libc, outDir: string, extraFlags: string[] = []): Promise<string> {
   const cc = compilerFor(libc);
   const objects: string[] = [];
-  for (const source of RUNTIME_SOURCES) {
+  for (const { source, flags } of runtimeSources(libc)) {
     const object = join(outDir, source.replace(/\.c$/, '.o'));
-    await run(cc, [...C_FLAGS, ...extraFlags, `-ffile-prefix-map=${C_SOURCE_DIR}=`, '-c', join(C_SOURCE_DIR, source), '-o', object]);
+    await run(cc, [...C_FLAGS, ...flags, ...extraFlags, `-ffile-prefix-map=${C_SOURCE_DIR}=`, '-c', join(C_SOURCE_DIR, source), '-o', object]);
     objects.push(object);
   }
   const archive = join(outDir, 'libbinary_fs_template.a');
@@ -43,6 +63,7 @@ export async function linkExtension(libc: Libc, dir: string, extraFlags: string[
   for (const f of ['binary_fs_blob.s', 'libbinary_fs_template.a']) {
     if (!existsSync(join(dir, f))) throw new Error(`linkExtension: ${join(dir, f)} is missing`);
   }
-  await run(compilerFor(libc), ['binary_fs_blob.s', 'libbinary_fs_template.a', '-shared', '-o', 'libbinaryfs.so', ...extraFlags], { cwd: dir });
+  const link = await runtimeLinkFlags(libc);
+  await run(compilerFor(libc), ['binary_fs_blob.s', 'libbinary_fs_template.a', '-shared', '-o', 'libbinaryfs.so', ...link, ...extraFlags], { cwd: dir });
   return join(dir, 'libbinaryfs.so');
 }

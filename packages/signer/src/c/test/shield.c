@@ -1,0 +1,229 @@
+/* Test program of the file shield (vfs.c), linked with the extension by volume-shield.int.spec.ts: what a program
+ * does with files on an encrypted volume, through libc's named functions and through syscall() as the patched Go
+ * runtime issues them. Every check prints nothing when it holds; the first that fails prints FAIL and exits 1.
+ *   shield scenario <volume dir>        the file API on the volume ("scenario ok <n> checks")
+ *   shield write <file> <text>          create/truncate, write, fsync, close ("wrote <n>")
+ *   shield read <file>                  the content ("read <n> <text>"), or "error <errno>"
+ *   shield rewrite <file> <text> <n>    n write-temp-fsync-rename rounds of <text><round>, forever when n is 0 */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static int checks;
+#define CHECK(cond, ...) do { checks++; if (!(cond)) { printf("FAIL line %d: ", __LINE__); printf(__VA_ARGS__); printf(" (errno %s)\n", strerrorname_np(errno) ? strerrorname_np(errno) : "0"); exit(1); } } while (0)
+#define ERRNO_IS(call, e) ((call) == -1 && errno == (e))
+
+static char P[4096];
+static const char *at(const char *dir, const char *rel) { snprintf(P, sizeof P, "%s/%s", dir, rel); return P; }
+
+static long sc_open(const char *path, int flags, int mode) { return syscall(SYS_openat, AT_FDCWD, path, flags, mode); }
+
+static off_t size_of(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+static int listing(const char *dir, char *out, size_t n) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buf[8192];
+  out[0] = '\0';
+  long got;
+  while ((got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+    for (long o = 0; o < got;) {
+      struct dirent64 *d = (struct dirent64 *)(buf + o);
+      if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) {
+        strncat(out, d->d_name, n - strlen(out) - 2);
+        strncat(out, d->d_type == DT_DIR ? "/ " : " ", n - strlen(out) - 1);
+      }
+      o += d->d_reclen;
+    }
+  }
+  close(fd);
+  return got < 0 ? -1 : 0;
+}
+
+static void scenario(const char *dir) {
+  char buf[20000], pat[10000];
+  for (size_t i = 0; i < sizeof pat; i++) pat[i] = (char)('a' + i % 26);
+  struct stat st;
+
+  /* directories, named and through syscall() */
+  CHECK(mkdir(at(dir, "sub"), 0700) == 0, "mkdir sub");
+  CHECK(syscall(SYS_mkdirat, AT_FDCWD, at(dir, "sub2"), 0755) == 0, "SYS_mkdirat sub2");
+  CHECK(ERRNO_IS(mkdir(at(dir, "sub"), 0700), EEXIST), "mkdir again: EEXIST");
+  CHECK(ERRNO_IS(mkdir(at(dir, "no/such"), 0700), ENOENT), "mkdir without parent: ENOENT");
+  CHECK(stat(at(dir, "sub"), &st) == 0 && S_ISDIR(st.st_mode), "stat sub is a directory");
+  CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode), "stat the volume root");
+
+  /* create, write, pwrite, pread, lseek, fstat */
+  const char *f = at(dir, "sub/file.bin");
+  char fpath[4096];
+  strcpy(fpath, f);
+  int fd = (int)sc_open(fpath, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+  CHECK(fd >= 0, "SYS_openat O_CREAT|O_EXCL");
+  CHECK(write(fd, pat, sizeof pat) == (ssize_t)sizeof pat, "write 10000");
+  CHECK(syscall(SYS_pwrite64, fd, "XYZ", 3, 5000) == 3, "SYS_pwrite64 at 5000");
+  CHECK(pread(fd, buf, 10, 4998) == 10 && buf[0] == pat[4998] && memcmp(buf + 2, "XYZ", 3) == 0 && buf[5] == pat[5003], "pread around the pwrite: %.10s", buf);
+  CHECK(lseek(fd, 0, SEEK_CUR) == 10000, "offset after write");
+  CHECK(syscall(SYS_lseek, fd, 0, SEEK_END) == 10000, "SYS_lseek SEEK_END");
+  CHECK(lseek(fd, 4096, SEEK_SET) == 4096 && read(fd, buf, 5) == 5 && memcmp(buf, pat + 4096, 5) == 0, "read at a chunk boundary");
+  CHECK(fstat(fd, &st) == 0 && st.st_size == 10000 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600, "fstat size and mode");
+  CHECK(syscall(SYS_fsync, fd) == 0, "SYS_fsync");
+  CHECK(ERRNO_IS(sc_open(fpath, O_CREAT | O_EXCL | O_RDWR, 0600), EEXIST), "O_EXCL on an existing file: EEXIST");
+  /* dup shares the offset */
+  int fd2 = dup(fd);
+  CHECK(fd2 >= 0 && lseek(fd, 100, SEEK_SET) == 100 && lseek(fd2, 0, SEEK_CUR) == 100, "dup shares the offset");
+  int fd3 = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 50);
+  CHECK(fd3 >= 50 && read(fd3, buf, 3) == 3 && memcmp(buf, pat + 100, 3) == 0, "F_DUPFD_CLOEXEC reads the volume file");
+  CHECK(close(fd2) == 0 && close(fd3) == 0, "close the dups");
+  CHECK((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR, "F_GETFL");
+  CHECK(flock(fd, LOCK_EX | LOCK_NB) == 0 && flock(fd, LOCK_UN) == 0, "flock");
+  struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+  CHECK(fcntl(fd, F_SETLK, &lk) == 0, "F_SETLK");
+  /* refused, never bypassed */
+  int null = open("/dev/null", O_WRONLY);
+  off_t off0 = 0;
+  CHECK(ERRNO_IS(sendfile(null, fd, &off0, 10), EINVAL), "sendfile from a volume file: EINVAL");
+  CHECK(ERRNO_IS(syscall(SYS_copy_file_range, fd, NULL, null, NULL, 10, 0), EINVAL), "copy_file_range: EINVAL");
+  CHECK(ERRNO_IS(syscall(SYS_splice, fd, NULL, null, NULL, 10, 0), EINVAL), "splice: EINVAL");
+  CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED && errno == ENODEV, "mmap: ENODEV");
+  CHECK(ERRNO_IS(syscall(SYS_fallocate, fd, 0, 0, 100), EOPNOTSUPP), "fallocate: EOPNOTSUPP");
+  close(null);
+  /* ftruncate: shrink, then grow with zeros */
+  CHECK(ftruncate(fd, 3000) == 0 && fstat(fd, &st) == 0 && st.st_size == 3000, "ftruncate shrink");
+  CHECK(syscall(SYS_ftruncate, fd, 9000) == 0 && size_of(fpath) == 9000, "SYS_ftruncate grow");
+  CHECK(pread(fd, buf, 10, 2995) == 10 && memcmp(buf, pat + 2995, 5) == 0 && memcmp(buf + 5, "\0\0\0\0\0", 5) == 0, "zeros past the old end");
+  CHECK(close(fd) == 0, "close (commits)");
+
+  /* O_APPEND, O_TRUNC, readv/writev, read-only and write-only fds */
+  fd = open(fpath, O_WRONLY | O_APPEND);
+  CHECK(fd >= 0 && lseek(fd, 0, SEEK_SET) == 0 && write(fd, "tail", 4) == 4 && size_of(fpath) == 9004, "O_APPEND writes at the end");
+  CHECK(ERRNO_IS(read(fd, buf, 1), EBADF), "read on a write-only fd: EBADF");
+  close(fd);
+  fd = open(fpath, O_RDONLY);
+  CHECK(fd >= 0 && ERRNO_IS(write(fd, "x", 1), EBADF), "write on a read-only fd: EBADF");
+  close(fd);
+  fd = (int)sc_open(fpath, O_RDWR | O_TRUNC, 0);
+  CHECK(fd >= 0 && size_of(fpath) == 0, "O_TRUNC");
+  struct iovec iov[3] = { { "one ", 4 }, { "two ", 4 }, { "three", 5 } };
+  CHECK(syscall(SYS_writev, fd, iov, 3) == 13, "SYS_writev");
+  char a[4], b[9];
+  struct iovec riov[2] = { { a, 4 }, { b, 9 } };
+  CHECK(syscall(SYS_preadv, fd, riov, 2, 0, 0) == 13 && memcmp(a, "one ", 4) == 0 && memcmp(b, "two three", 9) == 0, "SYS_preadv");
+  CHECK(fdatasync(fd) == 0 && close(fd) == 0, "fdatasync");
+
+  /* write-temp-then-rename, renameat2, rename across the volume's boundary */
+  char tmp[4096], fin[4096];
+  strcpy(tmp, at(dir, "sub/cert.pem.tmp"));
+  strcpy(fin, at(dir, "sub/cert.pem"));
+  for (int round = 0; round < 2; round++) {
+    fd = open(tmp, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+    char txt[32];
+    int n = snprintf(txt, sizeof txt, "certificate v%d\n", round);
+    CHECK(fd >= 0 && write(fd, txt, (size_t)n) == n && fsync(fd) == 0 && close(fd) == 0, "write the temp file");
+    CHECK(syscall(SYS_renameat, AT_FDCWD, tmp, AT_FDCWD, fin) == 0, "SYS_renameat over the target (round %d)", round);
+    fd = open(fin, O_RDONLY);
+    CHECK(fd >= 0 && read(fd, buf, sizeof buf) == n && memcmp(buf, txt, (size_t)n) == 0, "the renamed content");
+    close(fd);
+    CHECK(ERRNO_IS(stat(tmp, &st), ENOENT), "the temp name is gone");
+  }
+  CHECK(syscall(SYS_renameat2, AT_FDCWD, fpath, AT_FDCWD, fin, RENAME_NOREPLACE) == -1 && errno == EEXIST, "RENAME_NOREPLACE: EEXIST");
+  CHECK(ERRNO_IS(rename(fin, "/tmp/shield-escape"), EXDEV), "rename out of the volume: EXDEV");
+  CHECK(ERRNO_IS(symlink("x", at(dir, "sub/link")), EPERM) || ERRNO_IS(syscall(SYS_symlinkat, "x", AT_FDCWD, at(dir, "sub/link")), EPERM), "symlink: EPERM");
+
+  /* listings */
+  char list[4096];
+  CHECK(listing(at(dir, "sub"), list, sizeof list) == 0 && strstr(list, "file.bin ") && strstr(list, "cert.pem ") && !strstr(list, "tmp"), "getdents64 of sub: %s", list);
+  CHECK(listing(dir, list, sizeof list) == 0 && strstr(list, "sub/ ") && strstr(list, "sub2/ ") && !strstr(list, ".cgv"), "getdents64 of the root: %s", list);
+  /* libc-internal opens (stdio, opendir) are not served: refused rather than let through to the ciphertext folder */
+  CHECK(fopen(fin, "r") == NULL && errno == ENOTSUP && opendir(at(dir, "sub")) == NULL && errno == ENOTSUP, "fopen, opendir: ENOTSUP");
+
+  /* the host's storage is not reachable through the volume's path */
+  CHECK(ERRNO_IS(open(at(dir, ".cgv/manifest"), O_RDONLY), ENOENT), ".cgv is not visible in the volume");
+  CHECK(ERRNO_IS(open(at(dir, "sub/file.bin/"), O_RDONLY), ENOTDIR), "file/: ENOTDIR");
+  CHECK(ERRNO_IS(open(at(dir, "sub"), O_RDWR), EISDIR), "a directory for writing: EISDIR");
+  CHECK(ERRNO_IS(open(fin, O_RDONLY | O_DIRECTORY), ENOTDIR), "a file as a directory: ENOTDIR");
+
+  /* metadata */
+  CHECK(ERRNO_IS(access(fin, X_OK), EACCES) && access(fin, R_OK | W_OK) == 0, "access");
+  CHECK(chmod(fin, 0700) == 0 && access(fin, X_OK) == 0 && stat(fin, &st) == 0 && (st.st_mode & 0777) == 0700, "chmod");
+  struct timespec ts[2] = { { 0, UTIME_OMIT }, { 1000000000, 5 } };
+  CHECK(utimensat(AT_FDCWD, fin, ts, 0) == 0 && stat(fin, &st) == 0 && st.st_mtim.tv_sec == 1000000000 && st.st_mtim.tv_nsec == 5, "utimensat mtime");
+  struct stat st2;
+  CHECK(stat(fpath, &st2) == 0 && st2.st_ino != st.st_ino && st2.st_dev == st.st_dev, "distinct inode numbers");
+  struct statx sx;
+  CHECK(syscall(SYS_statx, AT_FDCWD, fpath, 0, STATX_BASIC_STATS, &sx) == 0 && sx.stx_size == 13 && S_ISREG(sx.stx_mode), "SYS_statx");
+
+  /* relative to a directory fd and to the working directory */
+  int dfd = open(at(dir, "sub2"), O_RDONLY | O_DIRECTORY);
+  CHECK(dfd >= 0, "open sub2");
+  fd = openat(dfd, "rel.txt", O_CREAT | O_WRONLY, 0644);
+  CHECK(fd >= 0 && write(fd, "rel", 3) == 3 && close(fd) == 0 && size_of(at(dir, "sub2/rel.txt")) == 3, "openat(dirfd) in the volume");
+  CHECK(fstatat(dfd, "rel.txt", &st, 0) == 0 && st.st_size == 3, "fstatat(dirfd)");
+  CHECK(unlinkat(dfd, "rel.txt", 0) == 0 && ERRNO_IS(stat(at(dir, "sub2/rel.txt"), &st), ENOENT), "unlinkat(dirfd)");
+  CHECK(ERRNO_IS(fchdir(dfd), ENOTSUP), "fchdir into a volume subdirectory: ENOTSUP");
+  close(dfd);
+  char cwd[4096];
+  CHECK(getcwd(cwd, sizeof cwd) && chdir(dir) == 0, "chdir to the volume root");
+  fd = open("cwd.txt", O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  CHECK(fd >= 0 && write(fd, "cwd", 3) == 3 && close(fd) == 0 && size_of(at(dir, "cwd.txt")) == 3, "a relative path from the volume root");
+  CHECK(unlink("cwd.txt") == 0 && chdir(cwd) == 0, "unlink relative");
+
+  /* removal; an open file stays readable after its unlink */
+  fd = open(fpath, O_RDONLY);
+  CHECK(fd >= 0 && unlink(fpath) == 0 && ERRNO_IS(stat(fpath, &st), ENOENT), "unlink");
+  CHECK(pread(fd, buf, 13, 0) == 13 && memcmp(buf, "one two three", 13) == 0 && close(fd) == 0, "read after unlink");
+  CHECK(ERRNO_IS(rmdir(at(dir, "sub")), ENOTEMPTY), "rmdir non-empty: ENOTEMPTY");
+  CHECK(syscall(SYS_unlinkat, AT_FDCWD, at(dir, "sub2"), AT_REMOVEDIR) == 0, "SYS_unlinkat AT_REMOVEDIR");
+  CHECK(ERRNO_IS(rmdir(dir), EBUSY), "rmdir the volume root: EBUSY");
+  printf("scenario ok %d checks\n", checks);
+}
+
+static int write_file(const char *path, const char *text, size_t n) {
+  int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  if (write(fd, text, n) != (ssize_t)n || fsync(fd) != 0) { close(fd); return -1; }
+  return close(fd);
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  if (argc >= 3 && strcmp(argv[1], "scenario") == 0) scenario(argv[2]);
+  else if (argc >= 4 && strcmp(argv[1], "write") == 0) {
+    CHECK(write_file(argv[2], argv[3], strlen(argv[3])) == 0, "write %s", argv[2]);
+    printf("wrote %zu\n", strlen(argv[3]));
+  } else if (argc >= 3 && strcmp(argv[1], "read") == 0) {
+    char buf[65536];
+    int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    if (n < 0) { printf("error %s\n", strerrorname_np(errno)); return 0; }
+    buf[n] = '\0';
+    printf("read %zd %s\n", n, buf);
+  } else if (argc >= 5 && strcmp(argv[1], "rewrite") == 0) {
+    long rounds = atol(argv[4]);
+    char tmp[4200], text[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", argv[2]);
+    for (long i = 0; rounds == 0 || i < rounds; i++) {
+      int n = snprintf(text, sizeof text, "%s%ld", argv[3], i);
+      CHECK(write_file(tmp, text, (size_t)n) == 0 && rename(tmp, argv[2]) == 0, "rewrite round %ld", i);
+      printf("round %ld\n", i);
+    }
+  } else {
+    fprintf(stderr, "usage: shield scenario <dir> | write <file> <text> | read <file> | rewrite <file> <text> <n>\n");
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,672 @@
+/* binaryfs runtime: the file shield's serving layer. The policy's volumes (launch answer `volume` lines, mounted by
+ * init.c) are served here for every file call the interposer sees, named or through syscall(): a path under a
+ * volume's mount path is a name in that volume (volume.c), never a host file. The host folder at the same path holds
+ * the volume's ciphertext only (.cgv/); the program's view of it is the volume's plaintext tree.
+ *
+ * An open volume file or directory is a placeholder fd (an O_PATH fd of the host folder's .cgv directory: a call
+ * that reached the kernel with it fails with EBADF instead of touching the ciphertext) mapped to an open file
+ * description here (vtab): offset, flags, the volume file, shared by dup'ed fds like the kernel's. Every volume is
+ * served under one mutex (volume.c is not thread-safe; its commits report tags to the policy service).
+ *
+ * Served: open/openat/creat (O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_PATH), read/pread/readv/preadv
+ * (2), write/pwrite/writev/pwritev(2), lseek (SEEK_DATA/HOLE too), fstat/stat/lstat/fstatat/statx (plaintext size,
+ * mtime), ftruncate/truncate, fsync/fdatasync/sync_file_range, getdents64, rename/renameat/renameat2
+ * (RENAME_NOREPLACE), unlink/unlinkat/rmdir, mkdir/mkdirat, chmod/fchmod/fchmodat, utimensat/futimens (mtime),
+ * access/faccessat(2), flock and fcntl locks (one process is the volume's only writer: they always succeed, as
+ * POSIX record locks do within a process), fcntl F_GETFL/F_SETFL, dup/dup2/dup3/F_DUPFD, close.
+ * Refused with an errno a program handles: sendfile/splice/copy_file_range/tee (EINVAL: Go's io.Copy falls back to
+ * read/write), mmap (ENODEV), fallocate (EOPNOTSUPP), links and symlinks, mknod, chown (EPERM), xattrs (ENOTSUP),
+ * chdir into a volume's subdirectory (ENOTSUP; its root is a host directory and works), renames across a volume's
+ * boundary (EXDEV). Paths reach a volume lexically (after "." and ".."); a host symlink into a volume folder is not
+ * followed into the volume. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "bfs.h"
+#ifndef BFS_NO_SHIELD
+#include "volume.h"
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1
+#endif
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+#ifndef O_PATH
+#define O_PATH 010000000
+#endif
+#ifndef F_OFD_GETLK
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#endif
+#ifndef UTIME_NOW
+#define UTIME_NOW ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+#endif
+#define VFS_DEV 0xcf5
+#define MAX_MOUNTS 16
+#ifndef BFS_FDTAB
+#define BFS_FDTAB 65536
+#endif
+
+#define PASS BFS_PASS
+#define sys bfs_sys
+static long fail(int err) { errno = err; return -1; }
+static long neg(long r) { return r < 0 ? fail((int)-r) : r; }
+
+struct vmount {
+  char *path;               /* normalised absolute mount path */
+  size_t len;
+  char *name;
+  struct cgv_volume *v;
+  int cgvfd;                /* O_PATH of <path>/.cgv: the source of placeholders */
+};
+static struct vmount mounts[MAX_MOUNTS];
+int bfs_vfs_n;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static mode_t umask_at_mount;
+
+struct dent { char *name; struct cgv_stat st; };
+struct vof {
+  struct vmount *m;
+  struct cgv_file *f;       /* NULL: a directory, or O_PATH */
+  char *rel;                /* the name at open ("" is the root) */
+  int flags;
+  int dir;
+  uint64_t off;             /* bytes; for a directory, the index in the listing */
+  int refs;                 /* fds sharing this description (dup) */
+  struct dent *list;        /* a directory's listing, taken when read from index 0 */
+  size_t nlist;
+};
+static struct vof *vtab[BFS_FDTAB];
+
+static struct vof *vof_of(long fd) { return fd >= 0 && fd < BFS_FDTAB ? __atomic_load_n(&vtab[fd], __ATOMIC_ACQUIRE) : NULL; }
+int bfs_vfs_fd(int fd) { return bfs_vfs_n && vof_of(fd) != NULL; }
+
+static void free_list(struct vof *o) {
+  for (size_t i = 0; i < o->nlist; i++) free(o->list[i].name);
+  free(o->list);
+  o->list = NULL;
+  o->nlist = 0;
+}
+
+/* drops one reference (mu held); the last closes the volume file (a commit when it was written) */
+static int release(struct vof *o) {
+  if (--o->refs > 0) return 0;
+  int r = o->f ? cgv_close(o->f) : 0;
+  free_list(o);
+  free(o->rel);
+  free(o);
+  return r;
+}
+
+/* ---- paths ---- */
+
+/* the directory dirfd names, absolute, into out (n bytes); 0 or -1 */
+static int dir_of(int dirfd, char *out, size_t n) {
+  if (dirfd == AT_FDCWD) return REAL(getcwd)(out, n) ? 0 : -1;
+  struct vof *o = vof_of(dirfd);
+  if (o) {
+    if (!o->dir) { errno = ENOTDIR; return -1; }
+    int w = snprintf(out, n, "%s%s%s", o->m->path, o->rel[0] ? "/" : "", o->rel);
+    return w > 0 && (size_t)w < n ? 0 : (errno = ENAMETOOLONG, -1);
+  }
+  char proc[32];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", dirfd);
+  ssize_t r = REAL(readlink)(proc, out, n - 1);
+  if (r <= 0 || out[0] != '/') { errno = EBADF; return -1; }
+  out[r] = '\0';
+  return 0;
+}
+
+struct where { struct vmount *m; char rel[BFS_PATH_MAX]; int slash; /* the path ended with "/" */ };
+
+/* 1 when (dirfd, path) is in a volume (w filled), 0 when not, -1 with errno */
+static int locate(int dirfd, const char *path, struct where *w) {
+  if (!path) return 0;
+  size_t plen = strlen(path);
+  if (plen == 0 || plen >= BFS_PATH_MAX) return 0; /* the kernel answers (ENOENT, ENAMETOOLONG) */
+  char buf[BFS_PATH_MAX];
+  size_t len = 0;
+  if (path[0] != '/') {
+    if (dir_of(dirfd, buf, sizeof buf) != 0) return errno == ENOTDIR || errno == ENAMETOOLONG ? -1 : 0;
+    len = strlen(buf);
+    if (len == 1) len = 0; /* "/" */
+  }
+  for (const char *p = path; *p;) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    const char *s = p;
+    while (*p && *p != '/') p++;
+    size_t n = (size_t)(p - s);
+    if (n == 1 && s[0] == '.') continue;
+    if (n == 2 && s[0] == '.' && s[1] == '.') { while (len > 0 && buf[len - 1] != '/') len--; if (len > 0) len--; continue; }
+    if (len + 1 + n + 1 > sizeof buf) { errno = ENAMETOOLONG; return -1; }
+    buf[len++] = '/';
+    memcpy(buf + len, s, n);
+    len += n;
+  }
+  if (len == 0) buf[len++] = '/';
+  buf[len] = '\0';
+  for (int i = 0; i < bfs_vfs_n; i++) {
+    struct vmount *m = &mounts[i];
+    if (len >= m->len && memcmp(buf, m->path, m->len) == 0 && (len == m->len || buf[m->len] == '/')) {
+      w->m = m;
+      strcpy(w->rel, len == m->len ? "" : buf + m->len + 1);
+      w->slash = path[plen - 1] == '/';
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* ---- stat ---- */
+
+static void to_stat(const struct cgv_stat *c, struct stat *st) {
+  memset(st, 0, sizeof *st);
+  st->st_dev = VFS_DEV;
+  st->st_ino = (ino_t)c->ino;
+  st->st_mode = c->mode;
+  st->st_nlink = S_ISDIR(c->mode) ? 2 : 1;
+  st->st_uid = geteuid();
+  st->st_gid = getegid();
+  st->st_size = S_ISDIR(c->mode) ? 4096 : (off_t)c->size;
+  st->st_blksize = CGV_CHUNK;
+  st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
+  st->st_mtim.tv_sec = st->st_atim.tv_sec = st->st_ctim.tv_sec = (time_t)(c->mtime / 1000000000);
+  st->st_mtim.tv_nsec = st->st_atim.tv_nsec = st->st_ctim.tv_nsec = (long)(c->mtime % 1000000000);
+}
+
+static void to_statx(const struct cgv_stat *c, struct statx *sx) {
+  struct stat st;
+  to_stat(c, &st);
+  memset(sx, 0, sizeof *sx);
+  sx->stx_mask = 0x7ffU; /* STATX_BASIC_STATS */
+  sx->stx_blksize = CGV_CHUNK;
+  sx->stx_nlink = (uint32_t)st.st_nlink;
+  sx->stx_uid = st.st_uid;
+  sx->stx_gid = st.st_gid;
+  sx->stx_mode = (uint16_t)st.st_mode;
+  sx->stx_ino = (uint64_t)st.st_ino;
+  sx->stx_size = (uint64_t)st.st_size;
+  sx->stx_blocks = (uint64_t)st.st_blocks;
+  sx->stx_atime.tv_sec = sx->stx_mtime.tv_sec = sx->stx_ctime.tv_sec = sx->stx_btime.tv_sec = st.st_mtim.tv_sec;
+  sx->stx_atime.tv_nsec = sx->stx_mtime.tv_nsec = sx->stx_ctime.tv_nsec = sx->stx_btime.tv_nsec = (uint32_t)st.st_mtim.tv_nsec;
+  sx->stx_dev_minor = VFS_DEV;
+}
+
+/* stat of a located path (mu held): ENOTDIR for "file/" */
+static int stat_at(struct where *w, struct cgv_stat *st) {
+  int r = cgv_stat(w->m->v, w->rel, st);
+  if (r == 0 && w->slash && !S_ISDIR(st->mode)) return -ENOTDIR;
+  return r == -EINVAL ? -ENOENT : r;
+}
+
+static void fstat_of(struct vof *o, struct cgv_stat *st) {
+  if (o->f) cgv_fstat(o->f, st);
+  else if (cgv_stat(o->m->v, o->rel, st) != 0) *st = (struct cgv_stat){ S_IFDIR | 0700, 0, 0, 1 }; /* removed since */
+}
+
+/* ---- open ---- */
+
+static long vopen(struct where *w, int flags, mode_t mode) {
+  if (flags & O_TMPFILE & ~O_DIRECTORY) return fail(EOPNOTSUPP);
+  struct cgv_stat st;
+  int exists = stat_at(w, &st);
+  if (exists == -ENOTDIR) return fail(ENOTDIR);
+  int dir = exists == 0 && S_ISDIR(st.mode);
+  int acc = flags & O_ACCMODE;
+  if (exists == 0 && (flags & O_CREAT) && (flags & O_EXCL)) return fail(EEXIST);
+  if (dir && !(flags & O_PATH) && acc != O_RDONLY) return fail(EISDIR);
+  if (exists == 0 && !dir && (flags & O_DIRECTORY)) return fail(ENOTDIR);
+  if (exists != 0 && (!(flags & O_CREAT) || w->slash || w->rel[0] == '\0')) return fail(w->slash && (flags & O_CREAT) ? EISDIR : ENOENT);
+  struct vof *o = calloc(1, sizeof *o);
+  if (!o || !(o->rel = strdup(w->rel))) { free(o); return fail(ENOMEM); }
+  o->m = w->m;
+  o->flags = flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+  o->dir = dir;
+  o->refs = 1;
+  if (!dir && !(flags & O_PATH)) {
+    int r = cgv_open(w->m->v, w->rel, flags & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC), mode & ~umask_at_mount & 07777, &o->f);
+    if (r < 0) { free(o->rel); free(o); return fail(-r); }
+  }
+  int fd = REAL(openat)(w->m->cgvfd, ".", O_PATH | O_DIRECTORY | (flags & O_CLOEXEC));
+  if (fd < 0 || fd >= BFS_FDTAB) {
+    int err = fd < 0 ? errno : EMFILE;
+    if (fd >= 0) REAL(close)(fd);
+    release(o);
+    return fail(err);
+  }
+  __atomic_store_n(&vtab[fd], o, __ATOMIC_RELEASE);
+  return fd;
+}
+
+/* ---- data ---- */
+
+static long vread(struct vof *o, void *buf, size_t n, int64_t at) {
+  if (o->dir) return fail(EISDIR);
+  if (!o->f || (o->flags & O_ACCMODE) == O_WRONLY) return fail(EBADF);
+  uint64_t off = at >= 0 ? (uint64_t)at : o->off;
+  ssize_t r = cgv_pread(o->f, buf, n, off);
+  if (r > 0 && at < 0) o->off += (uint64_t)r;
+  return neg(r);
+}
+
+static long vwrite(struct vof *o, const void *buf, size_t n, int64_t at) {
+  if (o->dir) return fail(EISDIR);
+  if (!o->f || (o->flags & O_ACCMODE) == O_RDONLY) return fail(EBADF);
+  uint64_t off = (o->flags & O_APPEND) ? cgv_size(o->f) : at >= 0 ? (uint64_t)at : o->off;
+  ssize_t r = cgv_pwrite(o->f, buf, n, off);
+  if (r > 0 && at < 0) o->off = off + (uint64_t)r;
+  return neg(r);
+}
+
+static long vreadv(struct vof *o, const struct iovec *iov, long cnt, int64_t at, int writing) {
+  if (cnt < 0 || cnt > 1024) return fail(EINVAL);
+  long total = 0;
+  for (long i = 0; i < cnt; i++) {
+    if (iov[i].iov_len == 0) continue;
+    long r = writing ? vwrite(o, iov[i].iov_base, iov[i].iov_len, at >= 0 ? at + total : -1)
+                     : vread(o, iov[i].iov_base, iov[i].iov_len, at >= 0 ? at + total : -1);
+    if (r < 0) return total ? total : r;
+    total += r;
+    if ((size_t)r < iov[i].iov_len) break;
+  }
+  return total;
+}
+
+static long vlseek(struct vof *o, int64_t off, int whence) {
+  if (o->dir) {
+    if (whence != SEEK_SET || off < 0) return fail(EINVAL);
+    o->off = (uint64_t)off;
+    return off;
+  }
+  if (!o->f) return fail(EBADF);
+  int64_t size = (int64_t)cgv_size(o->f), base;
+  switch (whence) {
+  case SEEK_SET: base = 0; break;
+  case SEEK_CUR: base = (int64_t)o->off; break;
+  case SEEK_END: base = size; break;
+  case SEEK_DATA: if (off >= size) return fail(ENXIO); o->off = (uint64_t)off; return off;
+  case SEEK_HOLE: if (off >= size) return fail(ENXIO); o->off = (uint64_t)size; return size;
+  default: return fail(EINVAL);
+  }
+  if (base + off < 0) return fail(EINVAL);
+  o->off = (uint64_t)(base + off);
+  return (long)o->off;
+}
+
+/* ---- directories ---- */
+
+struct collect { struct dent *d; size_t n, cap; int oom; };
+static void collect_one(void *ctx, const char *name, const struct cgv_stat *st) {
+  struct collect *c = ctx;
+  if (c->oom) return;
+  if (c->n == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 16;
+    struct dent *d = realloc(c->d, cap * sizeof *d);
+    if (!d) { c->oom = 1; return; }
+    c->d = d;
+    c->cap = cap;
+  }
+  if (!(c->d[c->n].name = strdup(name))) { c->oom = 1; return; }
+  c->d[c->n++].st = *st;
+}
+
+struct dirent64_k { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
+
+static long vgetdents(struct vof *o, void *buf, size_t len) {
+  if (!o->dir) return fail(ENOTDIR);
+  if (o->off == 0 || !o->list) {
+    free_list(o);
+    struct collect c = { 0, 0, 0, 0 };
+    int r = cgv_list(o->m->v, o->rel, collect_one, &c);
+    o->list = c.d;
+    o->nlist = c.n;
+    if (c.oom) { free_list(o); return fail(ENOMEM); }
+    if (r < 0) { free_list(o); return fail(-r == ENOTDIR ? ENOENT : -r); } /* the directory was removed */
+  }
+  size_t out = 0;
+  while (o->off < o->nlist + 2) {
+    const char *name = o->off == 0 ? "." : o->off == 1 ? ".." : o->list[o->off - 2].name;
+    uint64_t ino = o->off < 2 ? 1 : o->list[o->off - 2].st.ino;
+    unsigned char type = o->off < 2 || S_ISDIR(o->list[o->off - 2].st.mode) ? 4 : 8;
+    size_t nl = strlen(name), rec = (offsetof(struct dirent64_k, d_name) + nl + 1 + 7) & ~(size_t)7;
+    if (out + rec > len) break;
+    struct dirent64_k *de = (struct dirent64_k *)((char *)buf + out);
+    memset(de, 0, rec);
+    de->d_ino = ino;
+    de->d_off = (int64_t)o->off + 1;
+    de->d_reclen = (unsigned short)rec;
+    de->d_type = type;
+    memcpy(de->d_name, name, nl);
+    out += rec;
+    o->off++;
+  }
+  if (out == 0 && o->off < o->nlist + 2) return fail(EINVAL);
+  return (long)out;
+}
+
+/* ---- names ---- */
+
+static long vunlink(struct where *w, int flags) {
+  if (w->rel[0] == '\0') return fail(EBUSY);
+  struct cgv_stat st;
+  int r = stat_at(w, &st);
+  if (r < 0 && !(r == -ENOTDIR && (flags & AT_REMOVEDIR))) return fail(-r);
+  if (flags & AT_REMOVEDIR) return neg(cgv_rmdir(w->m->v, w->rel));
+  if (w->slash) return fail(S_ISDIR(st.mode) ? EISDIR : ENOTDIR);
+  return neg(cgv_unlink(w->m->v, w->rel));
+}
+
+static long vrename(struct where *a, struct where *b, unsigned flags) {
+  if (flags & ~(unsigned)RENAME_NOREPLACE) return fail(EINVAL);
+  if (a->m != b->m) return fail(EXDEV);
+  if (a->rel[0] == '\0' || b->rel[0] == '\0') return fail(EBUSY);
+  struct cgv_stat st;
+  if (flags & RENAME_NOREPLACE) {
+    if (cgv_stat(b->m->v, b->rel, &st) == 0) return fail(EEXIST);
+  }
+  return neg(cgv_rename(a->m->v, a->rel, b->rel));
+}
+
+/* times: NULL (now) or [atime, mtime]; only the mtime is kept */
+static int64_t mtime_of(const struct timespec *times) {
+  if (!times || times[1].tv_nsec == UTIME_NOW) return CGV_MTIME_NOW;
+  if (times[1].tv_nsec == UTIME_OMIT) return CGV_MTIME_KEEP;
+  return (int64_t)times[1].tv_sec * 1000000000 + times[1].tv_nsec;
+}
+
+/* ---- fd-table bookkeeping the interposer calls ---- */
+
+void bfs_vfs_dup(int oldfd, long newfd) {
+  if (!bfs_vfs_n || newfd < 0 || newfd == oldfd || newfd >= BFS_FDTAB) return;
+  pthread_mutex_lock(&mu);
+  struct vof *o = vof_of(oldfd);
+  if (o) o->refs++;
+  struct vof *prev = __atomic_exchange_n(&vtab[newfd], o, __ATOMIC_ACQ_REL);
+  if (prev) release(prev);
+  pthread_mutex_unlock(&mu);
+}
+
+static long vclose(int fd) {
+  struct vof *o = __atomic_exchange_n(&vtab[fd], NULL, __ATOMIC_ACQ_REL);
+  int r = release(o);
+  long c = REAL(close)(fd);
+  return r < 0 ? fail(-r) : c;
+}
+
+/* ---- the dispatch ---- */
+
+/* can (dirfd, path) be in a volume? Cheap, without the lock: an absolute path without "//", "/." can be in one only
+ * when it starts with a mount path; a relative one is resolved under the lock */
+static int maybe(long dirfd, long path) {
+  const char *p = (const char *)path;
+  if (!p) return 0;
+  if (p[0] != '/') return dirfd == AT_FDCWD || vof_of(dirfd) != NULL;
+  for (const char *q = p; (q = strchr(q, '/')); q++) if (q[1] == '/' || q[1] == '.') return 1;
+  size_t len = strlen(p);
+  for (int i = 0; i < bfs_vfs_n; i++)
+    if (len >= mounts[i].len && memcmp(p, mounts[i].path, mounts[i].len) == 0 && (len == mounts[i].len || p[mounts[i].len] == '/')) return 1;
+  return 0;
+}
+
+/* does the call touch a volume (an fd of one, or a path that may be in one)? */
+static int involved(long n, long a, long b, long c, long d, long e) {
+  switch (n) {
+  case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: case SYS_preadv2: case SYS_write: case SYS_pwrite64:
+  case SYS_writev: case SYS_pwritev: case SYS_pwritev2: case SYS_lseek: case SYS_fstat: case SYS_ftruncate: case SYS_fsync:
+  case SYS_fdatasync: case SYS_sync_file_range: case SYS_getdents64: case SYS_close: case SYS_flock: case SYS_fcntl:
+  case SYS_fchmod: case SYS_fchown: case SYS_fallocate: case SYS_fadvise64: case SYS_fchdir: case SYS_fgetxattr:
+  case SYS_fsetxattr: case SYS_flistxattr: case SYS_fremovexattr:
+    return vof_of(a) != NULL;
+  case SYS_sendfile: case SYS_tee: return vof_of(a) || vof_of(b);
+  case SYS_splice: case SYS_copy_file_range: return vof_of(a) || vof_of(c);
+  case SYS_mmap: return !(d & MAP_ANONYMOUS) && vof_of(e);
+  case SYS_open: case SYS_creat: case SYS_stat: case SYS_lstat: case SYS_access: case SYS_unlink: case SYS_rmdir: case SYS_mkdir:
+  case SYS_truncate: case SYS_chmod: case SYS_readlink: case SYS_chdir: case SYS_mknod: case SYS_chown: case SYS_lchown:
+  case SYS_getxattr: case SYS_lgetxattr: case SYS_setxattr: case SYS_lsetxattr: case SYS_listxattr: case SYS_llistxattr:
+  case SYS_removexattr: case SYS_lremovexattr:
+    return maybe(AT_FDCWD, a);
+  case SYS_openat: case SYS_newfstatat: case SYS_statx: case SYS_faccessat: case SYS_unlinkat: case SYS_mkdirat:
+  case SYS_fchmodat: case SYS_readlinkat: case SYS_mknodat: case SYS_fchownat:
+#ifdef SYS_faccessat2
+  case SYS_faccessat2:
+#endif
+    return maybe(a, b);
+  case SYS_utimensat: return b ? maybe(a, b) : vof_of(a) != NULL;
+  case SYS_rename: case SYS_link: return maybe(AT_FDCWD, a) || maybe(AT_FDCWD, b);
+  case SYS_renameat: case SYS_renameat2: case SYS_linkat: return maybe(a, b) || maybe(c, d);
+  case SYS_symlink: return maybe(AT_FDCWD, b);
+  case SYS_symlinkat: return maybe(b, c);
+  default: return 0;
+  }
+}
+
+/* a located path argument: PASS when not in a volume */
+#define AT(dirfd, path, w) do { int l_ = locate((int)(dirfd), (const char *)(path), (w)); if (l_ < 0) { r = -1; goto out; } if (l_ == 0) goto out; } while (0)
+
+long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
+  long r = PASS;
+  struct where w, w2;
+  struct vof *o = NULL;
+  struct cgv_stat st;
+  if (!involved(n, a, b, c, d, e)) return PASS;
+  pthread_mutex_lock(&mu);
+  switch (n) {
+  /* ---- fd calls ---- */
+  case SYS_read: if ((o = vof_of(a))) r = vread(o, (void *)b, (size_t)c, -1); break;
+  case SYS_pread64: if ((o = vof_of(a))) r = d < 0 ? fail(EINVAL) : vread(o, (void *)b, (size_t)c, d); break;
+  case SYS_readv: if ((o = vof_of(a))) r = vreadv(o, (const struct iovec *)b, c, -1, 0); break;
+  case SYS_preadv: case SYS_preadv2: if ((o = vof_of(a))) r = vreadv(o, (const struct iovec *)b, c, d, 0); break;
+  case SYS_write: if ((o = vof_of(a))) r = vwrite(o, (const void *)b, (size_t)c, -1); break;
+  case SYS_pwrite64: if ((o = vof_of(a))) r = d < 0 ? fail(EINVAL) : vwrite(o, (const void *)b, (size_t)c, d); break;
+  case SYS_writev: if ((o = vof_of(a))) r = vreadv(o, (const struct iovec *)b, c, -1, 1); break;
+  case SYS_pwritev: case SYS_pwritev2: if ((o = vof_of(a))) r = vreadv(o, (const struct iovec *)b, c, d, 1); break;
+  case SYS_lseek: if ((o = vof_of(a))) r = vlseek(o, b, (int)c); break;
+  case SYS_fstat: if ((o = vof_of(a))) { fstat_of(o, &st); to_stat(&st, (struct stat *)b); r = 0; } break;
+  case SYS_ftruncate:
+    if ((o = vof_of(a))) r = o->dir ? fail(EISDIR) : !o->f ? fail(EBADF) : b < 0 ? fail(EINVAL) : neg(cgv_ftruncate(o->f, (uint64_t)b));
+    break;
+  case SYS_fsync: case SYS_fdatasync: case SYS_sync_file_range:
+    if ((o = vof_of(a))) r = neg(o->f ? cgv_fsync(o->f) : cgv_commit(o->m->v));
+    break;
+  case SYS_getdents64: if ((o = vof_of(a))) r = vgetdents(o, (void *)b, (size_t)c); break;
+  case SYS_close: if (vof_of(a)) r = vclose((int)a); break;
+  case SYS_flock: if (vof_of(a)) r = 0; break;
+  case SYS_fcntl:
+    if (!(o = vof_of(a))) break;
+    switch (b) {
+    case F_GETFL: r = o->flags; break;
+    case F_SETFL: o->flags = (o->flags & ~(O_APPEND | O_NONBLOCK)) | ((int)c & (O_APPEND | O_NONBLOCK)); r = 0; break;
+    case F_SETLK: case F_SETLKW: case F_OFD_SETLK: case F_OFD_SETLKW: r = 0; break;
+    case F_GETLK: case F_OFD_GETLK: ((struct flock *)c)->l_type = F_UNLCK; r = 0; break;
+    default: break; /* F_GETFD/F_SETFD and F_DUPFD*: the placeholder's (the interposer tracks the dup) */
+    }
+    break;
+  case SYS_fchmod: if ((o = vof_of(a))) r = neg(o->f ? cgv_fsetattr(o->f, (int)(b & 07777), CGV_MTIME_KEEP) : cgv_setattr(o->m->v, o->rel, (int)(b & 07777), CGV_MTIME_KEEP)); break;
+  case SYS_fchown: if (vof_of(a)) r = fail(EPERM); break;
+  case SYS_fallocate: if (vof_of(a)) r = fail(EOPNOTSUPP); break;
+  case SYS_fadvise64: if (vof_of(a)) r = 0; break;
+  case SYS_fchdir:
+    if ((o = vof_of(a))) r = !o->dir ? fail(ENOTDIR) : o->rel[0] ? fail(ENOTSUP) : REAL(chdir)(o->m->path);
+    break;
+  case SYS_fgetxattr: case SYS_fsetxattr: case SYS_flistxattr: case SYS_fremovexattr: if (vof_of(a)) r = fail(ENOTSUP); break;
+  case SYS_sendfile: if (vof_of(a) || vof_of(b)) r = fail(EINVAL); break;
+  case SYS_splice: case SYS_copy_file_range: if (vof_of(a) || vof_of(c)) r = fail(EINVAL); break;
+  case SYS_tee: if (vof_of(a) || vof_of(b)) r = fail(EINVAL); break;
+  case SYS_mmap: if (!(d & MAP_ANONYMOUS) && vof_of(e)) r = fail(ENODEV); break;
+
+  /* ---- path calls ---- */
+  case SYS_open: AT(AT_FDCWD, a, &w); r = vopen(&w, (int)b, (mode_t)c); break;
+  case SYS_openat: AT(a, b, &w); r = vopen(&w, (int)c, (mode_t)d); break;
+  case SYS_creat: AT(AT_FDCWD, a, &w); r = vopen(&w, O_CREAT | O_WRONLY | O_TRUNC, (mode_t)b); break;
+  case SYS_stat: case SYS_lstat:
+    AT(AT_FDCWD, a, &w);
+    if ((r = stat_at(&w, &st)) == 0) to_stat(&st, (struct stat *)b); else r = fail((int)-r);
+    break;
+  case SYS_newfstatat:
+    if (b && ((const char *)b)[0] == '\0' && (d & AT_EMPTY_PATH)) {
+      if ((o = vof_of(a))) { fstat_of(o, &st); to_stat(&st, (struct stat *)c); r = 0; }
+      break;
+    }
+    AT(a, b, &w);
+    if ((r = stat_at(&w, &st)) == 0) to_stat(&st, (struct stat *)c); else r = fail((int)-r);
+    break;
+  case SYS_statx:
+    if (b && ((const char *)b)[0] == '\0' && (c & AT_EMPTY_PATH)) {
+      if ((o = vof_of(a))) { fstat_of(o, &st); to_statx(&st, (struct statx *)e); r = 0; }
+      break;
+    }
+    AT(a, b, &w);
+    if ((r = stat_at(&w, &st)) == 0) to_statx(&st, (struct statx *)e); else r = fail((int)-r);
+    break;
+  case SYS_access: AT(AT_FDCWD, a, &w); c = b; goto access;
+  case SYS_faccessat:
+#ifdef SYS_faccessat2
+  case SYS_faccessat2:
+#endif
+    AT(a, b, &w);
+  access:
+    if ((r = stat_at(&w, &st)) < 0) r = fail((int)-r);
+    else r = (c & X_OK) && !S_ISDIR(st.mode) && !(st.mode & 0111) ? fail(EACCES) : 0;
+    break;
+  case SYS_unlink: AT(AT_FDCWD, a, &w); r = vunlink(&w, 0); break;
+  case SYS_rmdir: AT(AT_FDCWD, a, &w); r = vunlink(&w, AT_REMOVEDIR); break;
+  case SYS_unlinkat: AT(a, b, &w); r = vunlink(&w, (int)c); break;
+  case SYS_mkdir: AT(AT_FDCWD, a, &w); r = w.rel[0] ? neg(cgv_mkdir(w.m->v, w.rel, (mode_t)b & ~umask_at_mount & 07777)) : fail(EEXIST); break;
+  case SYS_mkdirat: AT(a, b, &w); r = w.rel[0] ? neg(cgv_mkdir(w.m->v, w.rel, (mode_t)c & ~umask_at_mount & 07777)) : fail(EEXIST); break;
+  case SYS_rename: case SYS_renameat: case SYS_renameat2: {
+    long da = n == SYS_rename ? AT_FDCWD : a, pa = n == SYS_rename ? a : b;
+    long db = n == SYS_rename ? AT_FDCWD : c, pb = n == SYS_rename ? b : d;
+    int la = locate((int)da, (const char *)pa, &w), lb = locate((int)db, (const char *)pb, &w2);
+    if (la < 0 || lb < 0) { r = -1; break; }
+    if (la != lb) { r = fail(EXDEV); break; }
+    if (la) r = vrename(&w, &w2, n == SYS_renameat2 ? (unsigned)e : 0);
+    break;
+  }
+  case SYS_truncate: {
+    AT(AT_FDCWD, a, &w);
+    struct cgv_file *f;
+    if ((r = stat_at(&w, &st)) == 0 && S_ISDIR(st.mode)) r = -EISDIR;
+    if (r == 0 && (r = cgv_open(w.m->v, w.rel, O_WRONLY, 0, &f)) == 0) {
+      r = b < 0 ? -EINVAL : cgv_ftruncate(f, (uint64_t)b);
+      int cr = cgv_close(f);
+      if (r == 0) r = cr;
+    }
+    r = neg(r);
+    break;
+  }
+  case SYS_chmod: AT(AT_FDCWD, a, &w); r = neg(cgv_setattr(w.m->v, w.rel, (int)(b & 07777), CGV_MTIME_KEEP)); break;
+  case SYS_fchmodat: AT(a, b, &w); r = neg(cgv_setattr(w.m->v, w.rel, (int)(c & 07777), CGV_MTIME_KEEP)); break;
+  case SYS_utimensat:
+    if (!b) { /* futimens */
+      if ((o = vof_of(a))) r = neg(o->f ? cgv_fsetattr(o->f, -1, mtime_of((const struct timespec *)c)) : cgv_setattr(o->m->v, o->rel, -1, mtime_of((const struct timespec *)c)));
+      break;
+    }
+    if (((const char *)b)[0] == '\0' && (d & AT_EMPTY_PATH)) {
+      if ((o = vof_of(a))) r = neg(o->f ? cgv_fsetattr(o->f, -1, mtime_of((const struct timespec *)c)) : cgv_setattr(o->m->v, o->rel, -1, mtime_of((const struct timespec *)c)));
+      break;
+    }
+    AT(a, b, &w);
+    r = w.rel[0] ? neg(cgv_setattr(w.m->v, w.rel, -1, mtime_of((const struct timespec *)c))) : 0;
+    break;
+  case SYS_readlink: AT(AT_FDCWD, a, &w); r = (r = stat_at(&w, &st)) < 0 ? fail((int)-r) : fail(EINVAL); break;
+  case SYS_readlinkat: AT(a, b, &w); r = (r = stat_at(&w, &st)) < 0 ? fail((int)-r) : fail(EINVAL); break;
+  case SYS_chdir: AT(AT_FDCWD, a, &w); r = w.rel[0] ? ((r = stat_at(&w, &st)) < 0 ? fail((int)-r) : fail(S_ISDIR(st.mode) ? ENOTSUP : ENOTDIR)) : PASS; break;
+  case SYS_symlink: AT(AT_FDCWD, b, &w); r = fail(EPERM); break;
+  case SYS_symlinkat: AT(b, c, &w); r = fail(EPERM); break;
+  case SYS_link: {
+    int la = locate(AT_FDCWD, (const char *)a, &w), lb = locate(AT_FDCWD, (const char *)b, &w2);
+    if (la < 0 || lb < 0) r = -1; else if (la || lb) r = fail(EPERM);
+    break;
+  }
+  case SYS_linkat: {
+    int la = locate((int)a, (const char *)b, &w), lb = locate((int)c, (const char *)d, &w2);
+    if (la < 0 || lb < 0) r = -1; else if (la || lb) r = fail(EPERM);
+    break;
+  }
+  case SYS_mknod: AT(AT_FDCWD, a, &w); r = fail(EPERM); break;
+  case SYS_mknodat: AT(a, b, &w); r = fail(EPERM); break;
+  case SYS_chown: case SYS_lchown: AT(AT_FDCWD, a, &w); r = fail(EPERM); break;
+  case SYS_fchownat: AT(a, b, &w); r = fail(EPERM); break;
+  case SYS_getxattr: case SYS_lgetxattr: case SYS_setxattr: case SYS_lsetxattr: case SYS_listxattr: case SYS_llistxattr:
+  case SYS_removexattr: case SYS_lremovexattr:
+    AT(AT_FDCWD, a, &w); r = fail(ENOTSUP); break;
+  default: break;
+  }
+out:
+  pthread_mutex_unlock(&mu);
+  return r;
+}
+
+/* is the path (from the working directory) in a volume? */
+int bfs_vfs_in(const char *path) {
+  if (!bfs_vfs_n || !maybe(AT_FDCWD, (long)path)) return 0;
+  struct where w;
+  pthread_mutex_lock(&mu);
+  int r = locate(AT_FDCWD, path, &w) != 0;
+  pthread_mutex_unlock(&mu);
+  return r;
+}
+
+/* ---- mounting ---- */
+
+static mode_t read_umask(void) {
+  int fd = REAL(openat)(AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
+  char buf[4096];
+  ssize_t n = fd >= 0 ? REAL(read)(fd, buf, sizeof buf - 1) : -1;
+  if (fd >= 0) REAL(close)(fd);
+  if (n <= 0) return 022;
+  buf[n] = '\0';
+  const char *u = strstr(buf, "Umask:");
+  return u ? (mode_t)strtoul(u + 6, NULL, 8) : 022;
+}
+
+int bfs_vfs_mount(const char *name, const char *path, const unsigned char key[32], bfs_report_fn report, void *ctx,
+                  const char **tag, char err[256]) {
+  size_t len = strlen(path);
+  if (bfs_vfs_n == MAX_MOUNTS) { snprintf(err, 256, "more than %d volumes", MAX_MOUNTS); return -1; }
+  if (path[0] != '/' || len < 2 || path[len - 1] == '/') { snprintf(err, 256, "mount path %s is not a normalised absolute path", path); return -1; }
+  struct cgv_volume *v;
+  int r = cgv_mount(&v, path, key, report, ctx, err);
+  if (r < 0) return -1;
+  char cgv[BFS_PATH_MAX + 8];
+  snprintf(cgv, sizeof cgv, "%s/.cgv", path);
+  int fd = REAL(openat)(AT_FDCWD, cgv, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct vmount *m = &mounts[bfs_vfs_n];
+  m->path = strdup(path);
+  m->name = strdup(name);
+  if (fd < 0 || !m->path || !m->name) { snprintf(err, 256, "cannot open %.200s: %s", cgv, strerror(fd < 0 ? errno : ENOMEM)); cgv_unmount(v); return -1; }
+  m->len = len;
+  m->v = v;
+  m->cgvfd = fd;
+  umask_at_mount = read_umask();
+  *tag = cgv_tag(v);
+  __atomic_store_n(&bfs_vfs_n, bfs_vfs_n + 1, __ATOMIC_RELEASE);
+  return 0;
+}
+#else /* BFS_NO_SHIELD: a runtime built without the storage layer (musl: no OpenSSL for it here) serves no volume */
+int bfs_vfs_n;
+int bfs_vfs_fd(int fd) { (void)fd; return 0; }
+int bfs_vfs_in(const char *path) { (void)path; return 0; }
+long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) { (void)n; (void)a; (void)b; (void)c; (void)d; (void)e; return BFS_PASS; }
+void bfs_vfs_dup(int oldfd, long newfd) { (void)oldfd; (void)newfd; }
+int bfs_vfs_mount(const char *name, const char *path, const unsigned char key[32], bfs_report_fn report, void *ctx,
+                  const char **tag, char err[256]) {
+  (void)path; (void)key; (void)report; (void)ctx; (void)tag;
+  snprintf(err, 256, "this runtime was built without the file shield (no OpenSSL for its libc), so it cannot serve volume %s", name);
+  return -1;
+}
+#endif
