@@ -4,7 +4,8 @@
 #   cosign      signs and verifies the published golang images (key-based, by digest)
 #   compose v2  the docker CLI plugin `docker compose` (~/.docker/cli-plugins/docker-compose)
 #   actionlint  checks .github/workflows in the tests
-# usage: go-tools.sh [cosign|compose|actionlint ...]   (default: all); prints nothing when everything is built.
+#   pebble      Let's Encrypt's ACME test CA (static, with its test certificates in certs/): caddy's ACME run
+# usage: go-tools.sh [cosign|compose|actionlint|pebble ...]   (default: all); prints nothing when everything is built.
 # Idempotent: a tool is rebuilt only when its folder lacks the binary.
 set -euo pipefail
 cache=${CONFIDENTIAL_TOOLS:-$HOME/.cache/confidential-go/tools}
@@ -14,6 +15,7 @@ mkdir -p "$bin"
 COSIGN_VERSION=v2.6.5
 COMPOSE_VERSION=v2.40.3
 ACTIONLINT_VERSION=v1.7.12
+PEBBLE_VERSION=v2.10.3
 
 built() { [ -x "$cache/$1/$2" ]; }
 
@@ -50,11 +52,21 @@ actionlint() {
   ln -sf "$cache/actionlint-$ACTIONLINT_VERSION/actionlint" "$bin/actionlint"
 }
 
-for t in "${@:-cosign compose actionlint}"; do
+pebble() {
+  built "pebble-$PEBBLE_VERSION" pebble || {
+    echo "go-tools: building pebble $PEBBLE_VERSION"
+    GOBIN="$cache/pebble-$PEBBLE_VERSION" CGO_ENABLED=0 GOFLAGS=-trimpath go install "github.com/letsencrypt/pebble/v2/cmd/pebble@$PEBBLE_VERSION"
+    dir=$(go mod download -json "github.com/letsencrypt/pebble/v2@$PEBBLE_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+    cp -r "$dir/test/certs" "$cache/pebble-$PEBBLE_VERSION/certs" && chmod -R u+w "$cache/pebble-$PEBBLE_VERSION/certs"
+  }
+  ln -sfn "$cache/pebble-$PEBBLE_VERSION" "$bin/pebble.d"
+}
+
+for t in "${@:-cosign compose actionlint pebble}"; do
   for one in $t; do
     case $one in
-      cosign | compose | actionlint) "$one" ;;
-      *) echo "go-tools: unknown tool $one (cosign, compose, actionlint)" >&2; exit 2 ;;
+      cosign | compose | actionlint | pebble) "$one" ;;
+      *) echo "go-tools: unknown tool $one (cosign, compose, actionlint, pebble)" >&2; exit 2 ;;
     esac
   done
 done

@@ -31,6 +31,11 @@ func IsURL(source string) bool {
 // ReadCA returns the PEM of one CA source: a file, or the body of a 200 answer to GET url (retried until wait has
 // passed: the service may still be starting).
 func ReadCA(ctx context.Context, source string, wait time.Duration) ([]byte, error) {
+	return readCA(ctx, source, wait, nil)
+}
+
+// readCA is ReadCA with an https source fetched trusting only tlsConf's roots (nil: the system's).
+func readCA(ctx context.Context, source string, wait time.Duration, tlsConf *tls.Config) ([]byte, error) {
 	if !IsURL(source) {
 		pem, err := os.ReadFile(source)
 		if err != nil {
@@ -40,7 +45,7 @@ func ReadCA(ctx context.Context, source string, wait time.Duration) ([]byte, err
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		status, body, err := get(ctx, source, nil, 10*time.Second)
+		status, body, err := get(ctx, source, tlsConf, 10*time.Second)
 		if err == nil && status != http.StatusOK {
 			err = fmt.Errorf("status %d: %s", status, strings.TrimSpace(string(body)))
 		}
@@ -54,11 +59,21 @@ func ReadCA(ctx context.Context, source string, wait time.Duration) ([]byte, err
 	}
 }
 
-// LoadTLSConfig trusts exactly the PEM certificates of the --ca sources (files or URLs, comma-separated).
+// LoadTLSConfig trusts exactly the PEM certificates of the --ca sources (files or URLs, comma-separated). An https
+// source after others is fetched trusting those (e.g. a test CA's root served by an API whose certificate chains to
+// the file before it).
 func LoadTLSConfig(spec string) (*tls.Config, error) {
 	var all []byte
 	for _, source := range CASources(spec) {
-		pem, err := ReadCA(context.Background(), source, 10*time.Second)
+		var fetchConf *tls.Config
+		if len(all) > 0 && strings.HasPrefix(source, "https://") {
+			c, err := TLSConfigWithCA(all, "")
+			if err != nil {
+				return nil, fmt.Errorf("CA certificate %s: %w", spec, err)
+			}
+			fetchConf = c
+		}
+		pem, err := readCA(context.Background(), source, 10*time.Second, fetchConf)
 		if err != nil {
 			return nil, err
 		}

@@ -44,9 +44,9 @@ describe('caddy with the scone backend', () => {
 
   it('renders the session with its TLS secrets for a real CAS: placeholders left to CAS, no key material (golden)', () => {
     // a SCONE MRENCLAVE stands in (fixture): scone-signer prints it where SGX is
-    const result = renderBoundFiles({ session: 'session.yml', measurement: 'scone/measurement.json', service: 'binaryfs', cwd: app, backend: 'scone' });
+    const result = renderBoundFiles({ session: 'session.yml', measurement: 'scone/measurement.json', service: 'binaryfs', also: ['acme'], cwd: app, backend: 'scone' });
     expect(result.text).toBe(readFileSync(join(import.meta.dirname, 'session.golden.yml'), 'utf8'));
-    expect(result.text).not.toMatch(/BEGIN|value:/);
+    expect(result.text).not.toMatch(/PRIVATE KEY|value:/);
     const session = loadSessionText(result.text).session;
     expect(session.services[0]).toMatchObject({ name: 'binaryfs', image_name: 'caddy', command: 'caddy run --config /etc/caddy/Caddyfile --adapter caddyfile', mrenclaves: ['5c0ae0a7f1b2d3c4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c'] });
     expect(session.secrets?.map((s) => [s.name, s.kind, s.issuer ?? null])).toEqual([
@@ -60,5 +60,9 @@ describe('caddy with the scone backend', () => {
       ['/etc/caddy/tls/localhost.crt', '$$SCONE::caddy_tls:chain$$'],
       ['/etc/caddy/tls/localhost.key', '$$SCONE::caddy_tls:privatekey$$'],
     ]);
+    // the acme run's service: the same measurement, its data folder on the session volume (CAS keeps key and tag)
+    expect(session.services[1]).toMatchObject({ name: 'acme', image_name: 'caddy_acme', mrenclaves: session.services[0]?.mrenclaves });
+    expect(session.images?.[1]?.volumes).toEqual([{ name: 'caddy_data', path: '/root/.local/share/caddy' }]);
+    expect(session.volumes).toEqual([{ name: 'caddy_data' }]);
   });
 });

@@ -21,7 +21,7 @@ import (
 )
 
 func usage() {
-	fmt.Fprint(os.Stderr, `usage: caddy-test <run|load|bench|check> [flags]   (caddy-test <cmd> -h for the flags)
+	fmt.Fprint(os.Stderr, `usage: caddy-test <run|load|bench|check|acme> [flags]   (caddy-test <cmd> -h for the flags)
 `)
 }
 
@@ -42,6 +42,8 @@ func main() {
 		code = caddyBench.BenchMain(ctx, os.Args[2:])
 	case "check":
 		code = cmdCheck(ctx, os.Args[2:])
+	case "acme":
+		code = cmdAcme(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 	default:

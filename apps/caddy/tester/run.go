@@ -40,13 +40,25 @@ type runner struct {
 	res     *RunResult
 	out     io.Writer
 	current *bench.Proc // the caddy whose log tail is printed on failure
+	names   []string    // the steps' names (default stepNames: the run flow's)
+}
+
+func (r *runner) name(n int) string {
+	names := r.names
+	if names == nil {
+		names = stepNames
+	}
+	if n < len(names) {
+		return names[n]
+	}
+	return fmt.Sprintf("step-%d", n)
 }
 
 // step runs fn as step n and records/prints the outcome; returns false on failure.
 func (r *runner) step(n int, fn func() (string, error)) bool {
 	t0 := time.Now()
 	detail, err := fn()
-	sr := StepResult{N: n, Name: stepNames[n], DurationSeconds: bench.Round(time.Since(t0).Seconds(), 3), Detail: detail}
+	sr := StepResult{N: n, Name: r.name(n), DurationSeconds: bench.Round(time.Since(t0).Seconds(), 3), Detail: detail}
 	if err != nil {
 		sr.Status, sr.Detail = "fail", err.Error()
 		fmt.Fprintf(r.out, "STEP %d %s FAIL %s\n", n, sr.Name, sr.Detail)
@@ -69,8 +81,12 @@ func (r *runner) fail() {
 		fmt.Fprintln(r.out, "---")
 		r.current.Kill()
 	}
-	for n := len(r.res.Steps) + 1; n < len(stepNames); n++ {
-		r.res.Steps = append(r.res.Steps, StepResult{N: n, Name: stepNames[n], Status: "skipped"})
+	total := len(stepNames)
+	if r.names != nil {
+		total = len(r.names)
+	}
+	for n := len(r.res.Steps) + 1; n < total; n++ {
+		r.res.Steps = append(r.res.Steps, StepResult{N: n, Name: r.name(n), Status: "skipped"})
 	}
 }
 

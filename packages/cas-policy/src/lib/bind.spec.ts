@@ -59,6 +59,12 @@ describe('bindMeasurement', () => {
     expect(loaded.session.services?.[1]?.mrenclaves).toEqual(['0'.repeat(64)]);
   });
 
+  it('binds the services that run the same binary as well (also), and names one that is missing', () => {
+    const loaded = loadSessionText(`name: app\nversion: "0.3"\nservices:\n  - name: a\n  - name: b\n  - name: c\n`);
+    expect(bindMeasurement(loaded, M, { service: 'a', also: ['c'] }).services?.map((s) => s.mrenclaves)).toEqual([[M], undefined, [M]]);
+    expect(() => bindMeasurement(loaded, M, { service: 'a', also: ['d'] })).toThrow(/no service named "d" to bind as well \(services: a, b, c\)/);
+  });
+
   it('names the missing service and refuses a malformed measurement', () => {
     const loaded = loadSessionText(original);
     expect(() => bindMeasurement(loaded, M, { service: 'web' })).toThrow(/^session\.yml:8:1 services: no service named "web" \(services: binaryfs\)$/);

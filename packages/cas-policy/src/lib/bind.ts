@@ -33,6 +33,8 @@ export interface BindOptions {
   service?: string;
   /** Keep measurements already listed (default: the bound measurement replaces them). */
   append?: boolean;
+  /** More services that run the same binary (another configuration of it): bound the same way. */
+  also?: string[];
 }
 
 /** A copy of the session whose service lists the measurement in `mrenclaves` (lowercase hex). */
@@ -43,15 +45,22 @@ export function bindMeasurement(loaded: LoadedSession, measurement: string, opti
     throw new PolicyError([{ file, line: 0, col: 0, path: 'measurement', message: 'expected 64 hex characters', severity: 'error' }]);
   }
   const services = session.services ?? [];
+  const have = services.map((s) => s.name).join(', ') || 'none';
   const index = options.service === undefined ? 0 : services.findIndex((s) => s.name === options.service);
-  const target = services[index];
-  if (!target) {
-    const have = services.map((s) => s.name).join(', ') || 'none';
+  if (!services[index]) {
     const message = options.service === undefined ? 'expected at least one service to bind the measurement to' : `no service named "${options.service}" (services: ${have})`;
     throw new PolicyError([{ file, ...positionOf(loaded, ['services'], 'key'), path: 'services', message, severity: 'error' }]);
   }
+  const indexes = new Set([index]);
+  for (const name of options.also ?? []) {
+    const i = services.findIndex((s) => s.name === name);
+    if (i < 0) throw new PolicyError([{ file, ...positionOf(loaded, ['services'], 'key'), path: 'services', message: `no service named "${name}" to bind as well (services: ${have})`, severity: 'error' }]);
+    indexes.add(i);
+  }
   const value = parsed.data.toLowerCase();
-  const kept = options.append ? (target.mrenclaves ?? []).filter((m) => m.toLowerCase() !== value) : [];
-  const bound = { ...target, mrenclaves: [...kept, value] };
-  return { ...session, services: services.map((s, i) => (i === index ? bound : s)) };
+  const bind = (target: (typeof services)[number]) => {
+    const kept = options.append ? (target.mrenclaves ?? []).filter((m) => m.toLowerCase() !== value) : [];
+    return { ...target, mrenclaves: [...kept, value] };
+  };
+  return { ...session, services: services.map((s, i) => (indexes.has(i) ? bind(s) : s)) };
 }

@@ -16,6 +16,8 @@ export interface RenderFilesOptions {
   measurement: string;
   /** Service to bind; default: the first. */
   service?: string;
+  /** More services of the same binary, bound too. */
+  also?: string[];
   /** Where to write the bound session; omitted: not written. */
   output?: string;
   strict?: boolean;
@@ -49,7 +51,7 @@ export function renderBoundFiles(options: RenderFilesOptions): RenderFilesResult
       },
     ]);
   }
-  const bound = bindMeasurement(loaded, m.value.measurement, { service: options.service, append: options.append });
+  const bound = bindMeasurement(loaded, m.value.measurement, { service: options.service, append: options.append, also: options.also });
   const text = renderSession(bound);
   const output = options.output ?? options.session;
   const reloaded = loadSessionText(text, output);

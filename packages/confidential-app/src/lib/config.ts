@@ -45,6 +45,7 @@ export const RunSpec = z.strictObject({
   env: z.record(EnvName, z.string()).default({}).describe('environment of the compose process (`${VAR}` in the compose file)'),
   results: z.array(AbsPath).default([]).describe('files copied out of the test container into dist/<app>/<run>/results'),
   timeoutSeconds: z.number().int().positive().default(900),
+  dependsOn: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a target name of the app')).default([]).describe('targets of the app this run needs besides the images and the policy (e.g. a tool its compose file mounts)'),
   waitFor: z
     .array(z.strictObject({ service: ServiceName, condition: DependsOnCondition }))
     .default([])
@@ -85,6 +86,7 @@ export const AppConfig = z.strictObject({
   session: z.strictObject({
     file: AppPath.default('session.yml').describe('the session policy, app-relative; its `name` and this service give the config id `<session>/<service>`'),
     service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a service name of the session'),
+    also: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a service name of the session')).default([]).describe('more services of the session that run the same binary (another configuration of it, e.g. for one of the runs): bound to the same measurement'),
   }),
   image: z.strictObject({
     env: z.record(EnvName, z.string()).default({}),

@@ -231,7 +231,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       executor: '@confidential/cas-policy:render',
       dependsOn: [built('cas-policy'), 'sign'],
       inputs: [code(CODE.policy), ws(paths.session), upstream('**/measurement.json')],
-      options: { session: paths.session, measurement: `${out}/sign/measurement.json`, service: c.session.service, output: `${out}/policy/session.yml` },
+      options: { session: paths.session, measurement: `${out}/sign/measurement.json`, service: c.session.service, also: c.session.also, output: `${out}/policy/session.yml` },
       outputs: [`{workspaceRoot}/${out}/policy`],
       cache: true,
     },
@@ -340,7 +340,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
   const runTarget = (run: string, spec: RunSpec, compose: { file: string; testService: string }): TargetConfiguration => ({
     metadata: { description: spec.description ?? `docker compose (${POLICY_COMPOSE} + ${compose.file}): the sim policy service, the session upload, then ${compose.testService}.` },
     executor: '@confidential/app:run',
-    dependsOn: [built('confidential-app'), built('compose-runner'), 'bench-image', 'image', 'policy', { projects: ['cas-policy'], target: 'image' }],
+    dependsOn: [built('confidential-app'), built('compose-runner'), 'bench-image', 'image', 'policy', { projects: ['cas-policy'], target: 'image' }, ...spec.dependsOn],
     options: {
       composeFiles: [POLICY_COMPOSE, compose.file],
       projectDirectory: '.',
@@ -383,6 +383,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
         env: { BENCH_CONFIG: JSON.stringify(benchConfig), ...c.bench.env },
         results: ['/out/bench.json'],
         timeoutSeconds: c.bench.timeoutSeconds,
+        dependsOn: [],
         waitFor: [],
         leakScan: false, // the baselines are not confidential programs; run and e2e scan the confidential one
       },

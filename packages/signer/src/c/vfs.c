@@ -8,7 +8,7 @@
  * description here (vtab): offset, flags, the volume file, shared by dup'ed fds like the kernel's. Every volume is
  * served under one mutex (volume.c is not thread-safe; its commits report tags to the policy service).
  *
- * Served: open/openat/creat (O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_PATH), read/pread/readv/preadv
+ * Served: open/openat/openat2/creat (O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_PATH), read/pread/readv/preadv
  * (2), write/pwrite/writev/pwritev(2), lseek (SEEK_DATA/HOLE too), fstat/stat/lstat/fstatat/statx (plaintext size,
  * mtime), ftruncate/truncate, fsync/fdatasync/sync_file_range, getdents64, rename/renameat/renameat2
  * (RENAME_NOREPLACE), unlink/unlinkat/rmdir, mkdir/mkdirat, chmod/fchmod/fchmodat, utimensat/futimens (mtime),
@@ -54,6 +54,10 @@
 #define UTIME_NOW ((1l << 30) - 1l)
 #define UTIME_OMIT ((1l << 30) - 2l)
 #endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+struct open_how_k { uint64_t flags, mode, resolve; };
 #define VFS_DEV 0xcf5
 #define MAX_MOUNTS 16
 #ifndef BFS_FDTAB
@@ -439,7 +443,7 @@ static int involved(long n, long a, long b, long c, long d, long e) {
   case SYS_getxattr: case SYS_lgetxattr: case SYS_setxattr: case SYS_lsetxattr: case SYS_listxattr: case SYS_llistxattr:
   case SYS_removexattr: case SYS_lremovexattr:
     return maybe(AT_FDCWD, a);
-  case SYS_openat: case SYS_newfstatat: case SYS_statx: case SYS_faccessat: case SYS_unlinkat: case SYS_mkdirat:
+  case SYS_openat: case SYS_openat2: case SYS_newfstatat: case SYS_statx: case SYS_faccessat: case SYS_unlinkat: case SYS_mkdirat:
   case SYS_fchmodat: case SYS_readlinkat: case SYS_mknodat: case SYS_fchownat:
 #ifdef SYS_faccessat2
   case SYS_faccessat2:
@@ -511,6 +515,10 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   /* ---- path calls ---- */
   case SYS_open: AT(AT_FDCWD, a, &w); r = vopen(&w, (int)b, (mode_t)c); break;
   case SYS_openat: AT(a, b, &w); r = vopen(&w, (int)c, (mode_t)d); break;
+  case SYS_openat2: /* RESOLVE_* flags: a volume has no symlinks or mounts inside it */
+    AT(a, b, &w);
+    r = !c || (size_t)d < sizeof(struct open_how_k) ? fail(EINVAL) : vopen(&w, (int)((const struct open_how_k *)c)->flags, (mode_t)((const struct open_how_k *)c)->mode);
+    break;
   case SYS_creat: AT(AT_FDCWD, a, &w); r = vopen(&w, O_CREAT | O_WRONLY | O_TRUNC, (mode_t)b); break;
   case SYS_stat: case SYS_lstat:
     AT(AT_FDCWD, a, &w);

@@ -10,12 +10,13 @@ export default async function renderExecutor(raw: unknown, context: ExecutorCont
     session: options.session,
     measurement: options.measurement,
     service: options.service,
+    also: options.also,
     output: options.output,
     cwd: context.root,
     strict: options.strict,
     backend: options.backend,
   });
   for (const warning of result.warnings) console.warn(formatIssue(warning));
-  console.log(`cas-policy:render: bound ${result.measurement.measurement} to ${result.service}; wrote ${options.output}`);
+  console.log(`cas-policy:render: bound ${result.measurement.measurement} to ${[result.service, ...options.also].join(', ')}; wrote ${options.output}`);
   return { success: true };
 }
