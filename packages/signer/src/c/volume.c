@@ -84,6 +84,7 @@ struct cgv_volume {
   int broken;  /* a commit failed half-way: no more writes */
   cgv_report_fn report;
   void *ctx;
+  EVP_CIPHER_CTX *aead[2]; /* [0] open, [1] seal: keyed once */
 };
 
 struct cgv_file { struct cgv_volume *v; struct entry *e; int flags; };
@@ -105,18 +106,24 @@ static void hex(const unsigned char *in, size_t n, char *out) {
 static void put64(unsigned char *p, uint64_t x) { for (int i = 0; i < 8; i++) p[i] = (unsigned char)(x >> (8 * i)); }
 static uint64_t get64(const unsigned char *p) { uint64_t x = 0; for (int i = 7; i >= 0; i--) x = x << 8 | p[i]; return x; }
 
-/* AES-256-GCM of n bytes; enc: 1 seal (writes tag), 0 open (checks tag). 0, or -1. */
-static int gcm(int enc, const unsigned char key[32], const unsigned char iv[12], const unsigned char *aad, int aad_len,
+/* AES-256-GCM of n bytes under the volume key; enc: 1 seal (writes tag), 0 open (checks tag). 0, or -1. The two
+ * contexts are set up with the key once (the cipher fetch and the key schedule cost more than a 4 KiB chunk's
+ * encryption); each call sets only its IV. */
+static int gcm(struct cgv_volume *v, int enc, const unsigned char iv[12], const unsigned char *aad, int aad_len,
                const unsigned char *in, int n, unsigned char *out, unsigned char tag[16]) {
-  EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-  int ok = c != NULL, len = 0;
-  ok = ok && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv, enc) == 1;
+  EVP_CIPHER_CTX *c = v->aead[enc];
+  if (!c) {
+    if (!(c = EVP_CIPHER_CTX_new())) return -1;
+    if (EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, v->key, NULL, enc) != 1) { EVP_CIPHER_CTX_free(c); return -1; }
+    v->aead[enc] = c;
+  }
+  int len = 0;
+  int ok = EVP_CipherInit_ex(c, NULL, NULL, NULL, iv, enc) == 1;
   ok = ok && EVP_CipherUpdate(c, NULL, &len, aad, aad_len) == 1;
   ok = ok && (n == 0 || EVP_CipherUpdate(c, out, &len, in, n) == 1);
   if (!enc) ok = ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) == 1;
   ok = ok && EVP_CipherFinal_ex(c, out + (n ? len : 0), &len) == 1;
   if (enc) ok = ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
-  EVP_CIPHER_CTX_free(c);
   return ok ? 0 : -1;
 }
 
@@ -250,7 +257,7 @@ static int load_chunk(struct cgv_volume *v, struct entry *e, uint64_t i, unsigne
   if (r < 0) return (int)r;
   if (r != SLOT) return -EIO; /* truncated */
   if (memcmp(slot + 12 + CGV_CHUNK, e->work[i].tag, 16) != 0) return -EIO; /* another version of the chunk */
-  if (gcm(0, v->key, slot, aad, chunk_aad(v, e, i, aad), slot + 12, CGV_CHUNK, out, slot + 12 + CGV_CHUNK) != 0) return -EIO;
+  if (gcm(v, 0, slot, aad, chunk_aad(v, e, i, aad), slot + 12, CGV_CHUNK, out, slot + 12 + CGV_CHUNK) != 0) return -EIO;
   return 0;
 }
 
@@ -264,7 +271,7 @@ static int store_chunk(struct cgv_volume *v, struct entry *e, uint64_t i, const 
   unsigned s = used == 0 ? 1 : 0;
   unsigned char slot[SLOT], aad[51];
   if (RAND_bytes(slot, 12) != 1) return -EIO;
-  if (gcm(1, v->key, slot, aad, chunk_aad(v, e, i, aad), in, CGV_CHUNK, slot + 12, slot + 12 + CGV_CHUNK) != 0) return -EIO;
+  if (gcm(v, 1, slot, aad, chunk_aad(v, e, i, aad), in, CGV_CHUNK, slot + 12, slot + 12 + CGV_CHUNK) != 0) return -EIO;
   r = full_pwrite(fd, slot, SLOT, slot_offset(i, s));
   if (r < 0) return r;
   e->work[i].slot = (uint8_t)s;
@@ -354,7 +361,7 @@ static int seal_manifest(struct cgv_volume *v, uint64_t gen, unsigned char **out
   if (!sealed) { free(b.p); return -ENOMEM; }
   memcpy(sealed, "CGVM", 4);
   int ok = RAND_bytes(sealed + 4, 12) == 1 &&
-           gcm(1, v->key, sealed + 4, MANIFEST_AAD, sizeof MANIFEST_AAD - 1, b.p, (int)b.n, sealed + 16, sealed + 16 + b.n) == 0;
+           gcm(v, 1, sealed + 4, MANIFEST_AAD, sizeof MANIFEST_AAD - 1, b.p, (int)b.n, sealed + 16, sealed + 16 + b.n) == 0;
   free(b.p);
   if (!ok) { free(sealed); return -EIO; }
   *out = sealed;
@@ -369,7 +376,7 @@ static int open_manifest(struct cgv_volume *v, const unsigned char *data, size_t
   if (!p) return -ENOMEM;
   unsigned char tag[16];
   memcpy(tag, data + n - 16, 16);
-  if (gcm(0, v->key, data + 4, MANIFEST_AAD, sizeof MANIFEST_AAD - 1, data + 16, (int)len, p, tag) != 0) {
+  if (gcm(v, 0, data + 4, MANIFEST_AAD, sizeof MANIFEST_AAD - 1, data + 16, (int)len, p, tag) != 0) {
     free(p);
     say(err, "the volume's manifest fails authentication: tampered with, or sealed with another key");
     return -EIO;
@@ -578,6 +585,8 @@ int cgv_unmount(struct cgv_volume *v) {
   if (v->cgvfd >= 0) close(v->cgvfd);
   if (v->dirfd >= 0) close(v->dirfd);
   if (v->lockfd >= 0) close(v->lockfd); /* releases the flock */
+  EVP_CIPHER_CTX_free(v->aead[0]); /* frees the key schedule, cleansed */
+  EVP_CIPHER_CTX_free(v->aead[1]);
   OPENSSL_cleanse(v->key, sizeof v->key);
   free(v);
   return r;
