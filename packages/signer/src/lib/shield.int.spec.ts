@@ -176,6 +176,24 @@ describe('file shield (sim backend, glibc)', () => {
     expect((await run(name)).stdout).toMatch(second.exitCode === 0 ? /^read \d+ second-19$/ : /^read \d+ first-\d+$/);
   });
 
+  it('musl: the runtime has no file shield, so a policy that mounts a volume stops the program (fail closed)', async () => {
+    const bin = join(tmp, 'shield-musl');
+    await execa('nice', ['musl-gcc', '-O2', '-Wall', '-Wextra', '-Werror', join(C_SOURCE_DIR, 'test/shield.c'), '-o', bin]);
+    const musl = await sign({ binary: bin, include: [`${join(tmp, 'empty')}/**`], keyFile: join(tmp, 'key.pem'), outputDir: join(tmp, 'out-musl'), libc: 'musl' });
+    const dir = join(tmp, 'musl-vol');
+    await mkdir(dir);
+    await uploadSessionSim(service.url, session('muslvol', dir, `shield write ${dir}/f x`, musl.measurement));
+    const r = await execa(musl.binary, [], {
+      env: { SCONE_CONFIG_ID: 'muslvol/app', SCONE_CAS_ADDR: service.url.replace(/^http:\/\//, ''), CONFIDENTIAL_SIM_CAS_TIMEOUT: '5' },
+      extendEnv: false,
+      reject: false,
+    });
+    expect(r.exitCode).toBe(78);
+    expect(r.stderr).toMatch(/built without the file shield .* cannot serve volume data; refusing to start/);
+    expect(r.stdout).toBe('');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('crash: SIGKILL at random points of a write-temp-fsync-rename loop leaves a written version, never older than the last reported one', async () => {
     const { name, dir, set } = await fresh((d) => `shield rewrite ${d}/f round- 0`);
     let last = -1;
