@@ -38,24 +38,8 @@ func cmdAcme(ctx context.Context, args []string) int {
 	os.Setenv("SCONE_CONFIG_ID", *configID)
 	logDir := filepath.Dir(*out)
 	os.MkdirAll(logDir, 0o755)
-	res := &RunResult{Version: 1, Kind: "acme", StartedAt: time.Now().UTC().Format(time.RFC3339), Steps: []StepResult{}, LogTail: []string{}}
-	res.Command = []string{*confidential}
-	r := &runner{ctx: ctx, res: res, out: os.Stdout, names: acmeSteps}
-	finish := func(ok bool) int {
-		res.OK = ok
-		res.FinishedAt = time.Now().UTC().Format(time.RFC3339)
-		if err := bench.WriteJSON(*out, res); err != nil {
-			fmt.Fprintln(os.Stderr, "acme: writing result:", err)
-			return 1
-		}
-		fmt.Println(res.Summary())
-		if ok {
-			fmt.Println("RESULT ok")
-			return 0
-		}
-		fmt.Println("RESULT FAIL")
-		return 1
-	}
+	r := newRunner(ctx, "acme", []string{*confidential}, acmeSteps)
+	finish := func(ok bool) int { return r.finish(*out, ok) }
 	host := strings.SplitN(strings.TrimPrefix(lf.URL, "https://"), "/", 2)[0]
 
 	var conf *tls.Config

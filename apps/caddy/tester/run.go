@@ -43,6 +43,31 @@ type runner struct {
 	names   []string    // the steps' names (default stepNames: the run flow's)
 }
 
+func newRunner(ctx context.Context, kind string, command []string, names []string) *runner {
+	res := &RunResult{Version: 1, Kind: kind, StartedAt: time.Now().UTC().Format(time.RFC3339), Command: command, Steps: []StepResult{}, LogTail: []string{}}
+	return &runner{ctx: ctx, res: res, out: os.Stdout, names: names}
+}
+
+// finish records the outcome in the result file (out) and prints the summary and the RESULT line: the exit code.
+func (r *runner) finish(out string, ok bool) int {
+	r.res.OK = ok
+	r.res.FinishedAt = time.Now().UTC().Format(time.RFC3339)
+	if err := bench.WriteJSON(out, r.res); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: writing result: %v\n", r.res.Kind, err)
+		return 1
+	}
+	fmt.Println(r.res.Summary())
+	if ok {
+		fmt.Println("RESULT ok")
+		return 0
+	}
+	fmt.Println("RESULT FAIL")
+	if r.ctx.Err() != nil {
+		return 130
+	}
+	return 1
+}
+
 func (r *runner) name(n int) string {
 	names := r.names
 	if names == nil {
@@ -128,28 +153,10 @@ func cmdRun(ctx context.Context, args []string) int {
 		echo = os.Stderr
 	}
 
-	res := &RunResult{Version: 1, Kind: "run", StartedAt: time.Now().UTC().Format(time.RFC3339), Steps: []StepResult{}, LogTail: []string{}}
 	confArgv := append([]string{*confidential}, confArgs...)
-	res.Command = confArgv
-	r := &runner{ctx: ctx, res: res, out: os.Stdout}
-	finish := func(ok bool) int {
-		res.OK = ok
-		res.FinishedAt = time.Now().UTC().Format(time.RFC3339)
-		if err := bench.WriteJSON(*out, res); err != nil {
-			fmt.Fprintln(os.Stderr, "run: writing result:", err)
-			return 1
-		}
-		fmt.Println(res.Summary())
-		if ok {
-			fmt.Println("RESULT ok")
-			return 0
-		}
-		fmt.Println("RESULT FAIL")
-		if ctx.Err() != nil {
-			return 130
-		}
-		return 1
-	}
+	r := newRunner(ctx, "run", confArgv, nil)
+	res := r.res
+	finish := func(ok bool) int { return r.finish(*out, ok) }
 
 	// 1: the CA to trust. From the policy service (a URL): the session's CA certificate, nothing runs. Otherwise the
 	// original's way: native caddy once, so it installs its local CA under $HOME.

@@ -137,6 +137,9 @@ static inline void *bfs_libc_ptr(void **slot, const char *name) {
 void bfs_libc_resolve(void) __attribute__((visibility("hidden")));
 /* the real syscall(), inline: every call of the Go runtime that the interposer passes on goes through here */
 static inline long bfs_sys(long n, long a, long b, long c, long d, long e, long f) { return REAL(syscall)(n, a, b, c, d, e, f); }
+/* path appended to the absolute base in buf (len bytes: "/" is 1), lexically normalised ("." and ".." components,
+ * "//"), in place: the new length, or -1 when longer than BFS_PATH_MAX */
+long bfs_normalize(char *buf, size_t len, const char *path) __attribute__((visibility("hidden")));
 /* "confidential-sim: <message>" on stderr, exit 78 */
 void bfs_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 

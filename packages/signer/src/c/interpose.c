@@ -140,29 +140,11 @@ static int inj_find(int dirfd, const char *path) {
     }
   }
   char buf[BFS_PATH_MAX];
-  size_t len = 1;
-  buf[0] = '/';
-  if (path[0] != '/') {
-    if (base_of(dirfd, buf, sizeof buf) != 0) return -1;
-    len = strlen(buf);
-  }
-  for (const char *p = path; *p;) {
-    while (*p == '/') p++;
-    if (!*p) break;
-    const char *s = p;
-    while (*p && *p != '/') p++;
-    size_t n = (size_t)(p - s);
-    if (n == 1 && s[0] == '.') continue;
-    if (n == 2 && s[0] == '.' && s[1] == '.') {
-      while (len > 1 && buf[len - 1] != '/') len--;
-      if (len > 1) len--;
-      continue;
-    }
-    if (len + 1 + n + 1 > sizeof buf) return -1;
-    if (len > 1) buf[len++] = '/';
-    memcpy(buf + len, s, n);
-    len += n;
-  }
+  buf[0] = '/', buf[1] = '\0';
+  if (path[0] != '/' && base_of(dirfd, buf, sizeof buf) != 0) return -1;
+  long n = bfs_normalize(buf, strlen(buf), path);
+  if (n < 0) return -1;
+  size_t len = (size_t)n;
   for (uint32_t j = 0; j < n_inj; j++)
     if (inj[j].path_len == len && memcmp(inj[j].path, buf, len) == 0) return (int)(H->n_entries + j);
   return -1;

@@ -1,10 +1,11 @@
-/* binaryfs runtime, bottom layer: libc's own functions. The interposer defines open, read, syscall … itself, so
+/* binaryfs runtime, bottom layer: libc's own functions (and the lexical path normalisation the layers share). The interposer defines open, read, syscall … itself, so
  * every layer reaches the real ones through REAL(fn), found with dlsym(RTLD_NEXT) (the next object after this
  * extension: libc). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,6 +37,28 @@ void bfs_libc_resolve(void) {
 #undef PRE
 }
 
+
+long bfs_normalize(char *buf, size_t len, const char *path) {
+  for (const char *p = path; *p;) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    const char *s = p;
+    while (*p && *p != '/') p++;
+    size_t n = (size_t)(p - s);
+    if (n == 1 && s[0] == '.') continue;
+    if (n == 2 && s[0] == '.' && s[1] == '.') {
+      while (len > 1 && buf[len - 1] != '/') len--;
+      if (len > 1) len--;
+      continue;
+    }
+    if (len + 1 + n + 1 > BFS_PATH_MAX) return -1;
+    if (len > 1) buf[len++] = '/';
+    memcpy(buf + len, s, n);
+    len += n;
+  }
+  buf[len] = '\0';
+  return (long)len;
+}
 
 void bfs_die(const char *fmt, ...) {
   char msg[2048];

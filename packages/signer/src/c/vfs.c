@@ -142,27 +142,11 @@ static int locate(int dirfd, const char *path, struct where *w) {
   size_t plen = strlen(path);
   if (plen == 0 || plen >= BFS_PATH_MAX) return 0; /* the kernel answers (ENOENT, ENAMETOOLONG) */
   char buf[BFS_PATH_MAX];
-  size_t len = 0;
-  if (path[0] != '/') {
-    if (dir_of(dirfd, buf, sizeof buf) != 0) return errno == ENOTDIR || errno == ENAMETOOLONG ? -1 : 0;
-    len = strlen(buf);
-    if (len == 1) len = 0; /* "/" */
-  }
-  for (const char *p = path; *p;) {
-    while (*p == '/') p++;
-    if (!*p) break;
-    const char *s = p;
-    while (*p && *p != '/') p++;
-    size_t n = (size_t)(p - s);
-    if (n == 1 && s[0] == '.') continue;
-    if (n == 2 && s[0] == '.' && s[1] == '.') { while (len > 0 && buf[len - 1] != '/') len--; if (len > 0) len--; continue; }
-    if (len + 1 + n + 1 > sizeof buf) { errno = ENAMETOOLONG; return -1; }
-    buf[len++] = '/';
-    memcpy(buf + len, s, n);
-    len += n;
-  }
-  if (len == 0) buf[len++] = '/';
-  buf[len] = '\0';
+  buf[0] = '/', buf[1] = '\0';
+  if (path[0] != '/' && dir_of(dirfd, buf, sizeof buf) != 0) return errno == ENOTDIR || errno == ENAMETOOLONG ? -1 : 0;
+  long n = bfs_normalize(buf, strlen(buf), path);
+  if (n < 0) { errno = ENAMETOOLONG; return -1; }
+  size_t len = (size_t)n;
   for (int i = 0; i < bfs_vfs_n; i++) {
     struct vmount *m = &mounts[i];
     if (len >= m->len && memcmp(buf, m->path, m->len) == 0 && (len == m->len || buf[m->len] == '/')) {
