@@ -4,7 +4,9 @@
  *  2. fetch the launch answer of SCONE_CONFIG_ID from the policy service (SCONE_CAS_ADDR, default cas:8081)
  *     presenting the measurement: GET /v1/launch/<session>/<service>?measurement=<hex>; 403 refuses;
  *  3. re-exec /proc/self/exe with exactly the policy's argv/env (+ the runtime's own variables) when they differ;
- *  4. return the policy's injected files (`file` lines) to the caller, which hands them to the interposer.
+ *  4. return the policy's injected files (`file` lines) and volumes (`volume` lines) to the caller, which hands them
+ *     to the interposer and mounts them (vfs.c); the volumes' tag checks and commit reports go through here too
+ *     (POST /v1/volumes/<session>/<volume>/{open,tag}).
  * The answer's buffer is wiped once parsed. Uses libc.c, sha256.c, json.c (the manifest) and http.c (the request).
  * Environment read: SCONE_CONFIG_ID, SCONE_CAS_ADDR, CONFIDENTIAL_MANIFEST, CONFIDENTIAL_SIM_CAS_TIMEOUT. */
 #define _GNU_SOURCE
