@@ -14,8 +14,8 @@
  * (RENAME_NOREPLACE), unlink/unlinkat/rmdir, mkdir/mkdirat, chmod/fchmod/fchmodat, utimensat/futimens (mtime),
  * access/faccessat(2), flock and fcntl locks (one process is the volume's only writer: they always succeed, as
  * POSIX record locks do within a process), fcntl F_GETFL/F_SETFL, dup/dup2/dup3/F_DUPFD, close.
- * Refused with an errno a program handles: sendfile/splice/copy_file_range/tee (EINVAL: Go's io.Copy falls back to
- * read/write), mmap (ENODEV), fallocate (EOPNOTSUPP), links and symlinks, mknod, chown (EPERM), xattrs (ENOTSUP),
+ * splice between a pipe and a volume file (through a buffer). Refused with an errno a program handles: sendfile,
+ * copy_file_range, tee, splice without a pipe (EINVAL: Go's io.Copy falls back to read/write), mmap (ENODEV), fallocate (EOPNOTSUPP), links and symlinks, mknod, chown (EPERM), xattrs (ENOTSUP),
  * chdir into a volume's subdirectory (ENOTSUP; its root is a host directory and works), renames across a volume's
  * boundary (EXDEV). Paths reach a volume lexically (after "." and ".."); a host symlink into a volume folder is not
  * followed into the volume. */
@@ -295,6 +295,37 @@ static long vlseek(struct vof *o, int64_t off, int whence) {
   return (long)o->off;
 }
 
+/* splice between a pipe and a volume file, served through a buffer (the kernel's splice would move ciphertext):
+ * Go's io.Copy from a socket to a file splices socket → pipe → file and, once the first half worked, cannot fall
+ * back. Between two volume files, or without a pipe: EINVAL (the caller falls back to read/write). */
+static long vsplice(int in, int64_t *off_in, int out, int64_t *off_out, size_t len) {
+  struct vof *i = vof_of(in), *o = vof_of(out);
+  if ((i && o) || len == 0) return i && o ? fail(EINVAL) : 0;
+  static __thread char buf[65536];
+  size_t want = len < sizeof buf ? len : sizeof buf;
+  if (o) { /* pipe → volume file */
+    if (off_in) return fail(ESPIPE);
+    struct stat st;
+    if (REAL(fstat)(in, &st) != 0 || !S_ISFIFO(st.st_mode)) return fail(EINVAL);
+    ssize_t n = REAL(read)(in, buf, want);
+    if (n <= 0) return n;
+    long w = vwrite(o, buf, (size_t)n, off_out ? *off_out : -1);
+    if (w >= 0 && off_out) *off_out += w;
+    return w >= 0 && w < n ? fail(EIO) : w; /* the pipe's bytes are gone: never a silent short copy */
+  }
+  /* volume file → pipe */
+  if (off_out) return fail(ESPIPE);
+  struct stat st;
+  if (REAL(fstat)(out, &st) != 0 || !S_ISFIFO(st.st_mode)) return fail(EINVAL);
+  long n = vread(i, buf, want, off_in ? *off_in : -1);
+  if (n <= 0) return n;
+  ssize_t w = REAL(write)(out, buf, (size_t)n);
+  long moved = w < 0 ? 0 : w;
+  if (off_in) *off_in += moved;
+  else i->off -= (uint64_t)(n - moved); /* what the pipe did not take is read again next time */
+  return w < 0 ? -1 : w;
+}
+
 /* ---- directories ---- */
 
 struct collect { struct dent *d; size_t n, cap; int oom; };
@@ -492,7 +523,8 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     break;
   case SYS_fgetxattr: case SYS_fsetxattr: case SYS_flistxattr: case SYS_fremovexattr: if (vof_of(a)) r = fail(ENOTSUP); break;
   case SYS_sendfile: if (vof_of(a) || vof_of(b)) r = fail(EINVAL); break;
-  case SYS_splice: case SYS_copy_file_range: if (vof_of(a) || vof_of(c)) r = fail(EINVAL); break;
+  case SYS_splice: r = vsplice((int)a, (int64_t *)b, (int)c, (int64_t *)d, (size_t)e); break;
+  case SYS_copy_file_range: if (vof_of(a) || vof_of(c)) r = fail(EINVAL); break;
   case SYS_tee: if (vof_of(a) || vof_of(b)) r = fail(EINVAL); break;
   case SYS_mmap: if (!(d & MAP_ANONYMOUS) && vof_of(e)) r = fail(ENODEV); break;
 

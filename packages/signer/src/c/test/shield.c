@@ -122,7 +122,15 @@ static void scenario(const char *dir) {
   off_t off0 = 0;
   CHECK(ERRNO_IS(sendfile(null, fd, &off0, 10), EINVAL), "sendfile from a volume file: EINVAL");
   CHECK(ERRNO_IS(syscall(SYS_copy_file_range, fd, NULL, null, NULL, 10, 0), EINVAL), "copy_file_range: EINVAL");
-  CHECK(ERRNO_IS(syscall(SYS_splice, fd, NULL, null, NULL, 10, 0), EINVAL), "splice: EINVAL");
+  CHECK(ERRNO_IS(syscall(SYS_splice, fd, NULL, null, NULL, 10, 0), EINVAL), "splice to a non-pipe: EINVAL");
+  /* splice with a pipe is served through the shield (Go's io.Copy from a socket to a file: socket → pipe → file) */
+  int pp[2];
+  CHECK(pipe(pp) == 0 && write(pp[1], "spliced!", 8) == 8, "pipe");
+  int sfd = open(at(dir, "spliced"), O_CREAT | O_RDWR | O_TRUNC, 0600);
+  CHECK(sfd >= 0 && syscall(SYS_splice, pp[0], NULL, sfd, NULL, 8, 0) == 8 && size_of(at(dir, "spliced")) == 8, "splice pipe → volume file");
+  CHECK(lseek(sfd, 0, SEEK_SET) == 0 && syscall(SYS_splice, sfd, NULL, pp[1], NULL, 8, 0) == 8 && read(pp[0], buf, 8) == 8 && memcmp(buf, "spliced!", 8) == 0,
+        "splice volume file → pipe");
+  CHECK(close(sfd) == 0 && unlink(at(dir, "spliced")) == 0 && close(pp[0]) == 0 && close(pp[1]) == 0, "splice cleanup");
   CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED && errno == ENODEV, "mmap: ENODEV");
   CHECK(ERRNO_IS(syscall(SYS_fallocate, fd, 0, 0, 100), EOPNOTSUPP), "fallocate: EOPNOTSUPP");
   close(null);
