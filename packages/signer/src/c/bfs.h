@@ -149,8 +149,9 @@ extern int bfs_vfs_n __attribute__((visibility("hidden"))); /* volumes mounted: 
 /* One call on a volume (named wrappers pass their SYS_ number): BFS_PASS when it touches none, else the result
  * with libc's -1/errno convention. */
 long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) __attribute__((visibility("hidden")));
-/* after a successful dup/dup2/dup3/F_DUPFD: newfd shares oldfd's volume file, or stops being one */
-void bfs_vfs_dup(int oldfd, long newfd) __attribute__((visibility("hidden")));
+/* after a dup/dup2/dup3/F_DUPFD: newfd shares oldfd's volume file, or stops being one; the result (-1 EMFILE for
+ * a volume file's dup beyond the fd table, which it closes) */
+long bfs_vfs_dup(int oldfd, long newfd) __attribute__((visibility("hidden")));
 int bfs_vfs_fd(int fd) __attribute__((visibility("hidden")));
 int bfs_vfs_in(const char *path) __attribute__((visibility("hidden")));
 /* Mounts the volume at `path` (its host folder holds the ciphertext) and serves it; *tag: the tag found on disk, for

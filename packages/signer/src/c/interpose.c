@@ -565,7 +565,7 @@ ssize_t pread(int fd, void *buf, size_t n, off_t off) {
   return r == PASS ? REAL(pread)(fd, buf, n, off) : r;
 }
 int close(int fd) { VFS(SYS_close, fd, 0, 0, 0, 0); untrack(fd); procfd_forget(fd); return REAL(close)(fd); }
-static long dup_both(int fd, long nfd) { nfd = dup_track(fd, nfd); bfs_vfs_dup(fd, nfd); return nfd; }
+static long dup_both(int fd, long nfd) { return bfs_vfs_dup(fd, dup_track(fd, nfd)); }
 int dup(int fd) { return (int)dup_both(fd, REAL(dup)(fd)); }
 int dup2(int fd, int nfd) { if (fd != nfd) procfd_forget(nfd); return (int)dup_both(fd, REAL(dup2)(fd, nfd)); }
 int dup3(int fd, int nfd, int fl) { procfd_forget(nfd); return (int)dup_both(fd, REAL(dup3)(fd, nfd, fl)); }

@@ -3,8 +3,8 @@
  * volume's mount path is a name in that volume (volume.c), never a host file. The host folder at the same path holds
  * the volume's ciphertext only (.cgv/); the program's view of it is the volume's plaintext tree.
  *
- * An open volume file or directory is a placeholder fd (an O_PATH fd of the host folder's .cgv directory: a call
- * that reached the kernel with it fails with EBADF instead of touching the ciphertext) mapped to an open file
+ * An open volume file or directory is a placeholder fd (an O_PATH fd of /dev/null: a call that reached the kernel
+ * with it fails — EBADF, ENOTDIR — instead of touching the ciphertext) mapped to an open file
  * description here (vtab): offset, flags, the volume file, shared by dup'ed fds like the kernel's. Every volume is
  * served under one mutex (volume.c is not thread-safe; its commits report tags to the policy service).
  *
@@ -17,8 +17,9 @@
  * splice between a pipe and a volume file (through a buffer). Refused with an errno a program handles: sendfile,
  * copy_file_range, tee, splice without a pipe (EINVAL: Go's io.Copy falls back to read/write), mmap (ENODEV), fallocate (EOPNOTSUPP), links and symlinks, mknod, chown (EPERM), xattrs (ENOTSUP),
  * chdir into a volume's subdirectory (ENOTSUP; its root is a host directory and works), renames across a volume's
- * boundary (EXDEV). Paths reach a volume lexically (after "." and ".."); a host symlink into a volume folder is not
- * followed into the volume. */
+ * boundary (EXDEV). Paths reach a volume lexically (after "." and ".."), under its mount path as the policy names it
+ * or as resolved at mount (getcwd and /proc/self/fd give that one); a host symlink elsewhere that points into a
+ * volume's folder is not followed into the volume. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -70,11 +71,12 @@ static long fail(int err) { errno = err; return -1; }
 static long neg(long r) { return r < 0 ? fail((int)-r) : r; }
 
 struct vmount {
-  char *path;               /* normalised absolute mount path */
+  char *path;               /* normalised absolute mount path, as the policy names it */
   size_t len;
+  char *real;               /* the same with host symlinks resolved (getcwd and /proc/self/fd name it so) */
+  size_t real_len;
   char *name;
   struct cgv_volume *v;
-  int cgvfd;                /* O_PATH of <path>/.cgv: the source of placeholders */
 };
 static struct vmount mounts[MAX_MOUNTS];
 int bfs_vfs_n;
@@ -83,6 +85,7 @@ static mode_t umask_at_mount;
 
 struct dent { char *name; struct cgv_stat st; };
 struct vof {
+  struct vof *next_dir;     /* the open directories, whose names a rename rewrites */
   struct vmount *m;
   struct cgv_file *f;       /* NULL: a directory, or O_PATH */
   char *rel;                /* the name at open ("" is the root) */
@@ -94,6 +97,7 @@ struct vof {
   size_t nlist;
 };
 static struct vof *vtab[BFS_FDTAB];
+static struct vof *open_dirs;
 
 static struct vof *vof_of(long fd) { return fd >= 0 && fd < BFS_FDTAB ? __atomic_load_n(&vtab[fd], __ATOMIC_ACQUIRE) : NULL; }
 int bfs_vfs_fd(int fd) { return bfs_vfs_n && vof_of(fd) != NULL; }
@@ -108,6 +112,9 @@ static void free_list(struct vof *o) {
 /* drops one reference (mu held); the last closes the volume file (a commit when it was written) */
 static int release(struct vof *o) {
   if (--o->refs > 0) return 0;
+  if (o->dir)
+    for (struct vof **p = &open_dirs; *p; p = &(*p)->next_dir)
+      if (*p == o) { *p = o->next_dir; break; }
   int r = o->f ? cgv_close(o->f) : 0;
   free_list(o);
   free(o->rel);
@@ -136,6 +143,9 @@ static int dir_of(int dirfd, char *out, size_t n) {
 
 struct where { struct vmount *m; char rel[BFS_PATH_MAX]; int slash; /* the path ended with "/" */ };
 
+/* is the path p (len) the folder m (ml) or in it? */
+static int under(const char *p, size_t len, const char *m, size_t ml) { return len >= ml && memcmp(p, m, ml) == 0 && (len == ml || p[ml] == '/'); }
+
 /* 1 when (dirfd, path) is in a volume (w filled), 0 when not, -1 with errno */
 static int locate(int dirfd, const char *path, struct where *w) {
   if (!path) return 0;
@@ -149,9 +159,10 @@ static int locate(int dirfd, const char *path, struct where *w) {
   size_t len = (size_t)n;
   for (int i = 0; i < bfs_vfs_n; i++) {
     struct vmount *m = &mounts[i];
-    if (len >= m->len && memcmp(buf, m->path, m->len) == 0 && (len == m->len || buf[m->len] == '/')) {
+    size_t ml = under(buf, len, m->path, m->len) ? m->len : under(buf, len, m->real, m->real_len) ? m->real_len : 0;
+    if (ml) {
       w->m = m;
-      strcpy(w->rel, len == m->len ? "" : buf + m->len + 1);
+      strcpy(w->rel, len == ml ? "" : buf + ml + 1);
       w->slash = path[plen - 1] == '/';
       return 1;
     }
@@ -215,8 +226,9 @@ static long vopen(struct where *w, int flags, mode_t mode) {
   if (exists == -ENOTDIR) return fail(ENOTDIR);
   int dir = exists == 0 && S_ISDIR(st.mode);
   int acc = flags & O_ACCMODE;
+  if (flags & O_PATH) flags &= ~(O_CREAT | O_EXCL | O_TRUNC); /* as the kernel ignores them */
   if (exists == 0 && (flags & O_CREAT) && (flags & O_EXCL)) return fail(EEXIST);
-  if (dir && !(flags & O_PATH) && acc != O_RDONLY) return fail(EISDIR);
+  if (dir && !(flags & O_PATH) && (acc != O_RDONLY || (flags & O_CREAT))) return fail(EISDIR);
   if (exists == 0 && !dir && (flags & O_DIRECTORY)) return fail(ENOTDIR);
   if (exists != 0 && (!(flags & O_CREAT) || w->slash || w->rel[0] == '\0')) return fail(w->slash && (flags & O_CREAT) ? EISDIR : ENOENT);
   struct vof *o = calloc(1, sizeof *o);
@@ -229,14 +241,17 @@ static long vopen(struct where *w, int flags, mode_t mode) {
     int r = cgv_open(w->m->v, w->rel, flags & (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC), mode & ~umask_at_mount & 07777, &o->f);
     if (r < 0) { free(o->rel); free(o); return fail(-r); }
   }
-  int fd = REAL(openat)(w->m->cgvfd, ".", O_PATH | O_DIRECTORY | (flags & O_CLOEXEC));
+  /* the placeholder: an O_PATH fd of /dev/null — no data, and no directory to create a file in through it */
+  int fd = REAL(openat)(AT_FDCWD, "/dev/null", O_PATH | (flags & O_CLOEXEC));
   if (fd < 0 || fd >= BFS_FDTAB) {
     int err = fd < 0 ? errno : EMFILE;
     if (fd >= 0) REAL(close)(fd);
     release(o);
     return fail(err);
   }
-  __atomic_store_n(&vtab[fd], o, __ATOMIC_RELEASE);
+  if (dir) { o->next_dir = open_dirs; open_dirs = o; }
+  struct vof *stale = __atomic_exchange_n(&vtab[fd], o, __ATOMIC_ACQ_REL); /* closed past the wrappers (fclose of an fdopen) */
+  if (stale) release(stale);
   return fd;
 }
 
@@ -300,29 +315,37 @@ static long vlseek(struct vof *o, int64_t off, int whence) {
  * back. Between two volume files, or without a pipe: EINVAL (the caller falls back to read/write). */
 static long vsplice(int in, int64_t *off_in, int out, int64_t *off_out, size_t len) {
   struct vof *i = vof_of(in), *o = vof_of(out);
-  if ((i && o) || len == 0) return i && o ? fail(EINVAL) : 0;
+  if (!i && !o) return PASS; /* closed since involved() looked */
+  if (i && o) return fail(EINVAL);
+  if (len == 0) return 0;
   static __thread char buf[65536];
   size_t want = len < sizeof buf ? len : sizeof buf;
-  if (o) { /* pipe → volume file */
-    if (off_in) return fail(ESPIPE);
-    struct stat st;
-    if (REAL(fstat)(in, &st) != 0 || !S_ISFIFO(st.st_mode)) return fail(EINVAL);
+  struct stat st;
+  if (REAL(fstat)(o ? in : out, &st) != 0 || !S_ISFIFO(st.st_mode)) return fail(EINVAL);
+  if ((o && off_in) || (i && off_out)) return fail(ESPIPE);
+  if (o) { /* pipe → volume file; the pipe is read without the lock (it may block) */
+    pthread_mutex_unlock(&mu);
     ssize_t n = REAL(read)(in, buf, want);
+    pthread_mutex_lock(&mu);
     if (n <= 0) return n;
+    if (!(o = vof_of(out))) return fail(EBADF); /* closed meanwhile */
     long w = vwrite(o, buf, (size_t)n, off_out ? *off_out : -1);
     if (w >= 0 && off_out) *off_out += w;
     return w >= 0 && w < n ? fail(EIO) : w; /* the pipe's bytes are gone: never a silent short copy */
   }
-  /* volume file → pipe */
-  if (off_out) return fail(ESPIPE);
-  struct stat st;
-  if (REAL(fstat)(out, &st) != 0 || !S_ISFIFO(st.st_mode)) return fail(EINVAL);
+  /* volume file → pipe; the pipe is written without the lock, and what it did not take is read again next time */
   long n = vread(i, buf, want, off_in ? *off_in : -1);
   if (n <= 0) return n;
+  i->refs++; /* kept alive while unlocked */
+  pthread_mutex_unlock(&mu);
   ssize_t w = REAL(write)(out, buf, (size_t)n);
+  int err = errno;
+  pthread_mutex_lock(&mu);
   long moved = w < 0 ? 0 : w;
   if (off_in) *off_in += moved;
-  else i->off -= (uint64_t)(n - moved); /* what the pipe did not take is read again next time */
+  else i->off -= (uint64_t)(n - moved);
+  release(i);
+  errno = err;
   return w < 0 ? -1 : w;
 }
 
@@ -397,7 +420,20 @@ static long vrename(struct where *a, struct where *b, unsigned flags) {
   if (flags & RENAME_NOREPLACE) {
     if (cgv_stat(b->m->v, b->rel, &st) == 0) return fail(EEXIST);
   }
-  return neg(cgv_rename(a->m->v, a->rel, b->rel));
+  int r = cgv_rename(a->m->v, a->rel, b->rel);
+  if (r < 0) return fail(-r);
+  /* open directories in the moved subtree keep working under their new names */
+  size_t fl = strlen(a->rel), tl = strlen(b->rel);
+  for (struct vof *o = open_dirs; o; o = o->next_dir) {
+    if (o->m != a->m || strncmp(o->rel, a->rel, fl) != 0 || (o->rel[fl] != '\0' && o->rel[fl] != '/')) continue;
+    char *moved = malloc(tl + strlen(o->rel + fl) + 1);
+    if (!moved) return fail(ENOMEM);
+    memcpy(moved, b->rel, tl);
+    strcpy(moved + tl, o->rel + fl);
+    free(o->rel);
+    o->rel = moved;
+  }
+  return 0;
 }
 
 /* times: NULL (now) or [atime, mtime]; only the mtime is kept */
@@ -409,14 +445,20 @@ static int64_t mtime_of(const struct timespec *times) {
 
 /* ---- fd-table bookkeeping the interposer calls ---- */
 
-void bfs_vfs_dup(int oldfd, long newfd) {
-  if (!bfs_vfs_n || newfd < 0 || newfd == oldfd || newfd >= BFS_FDTAB) return;
+long bfs_vfs_dup(int oldfd, long newfd) {
+  if (!bfs_vfs_n || newfd < 0 || newfd == oldfd) return newfd;
+  if (newfd >= BFS_FDTAB) {
+    if (!vof_of(oldfd)) return newfd;
+    REAL(close)((int)newfd); /* a volume file's dup beyond the table would be an untracked placeholder */
+    return fail(EMFILE);
+  }
   pthread_mutex_lock(&mu);
   struct vof *o = vof_of(oldfd);
   if (o) o->refs++;
   struct vof *prev = __atomic_exchange_n(&vtab[newfd], o, __ATOMIC_ACQ_REL);
   if (prev) release(prev);
   pthread_mutex_unlock(&mu);
+  return newfd;
 }
 
 static long vclose(int fd) {
@@ -429,15 +471,15 @@ static long vclose(int fd) {
 /* ---- the dispatch ---- */
 
 /* can (dirfd, path) be in a volume? Cheap, without the lock: an absolute path without "//", "/." can be in one only
- * when it starts with a mount path; a relative one is resolved under the lock */
-static int maybe(long dirfd, long path) {
+ * when it starts with a mount path (either spelling); a relative one is resolved under the lock */
+static int maybe(long path) {
   const char *p = (const char *)path;
   if (!p) return 0;
-  if (p[0] != '/') return dirfd == AT_FDCWD || vof_of(dirfd) != NULL;
+  if (p[0] != '/') return 1; /* from the working directory or a directory fd, either may be in a volume */
   for (const char *q = p; (q = strchr(q, '/')); q++) if (q[1] == '/' || q[1] == '.') return 1;
   size_t len = strlen(p);
   for (int i = 0; i < bfs_vfs_n; i++)
-    if (len >= mounts[i].len && memcmp(p, mounts[i].path, mounts[i].len) == 0 && (len == mounts[i].len || p[mounts[i].len] == '/')) return 1;
+    if (under(p, len, mounts[i].path, mounts[i].len) || under(p, len, mounts[i].real, mounts[i].real_len)) return 1;
   return 0;
 }
 
@@ -457,18 +499,22 @@ static int involved(long n, long a, long b, long c, long d, long e) {
   case SYS_truncate: case SYS_chmod: case SYS_readlink: case SYS_chdir: case SYS_mknod: case SYS_chown: case SYS_lchown:
   case SYS_getxattr: case SYS_lgetxattr: case SYS_setxattr: case SYS_lsetxattr: case SYS_listxattr: case SYS_llistxattr:
   case SYS_removexattr: case SYS_lremovexattr:
-    return maybe(AT_FDCWD, a);
+    return maybe(a);
   case SYS_openat: case SYS_openat2: case SYS_newfstatat: case SYS_statx: case SYS_faccessat: case SYS_unlinkat: case SYS_mkdirat:
   case SYS_fchmodat: case SYS_readlinkat: case SYS_mknodat: case SYS_fchownat:
 #ifdef SYS_faccessat2
   case SYS_faccessat2:
 #endif
-    return maybe(a, b);
-  case SYS_utimensat: return b ? maybe(a, b) : vof_of(a) != NULL;
-  case SYS_rename: case SYS_link: return maybe(AT_FDCWD, a) || maybe(AT_FDCWD, b);
-  case SYS_renameat: case SYS_renameat2: case SYS_linkat: return maybe(a, b) || maybe(c, d);
-  case SYS_symlink: return maybe(AT_FDCWD, b);
-  case SYS_symlinkat: return maybe(b, c);
+    return maybe(b);
+  case SYS_utimensat: return b ? maybe(b) : vof_of(a) != NULL;
+  case SYS_umask: umask_at_mount = (mode_t)(a & 0777); return 0;
+#ifdef SYS_close_range
+  case SYS_close_range: return 1;
+#endif
+  case SYS_rename: case SYS_link: return maybe(a) || maybe(b);
+  case SYS_renameat: case SYS_renameat2: case SYS_linkat: return maybe(b) || maybe(d);
+  case SYS_symlink: return maybe(b);
+  case SYS_symlinkat: return maybe(c);
   default: return 0;
   }
 }
@@ -503,6 +549,15 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     break;
   case SYS_getdents64: if ((o = vof_of(a))) r = vgetdents(o, (void *)b, (size_t)c); break;
   case SYS_close: if (vof_of(a)) r = vclose((int)a); break;
+#ifdef SYS_close_range
+  case SYS_close_range: /* the volume files in the range are closed (committed) first; CLOEXEC only marks them */
+    if (!(c & 4 /* CLOSE_RANGE_CLOEXEC */))
+      for (unsigned long fd = (unsigned long)a; fd <= (unsigned long)b && fd < BFS_FDTAB; fd++) {
+        struct vof *x = __atomic_exchange_n(&vtab[fd], NULL, __ATOMIC_ACQ_REL);
+        if (x) release(x);
+      }
+    break;
+#endif
   case SYS_flock: if (vof_of(a)) r = 0; break;
   case SYS_fcntl:
     if (!(o = vof_of(a))) break;
@@ -510,7 +565,11 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     case F_GETFL: r = o->flags; break;
     case F_SETFL: o->flags = (o->flags & ~(O_APPEND | O_NONBLOCK)) | ((int)c & (O_APPEND | O_NONBLOCK)); r = 0; break;
     case F_SETLK: case F_SETLKW: case F_OFD_SETLK: case F_OFD_SETLKW: r = 0; break;
-    case F_GETLK: case F_OFD_GETLK: ((struct flock *)c)->l_type = F_UNLCK; r = 0; break;
+    case F_GETLK: case F_OFD_GETLK:
+      if (!c) { r = fail(EFAULT); break; }
+      ((struct flock *)c)->l_type = F_UNLCK;
+      r = 0;
+      break;
     default: break; /* F_GETFD/F_SETFD and F_DUPFD*: the placeholder's (the interposer tracks the dup) */
     }
     break;
@@ -637,7 +696,7 @@ out:
 
 /* is the path (from the working directory) in a volume? */
 int bfs_vfs_in(const char *path) {
-  if (!bfs_vfs_n || !maybe(AT_FDCWD, (long)path)) return 0;
+  if (!bfs_vfs_n || !maybe((long)path)) return 0;
   struct where w;
   pthread_mutex_lock(&mu);
   int r = locate(AT_FDCWD, path, &w) != 0;
@@ -666,16 +725,14 @@ int bfs_vfs_mount(const char *name, const char *path, const unsigned char key[32
   struct cgv_volume *v;
   int r = cgv_mount(&v, path, key, report, ctx, err);
   if (r < 0) return -1;
-  char cgv[BFS_PATH_MAX + 8];
-  snprintf(cgv, sizeof cgv, "%s/.cgv", path);
-  int fd = REAL(openat)(AT_FDCWD, cgv, O_PATH | O_DIRECTORY | O_CLOEXEC);
   struct vmount *m = &mounts[bfs_vfs_n];
   m->path = strdup(path);
   m->name = strdup(name);
-  if (fd < 0 || !m->path || !m->name) { snprintf(err, 256, "cannot open %.200s: %s", cgv, strerror(fd < 0 ? errno : ENOMEM)); cgv_unmount(v); return -1; }
+  m->real = realpath(path, NULL);
+  if (!m->path || !m->name || !m->real) { snprintf(err, 256, "cannot resolve %.200s: %s", path, strerror(errno)); cgv_unmount(v); return -1; }
   m->len = len;
+  m->real_len = strlen(m->real);
   m->v = v;
-  m->cgvfd = fd;
   umask_at_mount = read_umask();
   *tag = cgv_tag(v);
   __atomic_store_n(&bfs_vfs_n, bfs_vfs_n + 1, __ATOMIC_RELEASE);
@@ -686,7 +743,7 @@ int bfs_vfs_n;
 int bfs_vfs_fd(int fd) { (void)fd; return 0; }
 int bfs_vfs_in(const char *path) { (void)path; return 0; }
 long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) { (void)n; (void)a; (void)b; (void)c; (void)d; (void)e; return BFS_PASS; }
-void bfs_vfs_dup(int oldfd, long newfd) { (void)oldfd; (void)newfd; }
+long bfs_vfs_dup(int oldfd, long newfd) { (void)oldfd; return newfd; }
 int bfs_vfs_mount(const char *name, const char *path, const unsigned char key[32], bfs_report_fn report, void *ctx,
                   const char **tag, char err[256]) {
   (void)path; (void)key; (void)report; (void)ctx; (void)tag;

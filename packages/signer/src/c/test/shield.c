@@ -209,7 +209,28 @@ static void scenario(const char *dir) {
   CHECK(fstatat(dfd, "rel.txt", &st, 0) == 0 && st.st_size == 3, "fstatat(dirfd)");
   CHECK(unlinkat(dfd, "rel.txt", 0) == 0 && ERRNO_IS(stat(at(dir, "sub2/rel.txt"), &st), ENOENT), "unlinkat(dirfd)");
   CHECK(ERRNO_IS(fchdir(dfd), ENOTSUP), "fchdir into a volume subdirectory: ENOTSUP");
+  /* an open directory keeps working after its rename */
+  char sub2[4096], sub3[4096];
+  snprintf(sub2, sizeof sub2, "%s/sub2", dir);
+  snprintf(sub3, sizeof sub3, "%s/sub3", dir);
+  CHECK(rename(sub2, sub3) == 0, "rename an open directory");
+  fd = openat(dfd, "moved.txt", O_CREAT | O_WRONLY, 0600);
+  CHECK(fd >= 0 && close(fd) == 0 && size_of(at(dir, "sub3/moved.txt")) == 0, "openat(dirfd) after the directory's rename");
+  CHECK(unlink(at(dir, "sub3/moved.txt")) == 0 && rename(sub3, sub2) == 0, "rename back");
   close(dfd);
+  CHECK(ERRNO_IS(open(at(dir, "sub2"), O_RDONLY | O_CREAT, 0600), EISDIR), "O_CREAT on a directory: EISDIR");
+  /* a path relative to a host directory fd that leads into the volume is the volume's */
+  char parent[4096];
+  snprintf(parent, sizeof parent, "%s", dir);
+  char *slash = strrchr(parent, '/');
+  *slash = '\0';
+  int hfd = open(parent, O_RDONLY | O_DIRECTORY);
+  char rel[4096];
+  snprintf(rel, sizeof rel, "%s/hostfd.txt", slash + 1);
+  fd = openat(hfd, rel, O_CREAT | O_WRONLY, 0600);
+  CHECK(hfd >= 0 && fd >= 0 && write(fd, "h", 1) == 1 && close(fd) == 0 && size_of(at(dir, "hostfd.txt")) == 1 && unlink(at(dir, "hostfd.txt")) == 0,
+        "openat(host dirfd, \"<volume>/file\") is served by the volume");
+  close(hfd);
   char cwd[4096];
   CHECK(getcwd(cwd, sizeof cwd) && chdir(dir) == 0, "chdir to the volume root");
   fd = open("cwd.txt", O_CREAT | O_WRONLY | O_TRUNC, 0600);
