@@ -59,6 +59,9 @@
 #define SYS_openat2 437
 #endif
 struct open_how_k { uint64_t flags, mode, resolve; };
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
 #define VFS_DEV 0xcf5
 #define MAX_MOUNTS 16
 #ifndef BFS_FDTAB
@@ -209,6 +212,15 @@ static void to_statx(const struct cgv_stat *c, struct statx *sx) {
 static int stat_at(struct where *w, struct cgv_stat *st) {
   int r = cgv_stat(w->m->v, w->rel, st);
   if (r == 0 && w->slash && !S_ISDIR(st->mode)) return -ENOTDIR;
+  if (r == -ENOENT) { /* a file as a directory on the way is ENOTDIR, as the kernel says */
+    char up[BFS_PATH_MAX];
+    strcpy(up, w->rel);
+    struct cgv_stat p;
+    for (char *slash = strrchr(up, '/'); slash; slash = strrchr(up, '/')) {
+      *slash = '\0';
+      if (cgv_stat(w->m->v, up, &p) == 0) return S_ISDIR(p.mode) ? -ENOENT : -ENOTDIR;
+    }
+  }
   return r == -EINVAL ? -ENOENT : r;
 }
 
@@ -501,7 +513,7 @@ static int involved(long n, long a, long b, long c, long d, long e) {
   case SYS_removexattr: case SYS_lremovexattr:
     return maybe(a);
   case SYS_openat: case SYS_openat2: case SYS_newfstatat: case SYS_statx: case SYS_faccessat: case SYS_unlinkat: case SYS_mkdirat:
-  case SYS_fchmodat: case SYS_readlinkat: case SYS_mknodat: case SYS_fchownat:
+  case SYS_fchmodat: case SYS_fchmodat2: case SYS_readlinkat: case SYS_mknodat: case SYS_fchownat:
 #ifdef SYS_faccessat2
   case SYS_faccessat2:
 #endif
@@ -652,7 +664,7 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     break;
   }
   case SYS_chmod: AT(AT_FDCWD, a, &w); r = neg(cgv_setattr(w.m->v, w.rel, (int)(b & 07777), CGV_MTIME_KEEP)); break;
-  case SYS_fchmodat: AT(a, b, &w); r = neg(cgv_setattr(w.m->v, w.rel, (int)(c & 07777), CGV_MTIME_KEEP)); break;
+  case SYS_fchmodat: case SYS_fchmodat2: AT(a, b, &w); r = neg(cgv_setattr(w.m->v, w.rel, (int)(c & 07777), CGV_MTIME_KEEP)); break;
   case SYS_utimensat:
     if (!b) { /* futimens */
       if ((o = vof_of(a))) r = neg(o->f ? cgv_fsetattr(o->f, -1, mtime_of((const struct timespec *)c)) : cgv_setattr(o->m->v, o->rel, -1, mtime_of((const struct timespec *)c)));

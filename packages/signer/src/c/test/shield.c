@@ -21,6 +21,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
 #ifndef RENAME_NOREPLACE /* musl 1.2.3 */
 #define RENAME_NOREPLACE 1
 #endif
@@ -186,6 +190,8 @@ static void scenario(const char *dir) {
   /* the host's storage is not reachable through the volume's path */
   CHECK(ERRNO_IS(open(at(dir, ".cgv/manifest"), O_RDONLY), ENOENT), ".cgv is not visible in the volume");
   CHECK(ERRNO_IS(open(at(dir, "sub/file.bin/"), O_RDONLY), ENOTDIR), "file/: ENOTDIR");
+  CHECK(ERRNO_IS(open(at(dir, "sub/file.bin/x"), O_RDONLY), ENOTDIR) && ERRNO_IS(stat(at(dir, "sub/file.bin/x/y"), &st), ENOTDIR), "a file as a directory on the way: ENOTDIR");
+  CHECK(syscall(SYS_fchmodat2, AT_FDCWD, at(dir, "sub/file.bin"), 0640, AT_SYMLINK_NOFOLLOW) == 0 && stat(at(dir, "sub/file.bin"), &st) == 0 && (st.st_mode & 0777) == 0640, "SYS_fchmodat2");
   CHECK(ERRNO_IS(open(at(dir, "sub"), O_RDWR), EISDIR), "a directory for writing: EISDIR");
   CHECK(ERRNO_IS(open(fin, O_RDONLY | O_DIRECTORY), ENOTDIR), "a file as a directory: ENOTDIR");
 
