@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sign } from '../lib/sign.js';
+import { casAddr, signBare, volumeSession } from './sim-volume.js';
 
 type Verdict = 'pass' | 'fail' | 'skip';
 
@@ -95,9 +95,7 @@ async function main(): Promise<void> {
     process.stderr.write(`go-volume-tests: building ${pkg}.test with the patched and the upstream ${version}\n`);
     await build(patched, join(tmp, 'patched.test'));
     await build(upstream, join(tmp, 'upstream.test'));
-    await mkdir(join(tmp, 'embed'));
-    await writeFile(join(tmp, 'embed', 'README'), 'nothing embedded\n');
-    const signed = await sign({ binary: join(tmp, 'patched.test'), include: [`${join(tmp, 'embed')}/**`], outputDir: join(tmp, 'signed') });
+    const signed = await signBare(join(tmp, 'patched.test'), tmp, { outputDir: join(tmp, 'signed') });
     const volume = join(tmp, 'volume');
     const plain = join(tmp, 'plain');
     await mkdir(volume);
@@ -105,11 +103,11 @@ async function main(): Promise<void> {
     const quoted = flags.map((f) => (f === skip ? `'${f}'` : f)).join(' ');
     await uploadSessionSim(
       service.url,
-      `name: gotests\nversion: "0.3"\nservices:\n  - name: tests\n    image_name: app_image\n    mrenclaves: ["${signed.measurement}"]\n    command: ${pkg.replace(/\//g, '_')}.test ${quoted}\n    pwd: ${srcDir}\n    environment:\n      TMPDIR: ${volume}\n      HOME: /root\nimages:\n  - name: app_image\n    volumes:\n      - name: data\n        path: ${volume}\nvolumes:\n  - name: data\n`,
+      volumeSession({ name: 'gotests', service: 'tests', measurement: signed.measurement, command: `${pkg.replace(/\//g, '_')}.test ${quoted}`, volumePath: volume, pwd: srcDir, environment: { TMPDIR: volume, HOME: '/root' } }),
     );
     const toJson = async (text: string) => (await execa(join(patched, 'bin', 'go'), ['tool', 'test2json', '-t', '-p', pkg], { input: text, reject: false })).stdout;
     process.stderr.write('go-volume-tests: the patched tests on the encrypted volume\n');
-    const enc = await execa(signed.binary, [], { env: { SCONE_CONFIG_ID: 'gotests/tests', SCONE_CAS_ADDR: service.url.replace(/^http:\/\//, ''), PATH: '/usr/bin:/bin' }, extendEnv: false, reject: false, timeout: 600_000 });
+    const enc = await execa(signed.binary, [], { env: { SCONE_CONFIG_ID: 'gotests/tests', SCONE_CAS_ADDR: casAddr(service.url), PATH: '/usr/bin:/bin' }, extendEnv: false, reject: false, timeout: 600_000 });
     process.stderr.write('go-volume-tests: the upstream tests on a plain folder\n');
     const up = await execa(join(tmp, 'upstream.test'), flags, { cwd: join(upstream, 'src', pkg), env: { TMPDIR: plain, HOME: '/root', PATH: '/usr/bin:/bin' }, extendEnv: false, reject: false, timeout: 600_000 });
     const a = verdicts(await toJson(up.stdout));

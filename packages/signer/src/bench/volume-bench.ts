@@ -10,16 +10,17 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOrCreateKey } from '../lib/keys.js';
-import { sign } from '../lib/sign.js';
 import { C_SOURCE_DIR } from '../lib/toolchain.js';
+import { casAddr, signBare, volumeSession } from './sim-volume.js';
 
 const MODES = ['seqwrite', 'seqread', 'randread'] as const;
 type Mode = (typeof MODES)[number];
 const GOAL: Record<Mode, number> = { seqwrite: 0.7, seqread: 0.7, randread: 0.5 };
 
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
 /** mean of b ÷ mean of a, with a percentile bootstrap over the paired rounds (seeded: the same data, the same interval) */
 export function ratioInterval(a: number[], b: number[], resamples = 10_000, seed = 1): { ratio: number; low: number; high: number } {
-  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   let state = seed >>> 0;
   const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const ratios: number[] = [];
@@ -45,11 +46,9 @@ async function main(): Promise<void> {
   try {
     const plainBin = join(tmp, 'volbench');
     await execa('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', join(C_SOURCE_DIR, 'test/volbench.c'), '-o', plainBin]);
-    await mkdir(join(tmp, 'embed'));
-    await writeFile(join(tmp, 'embed', 'README'), 'nothing embedded\n');
     const keyFile = join(tmp, 'key.pem');
     loadOrCreateKey(keyFile, { create: true });
-    const signed = await sign({ binary: plainBin, include: [`${join(tmp, 'embed')}/**`], keyFile, outputDir: join(tmp, 'out') });
+    const signed = await signBare(plainBin, tmp, { keyFile, outputDir: join(tmp, 'out') });
     const plainDir = join(tmp, 'plain');
     const volume = join(tmp, 'volume');
     await mkdir(plainDir);
@@ -60,9 +59,9 @@ async function main(): Promise<void> {
       const args = [mode, file, ...(mode === 'seqwrite' ? [values.mib as string] : mode === 'randread' ? [values.reads as string] : [])];
       let r;
       if (encrypted) {
-        const session = `name: bench\nversion: "0.3"\n${hash ? `predecessor: ${hash}\n` : ''}services:\n  - name: app\n    image_name: app_image\n    mrenclaves: ["${signed.measurement}"]\n    command: volbench ${args.join(' ')}\nimages:\n  - name: app_image\n    volumes:\n      - name: data\n        path: ${volume}\nvolumes:\n  - name: data\n`;
+        const session = volumeSession({ name: 'bench', service: 'app', measurement: signed.measurement, command: `volbench ${args.join(' ')}`, volumePath: volume, predecessor: hash });
         hash = (await uploadSessionSim(service.url, session)).hash;
-        r = await execa(signed.binary, [], { env: { SCONE_CONFIG_ID: 'bench/app', SCONE_CAS_ADDR: service.url.replace(/^http:\/\//, '') }, extendEnv: false, reject: false });
+        r = await execa(signed.binary, [], { env: { SCONE_CONFIG_ID: 'bench/app', SCONE_CAS_ADDR: casAddr(service.url) }, extendEnv: false, reject: false });
       } else {
         r = await execa(plainBin, args, { reject: false });
       }
@@ -82,7 +81,6 @@ async function main(): Promise<void> {
     const results = MODES.map((mode) => {
       const { plain, encrypted } = samples[mode];
       const iv = ratioInterval(plain, encrypted);
-      const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
       return { mode, unit: unit[mode], plain: mean(plain), encrypted: mean(encrypted), ...iv, goal: GOAL[mode], meetsGoal: iv.low >= GOAL[mode], samples: { plain, encrypted } };
     });
     const report = {

@@ -140,6 +140,10 @@ static inline long bfs_sys(long n, long a, long b, long c, long d, long e, long 
 /* path appended to the absolute base in buf (len bytes: "/" is 1), lexically normalised ("." and ".." components,
  * "//"), in place: the new length, or -1 when longer than BFS_PATH_MAX */
 long bfs_normalize(char *buf, size_t len, const char *path) __attribute__((visibility("hidden")));
+/* the absolute path an fd names (readlink of /proc/self/fd/N, no stdio): 0, or -1 */
+int bfs_fd_path(int fd, char *out, size_t n) __attribute__((visibility("hidden")));
+/* statx from a stat the interposer made up (every time the mtime, device minor st_dev) */
+void bfs_stat_to_statx(const struct stat *st, struct statx *sx) __attribute__((visibility("hidden")));
 /* "confidential-sim: <message>" on stderr, exit 78 */
 void bfs_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 

@@ -109,16 +109,7 @@ static int base_of(int dirfd, char *base, size_t n) {
     memcpy(base, E(idx)->path, E(idx)->path_len + 1);
     return 0;
   }
-  char proc[40] = "/proc/self/fd/";
-  char digits[16]; int k = 0; unsigned v = (unsigned)dirfd;
-  do { digits[k++] = (char)('0' + v % 10); v /= 10; } while (v && k < 15);
-  size_t l = strlen(proc);
-  while (k) proc[l++] = digits[--k];
-  proc[l] = '\0';
-  ssize_t r = REAL(readlink)(proc, base, n - 1);
-  if (r <= 0 || base[0] != '/') return -1;
-  base[r] = '\0';
-  return 0;
+  return bfs_fd_path(dirfd, base, n);
 }
 
 /* ---- injected files ---- */
@@ -259,16 +250,7 @@ static void fill_stat(int idx, struct stat *st) {
 static void fill_statx(int idx, struct statx *sx) {
   struct stat st;
   fill_stat(idx, &st);
-  memset(sx, 0, sizeof *sx);
-  sx->stx_mask = STATX_BASIC_STATS;
-  sx->stx_blksize = (uint32_t)st.st_blksize;
-  sx->stx_nlink = (uint32_t)st.st_nlink;
-  sx->stx_mode = (uint16_t)st.st_mode;
-  sx->stx_ino = st.st_ino;
-  sx->stx_size = (uint64_t)st.st_size;
-  sx->stx_blocks = (uint64_t)st.st_blocks;
-  sx->stx_atime.tv_sec = sx->stx_mtime.tv_sec = sx->stx_ctime.tv_sec = sx->stx_btime.tv_sec = H->mtime;
-  sx->stx_dev_major = 0; sx->stx_dev_minor = BFS_DEV;
+  bfs_stat_to_statx(&st, sx);
 }
 
 /* ---- opening ---- */

@@ -60,6 +60,37 @@ long bfs_normalize(char *buf, size_t len, const char *path) {
   return (long)len;
 }
 
+int bfs_fd_path(int fd, char *out, size_t n) {
+  char proc[40] = "/proc/self/fd/";
+  char digits[16];
+  int k = 0;
+  unsigned v = (unsigned)fd;
+  do { digits[k++] = (char)('0' + v % 10); v /= 10; } while (v && k < 15);
+  size_t l = strlen(proc);
+  while (k) proc[l++] = digits[--k];
+  proc[l] = '\0';
+  ssize_t r = REAL(readlink)(proc, out, n - 1);
+  if (r <= 0 || out[0] != '/') return -1;
+  out[r] = '\0';
+  return 0;
+}
+
+void bfs_stat_to_statx(const struct stat *st, struct statx *sx) {
+  memset(sx, 0, sizeof *sx);
+  sx->stx_mask = STATX_BASIC_STATS;
+  sx->stx_blksize = (uint32_t)st->st_blksize;
+  sx->stx_nlink = (uint32_t)st->st_nlink;
+  sx->stx_uid = st->st_uid;
+  sx->stx_gid = st->st_gid;
+  sx->stx_mode = (uint16_t)st->st_mode;
+  sx->stx_ino = (uint64_t)st->st_ino;
+  sx->stx_size = (uint64_t)st->st_size;
+  sx->stx_blocks = (uint64_t)st->st_blocks;
+  sx->stx_atime.tv_sec = sx->stx_mtime.tv_sec = sx->stx_ctime.tv_sec = sx->stx_btime.tv_sec = st->st_mtim.tv_sec;
+  sx->stx_atime.tv_nsec = sx->stx_mtime.tv_nsec = sx->stx_ctime.tv_nsec = sx->stx_btime.tv_nsec = (uint32_t)st->st_mtim.tv_nsec;
+  sx->stx_dev_minor = (uint32_t)st->st_dev;
+}
+
 void bfs_die(const char *fmt, ...) {
   char msg[2048];
   va_list ap;

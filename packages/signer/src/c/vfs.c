@@ -136,11 +136,7 @@ static int dir_of(int dirfd, char *out, size_t n) {
     int w = snprintf(out, n, "%s%s%s", o->m->path, o->rel[0] ? "/" : "", o->rel);
     return w > 0 && (size_t)w < n ? 0 : (errno = ENAMETOOLONG, -1);
   }
-  char proc[32];
-  snprintf(proc, sizeof proc, "/proc/self/fd/%d", dirfd);
-  ssize_t r = REAL(readlink)(proc, out, n - 1);
-  if (r <= 0 || out[0] != '/') { errno = EBADF; return -1; }
-  out[r] = '\0';
+  if (bfs_fd_path(dirfd, out, n) != 0) { errno = EBADF; return -1; }
   return 0;
 }
 
@@ -193,19 +189,7 @@ static void to_stat(const struct cgv_stat *c, struct stat *st) {
 static void to_statx(const struct cgv_stat *c, struct statx *sx) {
   struct stat st;
   to_stat(c, &st);
-  memset(sx, 0, sizeof *sx);
-  sx->stx_mask = 0x7ffU; /* STATX_BASIC_STATS */
-  sx->stx_blksize = CGV_CHUNK;
-  sx->stx_nlink = (uint32_t)st.st_nlink;
-  sx->stx_uid = st.st_uid;
-  sx->stx_gid = st.st_gid;
-  sx->stx_mode = (uint16_t)st.st_mode;
-  sx->stx_ino = (uint64_t)st.st_ino;
-  sx->stx_size = (uint64_t)st.st_size;
-  sx->stx_blocks = (uint64_t)st.st_blocks;
-  sx->stx_atime.tv_sec = sx->stx_mtime.tv_sec = sx->stx_ctime.tv_sec = sx->stx_btime.tv_sec = st.st_mtim.tv_sec;
-  sx->stx_atime.tv_nsec = sx->stx_mtime.tv_nsec = sx->stx_ctime.tv_nsec = sx->stx_btime.tv_nsec = (uint32_t)st.st_mtim.tv_nsec;
-  sx->stx_dev_minor = VFS_DEV;
+  bfs_stat_to_statx(&st, sx);
 }
 
 /* stat of a located path (mu held): ENOTDIR for "file/" */
@@ -448,6 +432,11 @@ static long vrename(struct where *a, struct where *b, unsigned flags) {
   return 0;
 }
 
+/* chmod (mode < 0: unchanged) and the mtime of an open file or directory */
+static long vsetattr(struct vof *o, int mode, int64_t mtime) {
+  return neg(o->f ? cgv_fsetattr(o->f, mode, mtime) : cgv_setattr(o->m->v, o->rel, mode, mtime));
+}
+
 /* times: NULL (now) or [atime, mtime]; only the mtime is kept */
 static int64_t mtime_of(const struct timespec *times) {
   if (!times || times[1].tv_nsec == UTIME_NOW) return CGV_MTIME_NOW;
@@ -585,7 +574,7 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     default: break; /* F_GETFD/F_SETFD and F_DUPFD*: the placeholder's (the interposer tracks the dup) */
     }
     break;
-  case SYS_fchmod: if ((o = vof_of(a))) r = neg(o->f ? cgv_fsetattr(o->f, (int)(b & 07777), CGV_MTIME_KEEP) : cgv_setattr(o->m->v, o->rel, (int)(b & 07777), CGV_MTIME_KEEP)); break;
+  case SYS_fchmod: if ((o = vof_of(a))) r = vsetattr(o, (int)(b & 07777), CGV_MTIME_KEEP); break;
   case SYS_fchown: if (vof_of(a)) r = fail(EPERM); break;
   case SYS_fallocate: if (vof_of(a)) r = fail(EOPNOTSUPP); break;
   case SYS_fadvise64: if (vof_of(a)) r = 0; break;
@@ -666,12 +655,8 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   case SYS_chmod: AT(AT_FDCWD, a, &w); r = neg(cgv_setattr(w.m->v, w.rel, (int)(b & 07777), CGV_MTIME_KEEP)); break;
   case SYS_fchmodat: case SYS_fchmodat2: AT(a, b, &w); r = neg(cgv_setattr(w.m->v, w.rel, (int)(c & 07777), CGV_MTIME_KEEP)); break;
   case SYS_utimensat:
-    if (!b) { /* futimens */
-      if ((o = vof_of(a))) r = neg(o->f ? cgv_fsetattr(o->f, -1, mtime_of((const struct timespec *)c)) : cgv_setattr(o->m->v, o->rel, -1, mtime_of((const struct timespec *)c)));
-      break;
-    }
-    if (((const char *)b)[0] == '\0' && (d & AT_EMPTY_PATH)) {
-      if ((o = vof_of(a))) r = neg(o->f ? cgv_fsetattr(o->f, -1, mtime_of((const struct timespec *)c)) : cgv_setattr(o->m->v, o->rel, -1, mtime_of((const struct timespec *)c)));
+    if (!b || (((const char *)b)[0] == '\0' && (d & AT_EMPTY_PATH))) { /* futimens */
+      if ((o = vof_of(a))) r = vsetattr(o, -1, mtime_of((const struct timespec *)c));
       break;
     }
     AT(a, b, &w);

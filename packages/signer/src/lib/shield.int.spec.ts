@@ -8,8 +8,9 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { casAddr, signBare, volumeSession } from '../bench/sim-volume.js';
 import { loadOrCreateKey } from './keys.js';
-import { sign, type SignResult } from './sign.js';
+import type { SignResult } from './sign.js';
 import { C_SOURCE_DIR } from './toolchain.js';
 
 let tmp: string;
@@ -29,28 +30,13 @@ async function allBytes(dir: string): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-function session(name: string, volumePath: string, command: string, measurement = signed.measurement, predecessor?: string): string {
-  return `name: ${name}
-version: "0.3"
-${predecessor ? `predecessor: ${predecessor}\n` : ''}services:
-  - name: app
-    image_name: app_image
-    mrenclaves: ["${measurement}"]
-    command: ${command}
-images:
-  - name: app_image
-    volumes:
-      - name: data
-        path: ${volumePath}
-volumes:
-  - name: data
-`;
-}
+const session = (name: string, volumePath: string, command: string, measurement = signed.measurement, predecessor?: string) =>
+  volumeSession({ name, service: 'app', measurement, command, volumePath, predecessor });
 
 /** Runs the signed program as session `name` (its argv from the policy). */
 function run(name: string): ResultPromise<{ reject: false }> {
   return execa(signed.binary, [], {
-    env: { SCONE_CONFIG_ID: `${name}/app`, SCONE_CAS_ADDR: service.url.replace(/^http:\/\//, ''), CONFIDENTIAL_SIM_CAS_TIMEOUT: '5' },
+    env: { SCONE_CONFIG_ID: `${name}/app`, SCONE_CAS_ADDR: casAddr(service.url), CONFIDENTIAL_SIM_CAS_TIMEOUT: '5' },
     extendEnv: false,
     reject: false,
     timeout: 60_000,
@@ -79,9 +65,7 @@ beforeAll(async () => {
   loadOrCreateKey(keyFile, { create: true });
   plain = join(tmp, 'shield');
   await execa('nice', ['gcc', '-O2', '-Wall', '-Wextra', '-Werror', join(C_SOURCE_DIR, 'test/shield.c'), '-o', plain]);
-  await mkdir(join(tmp, 'empty'));
-  await writeFile(join(tmp, 'empty', 'README'), 'nothing embedded\n');
-  signed = await sign({ binary: plain, include: [`${join(tmp, 'empty')}/**`], keyFile, outputDir: join(tmp, 'out') });
+  signed = await signBare(plain, tmp, { keyFile, outputDir: join(tmp, 'out') });
   service = await startPolicyService({ port: 0, host: '127.0.0.1', storeDir: store, log: () => undefined });
 }, 180_000);
 afterAll(async () => {
@@ -179,12 +163,12 @@ describe('file shield (sim backend, glibc)', () => {
   it('musl: the runtime has no file shield, so a policy that mounts a volume stops the program (fail closed)', async () => {
     const bin = join(tmp, 'shield-musl');
     await execa('nice', ['musl-gcc', '-O2', '-Wall', '-Wextra', '-Werror', join(C_SOURCE_DIR, 'test/shield.c'), '-o', bin]);
-    const musl = await sign({ binary: bin, include: [`${join(tmp, 'empty')}/**`], keyFile: join(tmp, 'key.pem'), outputDir: join(tmp, 'out-musl'), libc: 'musl' });
+    const musl = await signBare(bin, tmp, { keyFile: join(tmp, 'key.pem'), outputDir: join(tmp, 'out-musl'), libc: 'musl' });
     const dir = join(tmp, 'musl-vol');
     await mkdir(dir);
     await uploadSessionSim(service.url, session('muslvol', dir, `shield write ${dir}/f x`, musl.measurement));
     const r = await execa(musl.binary, [], {
-      env: { SCONE_CONFIG_ID: 'muslvol/app', SCONE_CAS_ADDR: service.url.replace(/^http:\/\//, ''), CONFIDENTIAL_SIM_CAS_TIMEOUT: '5' },
+      env: { SCONE_CONFIG_ID: 'muslvol/app', SCONE_CAS_ADDR: casAddr(service.url), CONFIDENTIAL_SIM_CAS_TIMEOUT: '5' },
       extendEnv: false,
       reject: false,
     });
