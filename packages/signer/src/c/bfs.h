@@ -20,6 +20,12 @@ struct statx {
 #define STATX_BASIC_STATS 0x7ffU
 #endif
 
+/* fds the interposer's tables track (embedded files, volume files, wrapped connections); the tests build with a
+ * small table to reach beyond it under any fd limit */
+#ifndef BFS_FDTAB
+#define BFS_FDTAB 65536
+#endif
+
 /* a wrapper's "not mine: the real function decides" */
 #define BFS_PASS ((long)LONG_MIN)
 
@@ -72,6 +78,7 @@ void bfs_hex(const unsigned char *in, size_t n, char *out);
  *   sha256.c     SHA-256
  *   volume.c     the file shield's storage layer (volume.h; OpenSSL)
  *   vfs.c        the file shield's serving layer: the policy's volumes for every file call of interpose.c
+ *   net.c        the network shield: TLS 1.3 around the policy's TCP ports for every socket call of interpose.c
  *   interpose.c  the interposer: named libc file functions and syscall() serving embedded and injected files
  *   json.c       the reader of measurement.json
  *   http.c       the HTTP client of the launch request
@@ -162,6 +169,20 @@ int bfs_vfs_in(const char *path) __attribute__((visibility("hidden")));
  * the policy service's check. Only from the constructor. 0, or -1 with one sentence in err. */
 int bfs_vfs_mount(const char *name, const char *path, const unsigned char key[32], bfs_report_fn report, void *ctx,
                   const char **tag, char err[256]) __attribute__((visibility("hidden")));
+
+/* ---- net.c ---- */
+extern int bfs_net_n __attribute__((visibility("hidden"))); /* ports wrapped: 0 skips every check */
+/* One call on a socket: BFS_PASS when it touches no wrapped connection (nor epoll/poll with one pending), else the
+ * result with libc's -1/errno convention. */
+long bfs_net_syscall(long n, long a, long b, long c, long d, long e, long f) __attribute__((visibility("hidden")));
+/* after a dup of oldfd: newfd shares its connection (close-on-exec only: else EPERM, newfd closed), or stops being one */
+long bfs_net_dup(int oldfd, long newfd, int cloexec) __attribute__((visibility("hidden")));
+struct bfs_file;
+/* Reads the policy's SCONE_NETWORK_SHIELD* variables in env (their certificates, keys and CAs are paths of the
+ * injected files given) and wraps what they name; banner: the wrapped ports, for the start line. Only from the
+ * constructor. 0 (nothing asked, or all set up), or -1 with one sentence in err. */
+int bfs_net_configure(char **env, const struct bfs_file *injected, size_t n_injected, char *banner, size_t n, char err[256])
+    __attribute__((visibility("hidden")));
 
 /* ---- interpose.c ---- */
 /* Serves `size` bytes at the absolute `path` read-only from a sealed memfd (the bytes are copied: the caller wipes

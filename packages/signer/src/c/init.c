@@ -1,7 +1,7 @@
 /* binaryfs runtime, top layer: the extension's constructor. libc's functions resolved first (libc.c), then the
  * launch client (launch.c: measure, policy answer, re-exec), then the policy's injected files handed to the
- * interposer (interpose.c) and its volumes mounted (vfs.c; the policy service checks each one's tag), then the
- * simulation banner. */
+ * interposer (interpose.c), its volumes mounted (vfs.c; the policy service checks each one's tag) and its network
+ * shield set up (net.c), then the simulation banner naming every volume and wrapped port. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -34,12 +34,16 @@ __attribute__((constructor)) static void bfs_init(void) {
     int w = snprintf(vols + vl, sizeof vols - vl, "%s%s at %s", i ? ", " : ", encrypted volume ", v->name, v->path);
     if (w > 0 && (size_t)w < sizeof vols - vl) vl += (size_t)w;
   }
+  extern char **environ;
+  char net[600], nerr[256];
+  if (bfs_net_configure(environ, l.files, l.n_files, net, sizeof net, nerr) != 0)
+    bfs_die("policy for %s: network shield: %s; refusing to start", l.config, nerr);
   size_t injected = l.n_files;
   bfs_launch_free(&l);
-  char banner[1200], files[64] = "";
+  char banner[2000], files[64] = "";
   if (injected) snprintf(files, sizeof files, ", %zu injected file%s", injected, injected == 1 ? "" : "s");
   int bl = snprintf(banner, sizeof banner,
-                    "confidential-sim: SIMULATION MODE \xe2\x80\x94 no hardware isolation (no SGX/TDX/SEV); measurement %s, config %s%s%s\n",
-                    l.measurement, l.config, files, vols);
+                    "confidential-sim: SIMULATION MODE \xe2\x80\x94 no hardware isolation (no SGX/TDX/SEV); measurement %s, config %s%s%s%s%s\n",
+                    l.measurement, l.config, files, vols, net[0] ? ", network shield:" : "", net);
   if (bl > 0) REAL(write)(2, banner, (size_t)bl);
 }

@@ -23,6 +23,9 @@
 #include <sys/mman.h>
 #include <stdio.h>
 #include <dirent.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "bfs.h"
 
@@ -45,9 +48,6 @@
 #define H (&__binaryfs_header)
 #define PASS BFS_PASS
 #define BFS_DEV 0xbf5
-#ifndef BFS_FDTAB
-#define BFS_FDTAB 65536 /* the tests build with a small table to reach beyond it under any fd limit */
-#endif
 #define FDTAB BFS_FDTAB
 
 #define sys bfs_sys
@@ -515,6 +515,8 @@ static long dup_track(int oldfd, long newfd) {
 /* ---- exported wrappers ---- */
 /* a volume's call is served by vfs.c first (its paths and fds are never embedded, injected or host files) */
 #define VFS(n, a, b, c, d, e) do { if (bfs_vfs_n) { long v_ = bfs_vfs_syscall(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e)); if (v_ != PASS) return v_; } } while (0)
+/* a wrapped connection's call is served by net.c (TLS), after the volumes' (their fds are never sockets) */
+#define NET(n, a, b, c, d, e, f) do { if (bfs_net_n) { long n_ = bfs_net_syscall(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f)); if (n_ != PASS) return n_; } } while (0)
 #define VA_MODE(flags) mode_t mode = 0; if ((flags) & (O_CREAT | O_TMPFILE)) { va_list ap; va_start(ap, flags); mode = (mode_t)va_arg(ap, int); va_end(ap); }
 
 int open(const char *path, int flags, ...) {
@@ -538,6 +540,7 @@ int creat(const char *path, mode_t mode) {
 }
 ssize_t read(int fd, void *buf, size_t n) {
   VFS(SYS_read, fd, buf, n, 0, 0);
+  NET(SYS_read, fd, buf, n, 0, 0, 0);
   long r = bfs_read_check(fd);
   return r == PASS ? REAL(read)(fd, buf, n) : r;
 }
@@ -546,19 +549,20 @@ ssize_t pread(int fd, void *buf, size_t n, off_t off) {
   long r = bfs_read_check(fd);
   return r == PASS ? REAL(pread)(fd, buf, n, off) : r;
 }
-int close(int fd) { VFS(SYS_close, fd, 0, 0, 0, 0); untrack(fd); procfd_forget(fd); return REAL(close)(fd); }
-static long dup_both(int fd, long nfd) { return bfs_vfs_dup(fd, dup_track(fd, nfd)); }
-int dup(int fd) { return (int)dup_both(fd, REAL(dup)(fd)); }
-int dup2(int fd, int nfd) { if (fd != nfd) procfd_forget(nfd); return (int)dup_both(fd, REAL(dup2)(fd, nfd)); }
-int dup3(int fd, int nfd, int fl) { procfd_forget(nfd); return (int)dup_both(fd, REAL(dup3)(fd, nfd, fl)); }
+int close(int fd) { VFS(SYS_close, fd, 0, 0, 0, 0); NET(SYS_close, fd, 0, 0, 0, 0, 0); untrack(fd); procfd_forget(fd); return REAL(close)(fd); }
+static long dup_both(int fd, long nfd, int cloexec) { return bfs_net_dup(fd, bfs_vfs_dup(fd, dup_track(fd, nfd)), cloexec); }
+int dup(int fd) { return (int)dup_both(fd, REAL(dup)(fd), 0); }
+int dup2(int fd, int nfd) { if (fd != nfd) procfd_forget(nfd); return (int)dup_both(fd, REAL(dup2)(fd, nfd), 0); }
+int dup3(int fd, int nfd, int fl) { procfd_forget(nfd); return (int)dup_both(fd, REAL(dup3)(fd, nfd, fl), (fl & O_CLOEXEC) != 0); }
 int fcntl(int fd, int cmd, ...) {
   va_list ap;
   va_start(ap, cmd);
   long arg = va_arg(ap, long); /* every fcntl argument fits a long (int or pointer) */
   va_end(ap);
   VFS(SYS_fcntl, fd, cmd, arg, 0, 0);
+  NET(SYS_fcntl, fd, cmd, arg, 0, 0, 0);
   long r = REAL(fcntl)(fd, cmd, arg);
-  if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) r = dup_both(fd, r);
+  if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) r = dup_both(fd, r, cmd == F_DUPFD_CLOEXEC);
   return (int)r;
 }
 int stat(const char *path, struct stat *st) {
@@ -651,10 +655,10 @@ int fchmodat(int dirfd, const char *path, mode_t m, int fl) {
 }
 
 /* file calls only a volume changes (vfs.c); everything else is libc's */
-ssize_t write(int fd, const void *buf, size_t n) { VFS(SYS_write, fd, buf, n, 0, 0); return REAL(write)(fd, buf, n); }
+ssize_t write(int fd, const void *buf, size_t n) { VFS(SYS_write, fd, buf, n, 0, 0); NET(SYS_write, fd, buf, n, 0, 0, 0); return REAL(write)(fd, buf, n); }
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) { VFS(SYS_pwrite64, fd, buf, n, off, 0); return REAL(pwrite)(fd, buf, n, off); }
-ssize_t readv(int fd, const struct iovec *iov, int cnt) { VFS(SYS_readv, fd, iov, cnt, 0, 0); return sys(SYS_readv, fd, (long)iov, cnt, 0, 0, 0); }
-ssize_t writev(int fd, const struct iovec *iov, int cnt) { VFS(SYS_writev, fd, iov, cnt, 0, 0); return sys(SYS_writev, fd, (long)iov, cnt, 0, 0, 0); }
+ssize_t readv(int fd, const struct iovec *iov, int cnt) { VFS(SYS_readv, fd, iov, cnt, 0, 0); NET(SYS_readv, fd, iov, cnt, 0, 0, 0); return sys(SYS_readv, fd, (long)iov, cnt, 0, 0, 0); }
+ssize_t writev(int fd, const struct iovec *iov, int cnt) { VFS(SYS_writev, fd, iov, cnt, 0, 0); NET(SYS_writev, fd, iov, cnt, 0, 0, 0); return sys(SYS_writev, fd, (long)iov, cnt, 0, 0, 0); }
 off_t lseek(int fd, off_t off, int whence) { VFS(SYS_lseek, fd, off, whence, 0, 0); return REAL(lseek)(fd, off, whence); }
 int fsync(int fd) { VFS(SYS_fsync, fd, 0, 0, 0, 0); return REAL(fsync)(fd); }
 int fdatasync(int fd) { VFS(SYS_fdatasync, fd, 0, 0, 0, 0); return REAL(fdatasync)(fd); }
@@ -668,10 +672,42 @@ int utimensat(int dirfd, const char *path, const struct timespec t[2], int fl) {
   return (int)sys(SYS_utimensat, dirfd, (long)path, (long)t, fl, 0, 0);
 }
 int futimens(int fd, const struct timespec t[2]) { VFS(SYS_utimensat, fd, 0, t, 0, 0); return (int)sys(SYS_utimensat, fd, 0, (long)t, 0, 0, 0); }
-ssize_t sendfile(int out, int in, off_t *off, size_t n) { VFS(SYS_sendfile, out, in, off, n, 0); return sys(SYS_sendfile, out, in, (long)off, (long)n, 0, 0); }
+ssize_t sendfile(int out, int in, off_t *off, size_t n) { VFS(SYS_sendfile, out, in, off, n, 0); NET(SYS_sendfile, out, in, off, n, 0, 0); return sys(SYS_sendfile, out, in, (long)off, (long)n, 0, 0); }
 ssize_t copy_file_range(int in, off_t *oi, int out, off_t *oo, size_t n, unsigned fl) {
   VFS(SYS_copy_file_range, in, oi, out, oo, n);
   return sys(SYS_copy_file_range, in, (long)oi, out, (long)oo, (long)n, fl);
+}
+
+/* socket calls only the network shield changes (net.c) */
+int accept(int fd, struct sockaddr *sa, socklen_t *len) { NET(SYS_accept, fd, sa, len, 0, 0, 0); return (int)sys(SYS_accept, fd, (long)sa, (long)len, 0, 0, 0); }
+int accept4(int fd, struct sockaddr *sa, socklen_t *len, int fl) { NET(SYS_accept4, fd, sa, len, fl, 0, 0); return (int)sys(SYS_accept4, fd, (long)sa, (long)len, fl, 0, 0); }
+int connect(int fd, const struct sockaddr *sa, socklen_t len) { NET(SYS_connect, fd, sa, len, 0, 0, 0); return (int)sys(SYS_connect, fd, (long)sa, len, 0, 0, 0); }
+ssize_t recv(int fd, void *buf, size_t n, int fl) { NET(SYS_recvfrom, fd, buf, n, fl, 0, 0); return sys(SYS_recvfrom, fd, (long)buf, (long)n, fl, 0, 0); }
+ssize_t recvfrom(int fd, void *buf, size_t n, int fl, struct sockaddr *sa, socklen_t *len) {
+  NET(SYS_recvfrom, fd, buf, n, fl, sa, len);
+  return sys(SYS_recvfrom, fd, (long)buf, (long)n, fl, (long)sa, (long)len);
+}
+ssize_t send(int fd, const void *buf, size_t n, int fl) { NET(SYS_sendto, fd, buf, n, fl, 0, 0); return sys(SYS_sendto, fd, (long)buf, (long)n, fl, 0, 0); }
+ssize_t sendto(int fd, const void *buf, size_t n, int fl, const struct sockaddr *sa, socklen_t len) {
+  NET(SYS_sendto, fd, buf, n, fl, sa, len);
+  return sys(SYS_sendto, fd, (long)buf, (long)n, fl, (long)sa, len);
+}
+ssize_t recvmsg(int fd, struct msghdr *m, int fl) { NET(SYS_recvmsg, fd, m, fl, 0, 0, 0); return sys(SYS_recvmsg, fd, (long)m, fl, 0, 0, 0); }
+ssize_t sendmsg(int fd, const struct msghdr *m, int fl) { NET(SYS_sendmsg, fd, m, fl, 0, 0, 0); return sys(SYS_sendmsg, fd, (long)m, fl, 0, 0, 0); }
+int shutdown(int fd, int how) { NET(SYS_shutdown, fd, how, 0, 0, 0, 0); return (int)sys(SYS_shutdown, fd, how, 0, 0, 0, 0); }
+int poll(struct pollfd *fds, nfds_t n, int timeout) { NET(SYS_poll, fds, n, timeout, 0, 0, 0); return (int)sys(SYS_poll, (long)fds, (long)n, timeout, 0, 0, 0); }
+int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *m) {
+  NET(SYS_ppoll, fds, n, t, m, 8, 0);
+  return (int)sys(SYS_ppoll, (long)fds, (long)n, (long)t, (long)m, 8, 0);
+}
+int epoll_ctl(int ep, int op, int fd, struct epoll_event *ev) { NET(SYS_epoll_ctl, ep, op, fd, ev, 0, 0); return (int)sys(SYS_epoll_ctl, ep, op, fd, (long)ev, 0, 0); }
+int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout) {
+  NET(SYS_epoll_wait, ep, ev, max, timeout, 0, 0);
+  return (int)sys(SYS_epoll_wait, ep, (long)ev, max, timeout, 0, 0);
+}
+int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout, const sigset_t *m) {
+  NET(SYS_epoll_pwait, ep, ev, max, timeout, m, 8);
+  return (int)sys(SYS_epoll_pwait, ep, (long)ev, max, timeout, (long)m, 8);
 }
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
@@ -698,16 +734,17 @@ long bfs_syscall(long n, long a, long b, long c, long d, long e, long f);
 long bfs_syscall(long n, long a, long b, long c, long d, long e, long f) {
   long r = PASS;
   if (bfs_vfs_n && (r = bfs_vfs_syscall(n, a, b, c, d, e)) != PASS) return r;
+  if (bfs_net_n && (r = bfs_net_syscall(n, a, b, c, d, e, f)) != PASS) return r;
   switch (n) {
   case SYS_open: r = bfs_openat(AT_FDCWD, (const char *)a, (int)b, (mode_t)c); break;
   case SYS_openat: r = bfs_openat((int)a, (const char *)b, (int)c, (mode_t)d); break;
   case SYS_creat: r = bfs_openat(AT_FDCWD, (const char *)a, O_CREAT | O_WRONLY | O_TRUNC, (mode_t)b); break;
   case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: r = bfs_read_check((int)a); break;
   case SYS_close: untrack((int)a); procfd_forget((int)a); break;
-  case SYS_dup: return dup_both((int)a, sys(n, a, b, c, d, e, f));
+  case SYS_dup: return dup_both((int)a, sys(n, a, b, c, d, e, f), 0);
   case SYS_dup2: case SYS_dup3:
     if (a != b) procfd_forget((int)b);
-    return dup_both((int)a, sys(n, a, b, c, d, e, f));
+    return dup_both((int)a, sys(n, a, b, c, d, e, f), n == SYS_dup3 && (c & O_CLOEXEC));
 #ifdef SYS_fork
   case SYS_fork:
     r = sys(n, a, b, c, d, e, f);
@@ -728,7 +765,7 @@ long bfs_syscall(long n, long a, long b, long c, long d, long e, long f) {
 #endif
   case SYS_fcntl:
     r = sys(n, a, b, c, d, e, f);
-    return b == F_DUPFD || b == F_DUPFD_CLOEXEC ? dup_both((int)a, r) : r;
+    return b == F_DUPFD || b == F_DUPFD_CLOEXEC ? dup_both((int)a, r, b == F_DUPFD_CLOEXEC) : r;
   case SYS_stat: r = bfs_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b, 0); break;
   case SYS_lstat: r = bfs_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b, AT_SYMLINK_NOFOLLOW); break;
   case SYS_fstat: r = bfs_fstat((int)a, (struct stat *)b); break;

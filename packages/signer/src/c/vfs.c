@@ -64,9 +64,6 @@ struct open_how_k { uint64_t flags, mode, resolve; };
 #endif
 #define VFS_DEV 0xcf5
 #define MAX_MOUNTS 16
-#ifndef BFS_FDTAB
-#define BFS_FDTAB 65536
-#endif
 
 #define PASS BFS_PASS
 #define sys bfs_sys

@@ -1,6 +1,6 @@
 // Builds the C runtime (libbinary_fs_template.a) and links the extension exactly as the original does:
 // `gcc binary_fs_blob.s libbinary_fs_template.a -shared -o libbinaryfs.so` (musl-gcc for musl), plus the static
-// libcrypto of the file shield (glibc).
+// libssl and libcrypto of the file and network shields (glibc).
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,25 +12,31 @@ export type Libc = 'glibc' | 'musl';
 export const compilerFor = (libc: Libc) => (libc === 'musl' ? 'musl-gcc' : 'gcc');
 
 /**
- * The runtime's sources with their own flags. The file shield's storage layer (volume.c) needs OpenSSL's libcrypto,
- * linked statically into the extension (hidden: the program's own OpenSSL, if any, is not disturbed). Debian has it
- * for glibc only, so the musl runtime is built without the shield: a policy that mounts a volume stops it (vfs.c).
+ * The runtime's sources with their own flags. The file shield's storage layer (volume.c) needs OpenSSL's libcrypto
+ * and the network shield (net.c) its libssl, linked statically into the extension (hidden: the program's own OpenSSL,
+ * if any, is not disturbed). Debian has them for glibc only, so the musl runtime is built without the shields: a
+ * policy that mounts a volume or wraps a port stops it (vfs.c, net.c).
  */
 export function runtimeSources(libc: Libc): { source: string; flags: string[] }[] {
   const base = ['libc.c', 'sha256.c', 'json.c', 'http.c', 'interpose.c', 'launch.c', 'init.c'].map((source) => ({ source, flags: [] as string[] }));
-  if (libc === 'musl') return [...base, { source: 'vfs.c', flags: ['-DBFS_NO_SHIELD'] }];
-  return [...base, { source: 'vfs.c', flags: [] }, { source: 'volume.c', flags: ['-DCGV_RUNTIME'] }];
+  const shields = ['vfs.c', 'net.c'];
+  if (libc === 'musl') return [...base, ...shields.map((source) => ({ source, flags: ['-DBFS_NO_SHIELD'] }))];
+  return [...base, ...shields.map((source) => ({ source, flags: [] as string[] })), { source: 'volume.c', flags: ['-DCGV_RUNTIME'] }];
 }
 export const C_FLAGS = ['-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-U_FORTIFY_SOURCE', '-fno-ident'];
 
-/** What the extension links besides the template: the static libcrypto (glibc), its symbols kept inside. */
+/** What the extension links besides the template: the static libssl and libcrypto (glibc), their symbols kept inside. */
 export async function runtimeLinkFlags(libc: Libc): Promise<string[]> {
   if (libc === 'musl') return [];
-  const archive = (await run('gcc', ['-print-file-name=libcrypto.a'])).trim();
-  if (!archive.startsWith('/') || !existsSync(archive)) {
-    throw new Error('signer: the file shield needs the static OpenSSL library (libcrypto.a): install libssl-dev (Debian) or openssl-dev');
+  const archives: string[] = [];
+  for (const name of ['libssl.a', 'libcrypto.a']) {
+    const archive = (await run('gcc', [`-print-file-name=${name}`])).trim();
+    if (!archive.startsWith('/') || !existsSync(archive)) {
+      throw new Error(`signer: the file and network shields need the static OpenSSL libraries (${name}): install libssl-dev (Debian) or openssl-dev`);
+    }
+    archives.push(archive);
   }
-  return ['-Wl,--exclude-libs,libcrypto.a', archive];
+  return ['-Wl,--exclude-libs,libssl.a:libcrypto.a', ...archives];
 }
 
 /** Runs a tool at lower priority (the machine is shared); failures name the command, exit code and stderr tail. */

@@ -1,0 +1,180 @@
+/* The network shield's test program (shield.int.spec.ts, "network shield"): plain sockets only — the runtime wraps
+ * them when the policy says so.
+ *   netshield serve <port>          a server in the style of Go's netpoller: non-blocking sockets, one edge-triggered
+ *                                   epoll set, reads until EAGAIN. Per line received: "echo <line>" → "<line>\n";
+ *                                   "big <n>" → n bytes ('a' + i % 26) then "\n"; "file <path>" → the file by
+ *                                   sendfile; "fds" → the number of open fds; "quit" → exits 0. Unsent output waits
+ *                                   for EPOLLOUT; a connection with 4 MiB unsent is not read until it drains.
+ *   netshield fetch <host> <port> <line>   a blocking client: connect, send the line, print what comes until EOF
+ *                                   (or "error <errno name>"). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAXC 4096
+struct client { int fd; int eof; char in[8192]; size_t in_len; char *out; size_t out_len, out_cap; int sendfile_fd; off_t sf_off, sf_end; };
+static struct client *clients[MAXC];
+
+static int count_fds(void) {
+  DIR *d = opendir("/proc/self/fd");
+  int n = 0;
+  for (struct dirent *e; d && (e = readdir(d));) if (e->d_name[0] != '.') n++;
+  if (d) closedir(d);
+  return n - 1; /* the directory's own */
+}
+
+static void queue(struct client *c, const char *p, size_t n) {
+  if (c->out_len + n > c->out_cap) {
+    c->out_cap = (c->out_len + n) * 2;
+    c->out = realloc(c->out, c->out_cap);
+  }
+  memcpy(c->out + c->out_len, p, n);
+  c->out_len += n;
+}
+
+static void drop(int ep, struct client *c) {
+  epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+  close(c->fd);
+  if (c->sendfile_fd >= 0) close(c->sendfile_fd);
+  clients[c->fd] = NULL;
+  free(c->out);
+  free(c);
+}
+
+/* 0: keep, -1: dropped */
+static int flush(int ep, struct client *c) {
+  while (c->out_len) {
+    ssize_t w = write(c->fd, c->out, c->out_len);
+    if (w < 0 && errno == EAGAIN) return 0;
+    if (w <= 0) { drop(ep, c); return -1; }
+    memmove(c->out, c->out + w, c->out_len - (size_t)w);
+    c->out_len -= (size_t)w;
+  }
+  while (c->sendfile_fd >= 0 && c->sf_off < c->sf_end) {
+    ssize_t w = sendfile(c->fd, c->sendfile_fd, &c->sf_off, (size_t)(c->sf_end - c->sf_off));
+    if (w < 0 && errno == EAGAIN) return 0;
+    if (w <= 0) { drop(ep, c); return -1; }
+  }
+  if (c->sendfile_fd >= 0) { close(c->sendfile_fd); c->sendfile_fd = -1; queue(c, "\n", 1); return flush(ep, c); }
+  if (c->eof) { drop(ep, c); return -1; } /* the peer is done and has everything */
+  return 0;
+}
+
+static int line(int ep, struct client *c, char *l) {
+  char buf[64];
+  if (!strncmp(l, "echo ", 5)) { queue(c, l + 5, strlen(l + 5)); queue(c, "\n", 1); }
+  else if (!strncmp(l, "big ", 4)) {
+    long n = atol(l + 4);
+    char *b = malloc((size_t)n + 1);
+    for (long i = 0; i < n; i++) b[i] = (char)('a' + i % 26);
+    b[n] = '\n';
+    queue(c, b, (size_t)n + 1);
+    free(b);
+  } else if (!strncmp(l, "file ", 5)) {
+    int fd = open(l + 5, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) { queue(c, "no file\n", 8); return 0; }
+    c->sendfile_fd = fd, c->sf_off = 0, c->sf_end = st.st_size;
+  } else if (!strcmp(l, "fds")) { int n = snprintf(buf, sizeof buf, "%d\n", count_fds()); queue(c, buf, (size_t)n); }
+  else if (!strcmp(l, "quit")) exit(0);
+  else queue(c, "?\n", 2);
+  (void)ep;
+  return 0;
+}
+
+static int serve(int port) {
+  int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+  if (bind(ls, (struct sockaddr *)&a, sizeof a) != 0 || listen(ls, 2048) != 0) { perror("listen"); return 1; }
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = (uint64_t)-1 };
+  epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
+  printf("listening %d\n", port);
+  fflush(stdout);
+  struct epoll_event evs[128];
+  for (;;) {
+    int n = epoll_wait(ep, evs, 128, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) { perror("epoll_wait"); return 1; }
+    for (int i = 0; i < n; i++) {
+      if (evs[i].data.u64 == (uint64_t)-1) {
+        for (;;) {
+          int fd = accept4(ls, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (fd < 0) break;
+          if (fd >= MAXC) { close(fd); continue; }
+          struct client *c = calloc(1, sizeof *c);
+          c->fd = fd, c->sendfile_fd = -1;
+          clients[fd] = c;
+          struct epoll_event cev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.u64 = (uint64_t)fd };
+          epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
+        }
+        continue;
+      }
+      struct client *c = clients[evs[i].data.u64];
+      if (!c) continue;
+      if ((evs[i].events & EPOLLOUT) && flush(ep, c) < 0) continue;
+      if (!(evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) continue;
+      for (;;) { /* until EAGAIN: the edge will not come again */
+        if (c->out_len > (4u << 20)) break;
+        ssize_t r = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
+        if (r < 0 && errno == EAGAIN) break;
+        if (r < 0) { drop(ep, c); c = NULL; break; }
+        if (r == 0) { c->eof = 1; break; }
+        c->in_len += (size_t)r;
+        char *nl;
+        while ((nl = memchr(c->in, '\n', c->in_len))) {
+          *nl = '\0';
+          line(ep, c, c->in);
+          size_t used = (size_t)(nl - c->in) + 1;
+          memmove(c->in, c->in + used, c->in_len - used);
+          c->in_len -= used;
+        }
+        if (c->in_len == sizeof c->in) c->in_len = 0; /* a line too long: dropped */
+      }
+      if (c) flush(ep, c);
+    }
+  }
+}
+
+static int fetch(const char *host, const char *port, const char *msg) {
+  struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
+  if (getaddrinfo(host, port, &hints, &res) != 0) { printf("error resolve\n"); return 1; }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) { printf("error %s\n", strerrorname_np(errno)); return 1; }
+  char line[4096];
+  int n = snprintf(line, sizeof line, "%s\n", msg);
+  if (write(fd, line, (size_t)n) != n) { printf("error %s\n", strerrorname_np(errno)); return 1; }
+  shutdown(fd, SHUT_WR);
+  char buf[65536];
+  for (;;) {
+    ssize_t r = read(fd, buf, sizeof buf);
+    if (r < 0) { printf("error %s\n", strerrorname_np(errno)); return 1; }
+    if (r == 0) break;
+    fwrite(buf, 1, (size_t)r, stdout);
+  }
+  close(fd);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+  if (argc == 3 && !strcmp(argv[1], "serve")) return serve(atoi(argv[2]));
+  if (argc == 5 && !strcmp(argv[1], "fetch")) return fetch(argv[2], argv[3], argv[4]);
+  fprintf(stderr, "usage: netshield serve <port> | netshield fetch <host> <port> <line>\n");
+  return 2;
+}
