@@ -81,7 +81,7 @@ export function lintSession(loaded: LoadedSession, options: LintOptions = {}): P
   const images = new Set(session.images?.map((image) => image.name));
   session.services?.forEach((service, i) => {
     for (const name of Object.keys(service.environment ?? {})) {
-      if (name.startsWith('SCONE_')) {
+      if (name.startsWith('SCONE_') && !name.startsWith('SCONE_NETWORK_SHIELD')) { // the network shield is the policy's to set
         add('CP004', ['services', i, 'environment', name], `${name} is read by the SCONE runtime; set in the policy it collides with the container's setting`, 'key');
       }
     }

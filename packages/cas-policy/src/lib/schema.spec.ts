@@ -391,3 +391,68 @@ volumes:
     ]);
   });
 });
+
+describe('network shield variables', () => {
+  const shield = (environment: Record<string, string>) => ({
+    name: 'n',
+    version: '0.3',
+    services: [{ name: 's', image_name: 'im', environment }],
+    images: [{ name: 'im', injection_files: [{ path: '/tls/crt', content: 'x' }, { path: '/tls/key', content: 'x' }, { path: '/tls/ca', content: 'x' }] }],
+  });
+  const problems = (environment: Record<string, string>) =>
+    (Session.safeParse(shield(environment)).error?.issues ?? []).map((i) => `${i.path.slice(3).join('.')}: ${i.message}`);
+
+  it('accepts servers and clients in both modes, their files being the image\'s injected files', () => {
+    expect(
+      problems({
+        SCONE_NETWORK_SHIELD: 'unprotected',
+        SCONE_NETWORK_SHIELD_SERVER_web_PORT: '8080',
+        SCONE_NETWORK_SHIELD_SERVER_web: 'mutual-tls',
+        SCONE_NETWORK_SHIELD_SERVER_web_CERT: '/tls/crt',
+        SCONE_NETWORK_SHIELD_SERVER_web_KEY: '/tls/key',
+        SCONE_NETWORK_SHIELD_SERVER_web_CA: '/tls/ca',
+        SCONE_NETWORK_SHIELD_SERVER_web_ALPN: 'h2,http/1.1',
+        SCONE_NETWORK_SHIELD_CLIENT_db_HOST: 'db',
+        SCONE_NETWORK_SHIELD_CLIENT_db_PORT: '5432',
+        SCONE_NETWORK_SHIELD_CLIENT_db_CA: '/tls/ca',
+      }),
+    ).toEqual([]);
+  });
+
+  it('refuses, at the variable, unknown names, bad values, PEM in the environment, files that are not injected, missing settings, a port wrapped twice', () => {
+    expect(
+      problems({
+        SCONE_NETWORK_SHIELD: 'on',
+        SCONE_NETWORK_SHIELD_SERVER_a_b_PORT: '1',
+        SCONE_NETWORK_SHIELD_SERVER_web_HOST: 'x',
+        SCONE_NETWORK_SHIELD_SERVER_web: 'mtls',
+        SCONE_NETWORK_SHIELD_SERVER_web_PORT: '70000',
+        SCONE_NETWORK_SHIELD_SERVER_web_CERT: '-----BEGIN CERTIFICATE-----',
+        SCONE_NETWORK_SHIELD_SERVER_web_KEY: '/etc/key.pem',
+        SCONE_NETWORK_SHIELD_SERVER_two_PORT: '443',
+        SCONE_NETWORK_SHIELD_SERVER_two_CERT: '/tls/crt',
+        SCONE_NETWORK_SHIELD_SERVER_two_KEY: '/tls/key',
+        SCONE_NETWORK_SHIELD_SERVER_three_PORT: '443',
+        SCONE_NETWORK_SHIELD_SERVER_three_CERT: '/tls/crt',
+        SCONE_NETWORK_SHIELD_SERVER_three_KEY: '/tls/key',
+        SCONE_NETWORK_SHIELD_SERVER_three_ALPN: 'h2,,x',
+        SCONE_NETWORK_SHIELD_CLIENT_up: 'mutual-tls',
+      }),
+    ).toEqual([
+      'SCONE_NETWORK_SHIELD: expected disabled, unprotected or protected',
+      'SCONE_NETWORK_SHIELD_SERVER_a_b_PORT: expected SCONE_NETWORK_SHIELD, SCONE_NETWORK_SHIELD_UNSUPPORTED_PROTOCOLS or SCONE_NETWORK_SHIELD_{SERVER,CLIENT}_<letters and digits>[_PORT|_HOST|_SERVER_NAME|_CERT|_KEY|_CA|_ALPN]',
+      'SCONE_NETWORK_SHIELD_SERVER_web_HOST: expected one of _PORT, _CERT, _KEY, _CA, _ALPN or none after SCONE_NETWORK_SHIELD_SERVER_<id> (_HOST is a client setting)',
+      'SCONE_NETWORK_SHIELD_SERVER_web: expected tls or mutual-tls',
+      'SCONE_NETWORK_SHIELD_SERVER_web_PORT: expected a TCP port (1-65535)',
+      'SCONE_NETWORK_SHIELD_SERVER_web_CERT: expected the path of an injected file, not the PEM itself (the environment is readable in /proc/<pid>/environ)',
+      'SCONE_NETWORK_SHIELD_SERVER_web_KEY: expected the path of an injected file of image "im" (its certificates and keys come from the policy only); /etc/key.pem is none',
+      'SCONE_NETWORK_SHIELD_SERVER_three_ALPN: expected protocols separated by commas (such as h2,http/1.1), or none',
+      'SCONE_NETWORK_SHIELD_SERVER_three_PORT: port 443 is already wrapped by SCONE_NETWORK_SHIELD_SERVER_two_PORT',
+      'SCONE_NETWORK_SHIELD_CLIENT_up: expected SCONE_NETWORK_SHIELD_CLIENT_up_PORT too (every declaration names its port)',
+      'SCONE_NETWORK_SHIELD_CLIENT_up: expected SCONE_NETWORK_SHIELD_CLIENT_up_HOST too (the destination the shield wraps)',
+      'SCONE_NETWORK_SHIELD_CLIENT_up: expected SCONE_NETWORK_SHIELD_CLIENT_up_CA too (the CA the peer must chain to)',
+      'SCONE_NETWORK_SHIELD_CLIENT_up: expected SCONE_NETWORK_SHIELD_CLIENT_up_CERT too (mutual-tls: the client certificate the shield presents)',
+      'SCONE_NETWORK_SHIELD_CLIENT_up: expected SCONE_NETWORK_SHIELD_CLIENT_up_KEY too (its private key)',
+    ]);
+  });
+});

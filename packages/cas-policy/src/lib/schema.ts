@@ -432,6 +432,92 @@ function checkVolumes(session: { services?: Service[]; images?: Image[]; volumes
   });
 }
 
+// ---- network shield ------------------------------------------------------------------------------------------
+
+/** The settings of one network-shield port (SCONE's variable convention): `SCONE_NETWORK_SHIELD_<side>_<id><suffix>`. */
+const SHIELD_SUFFIXES = {
+  SERVER: ['', '_PORT', '_CERT', '_KEY', '_CA', '_ALPN'],
+  CLIENT: ['', '_PORT', '_HOST', '_SERVER_NAME', '_CERT', '_KEY', '_CA', '_ALPN'],
+} as const;
+const SHIELD_VAR = /^SCONE_NETWORK_SHIELD_(SERVER|CLIENT)_([A-Za-z0-9]+)(_PORT|_HOST|_SERVER_NAME|_CERT|_KEY|_CA|_ALPN)?$/;
+const SHIELD_FILES = ['_CERT', '_KEY', '_CA'];
+
+/**
+ * The network shield's variables in a service's environment: known names, a port per declared id, the files it needs
+ * for its mode (paths of the image's injected files, never PEM in the environment), ALPN lists, one server per port.
+ */
+function checkNetworkShield(session: { services?: Service[]; images?: Image[] }, issue: Issue): void {
+  session.services?.forEach((service, i) => {
+    const env = service.environment ?? {};
+    const at = (name: string) => ['services', i, 'environment', name];
+    const image = session.images?.find((im) => im.name === service.image_name);
+    const injected = new Set((image?.injection_files ?? []).map((f) => (typeof f === 'string' ? f : f.path)));
+    const ports = new Map<string, { side: 'SERVER' | 'CLIENT'; id: string; settings: Map<string, string> }>();
+    for (const [name, value] of Object.entries(env)) {
+      if (!name.startsWith('SCONE_NETWORK_SHIELD')) continue;
+      if (name === 'SCONE_NETWORK_SHIELD') {
+        if (!['disabled', 'unprotected', 'protected'].includes(value)) issue(at(name), 'expected disabled, unprotected or protected');
+        continue;
+      }
+      if (name === 'SCONE_NETWORK_SHIELD_UNSUPPORTED_PROTOCOLS') {
+        if (!['unprotected', 'refuse'].includes(value)) issue(at(name), 'expected unprotected or refuse');
+        continue;
+      }
+      const m = SHIELD_VAR.exec(name);
+      if (!m) {
+        issue(at(name), 'expected SCONE_NETWORK_SHIELD, SCONE_NETWORK_SHIELD_UNSUPPORTED_PROTOCOLS or SCONE_NETWORK_SHIELD_{SERVER,CLIENT}_<letters and digits>[_PORT|_HOST|_SERVER_NAME|_CERT|_KEY|_CA|_ALPN]');
+        continue;
+      }
+      const side = m[1] as 'SERVER' | 'CLIENT';
+      const suffix = m[3] ?? '';
+      if (!(SHIELD_SUFFIXES[side] as readonly string[]).includes(suffix)) {
+        issue(at(name), `expected one of ${SHIELD_SUFFIXES[side].filter(Boolean).join(', ')} or none after SCONE_NETWORK_SHIELD_${side}_<id> (${suffix} is a client setting)`);
+        continue;
+      }
+      const key = `${side}_${m[2]}`;
+      const port = ports.get(key) ?? { side, id: m[2] as string, settings: new Map<string, string>() };
+      ports.set(key, port);
+      port.settings.set(suffix, value);
+      if (suffix === '' && value !== 'tls' && value !== 'mutual-tls') issue(at(name), 'expected tls or mutual-tls');
+      if (suffix === '_PORT' && !(/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535)) issue(at(name), 'expected a TCP port (1-65535)');
+      if (suffix === '_ALPN' && value !== 'none' && !value.split(',').every((p) => p.length >= 1 && p.length <= 255)) issue(at(name), 'expected protocols separated by commas (such as h2,http/1.1), or none');
+      if ((suffix === '_HOST' || suffix === '_SERVER_NAME') && !/^[A-Za-z0-9.:-]+$/.test(value)) issue(at(name), 'expected a host name or an IP address');
+      if (SHIELD_FILES.includes(suffix)) {
+        if (value.includes('-----BEGIN')) issue(at(name), 'expected the path of an injected file, not the PEM itself (the environment is readable in /proc/<pid>/environ)');
+        else if (!injected.has(value)) issue(at(name), `expected the path of an injected file of image "${service.image_name ?? '(none)'}" (its certificates and keys come from the policy only); ${value} is none`);
+      }
+    }
+    const servers = new Map<string, string>();
+    for (const { side, id, settings } of ports.values()) {
+      const base = `SCONE_NETWORK_SHIELD_${side}_${id}`;
+      const first = [...settings.keys()][0] ?? '';
+      const need = (suffix: string, why: string) => {
+        if (!settings.has(suffix)) issue(at(`${base}${first}`), `expected ${base}${suffix} too (${why})`);
+      };
+      need('_PORT', 'every declaration names its port');
+      const mutual = settings.get('') === 'mutual-tls';
+      if (side === 'SERVER') {
+        need('_CERT', 'the certificate the server presents');
+        need('_KEY', 'its private key');
+        if (mutual) need('_CA', 'mutual-tls: the CA client certificates chain to');
+        const port = settings.get('_PORT');
+        if (port !== undefined) {
+          const other = servers.get(port);
+          if (other) issue(at(`${base}_PORT`), `port ${port} is already wrapped by ${other}_PORT`);
+          else servers.set(port, base);
+        }
+      } else {
+        need('_HOST', 'the destination the shield wraps');
+        need('_CA', 'the CA the peer must chain to');
+        if (mutual) {
+          need('_CERT', 'mutual-tls: the client certificate the shield presents');
+          need('_KEY', 'its private key');
+        }
+      }
+    }
+  });
+}
+
 // ---- session -------------------------------------------------------------------------------------------------
 
 function duplicates(items: readonly { name: string }[] | undefined, section: string, ctx: z.RefinementCtx): void {
@@ -496,6 +582,7 @@ export const Session = z
     checkSecrets(session.secrets ?? [], issue);
     checkPlaceholders(session, issue);
     checkVolumes(session, issue);
+    checkNetworkShield(session, issue);
   });
 export type Session = z.infer<typeof Session>;
 

@@ -50,8 +50,6 @@
 
 #define PASS BFS_PASS
 #define sys bfs_sys
-static long fail(int err) { errno = err; return -1; }
-
 int bfs_net_n;
 
 /* the environment's SCONE_NETWORK_SHIELD* variables (the policy's): does any say something? */
@@ -66,6 +64,8 @@ static int any_shield_variable(char **env, const char **first) {
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+
+static long fail(int err) { errno = err; return -1; }
 
 #define MAX_PORTS 16
 #define MAX_ADDRS 8
@@ -817,6 +817,22 @@ int bfs_net_configure(char **env, const struct bfs_file *injected, size_t n_inje
     n_ports++, n_servers += server;
   }
   if (!n_ports) { snprintf(err, 256, "%.60s…: a network shield variable but no SCONE_NETWORK_SHIELD_{SERVER,CLIENT}_<id>_PORT", first); return -1; }
+  /* every other variable is a setting of a declared port, or the runtime does not know what it asks for */
+  static const char *const known[] = { "", "_PORT", "_CERT", "_KEY", "_CA", "_ALPN", "_HOST", "_SERVER_NAME" };
+  for (char **e = env; *e; e++) {
+    if (strncmp(*e, "SCONE_NETWORK_SHIELD_", 21) != 0) continue;
+    const char *eq = strchr(*e, '=');
+    int ok = strncmp(*e, "SCONE_NETWORK_SHIELD_UNSUPPORTED_PROTOCOLS=unprotected", 54) == 0 && (*e)[54] == '\0';
+    for (int i = 0; i < n_ports && !ok; i++) {
+      char head[80];
+      int hl = snprintf(head, sizeof head, "SCONE_NETWORK_SHIELD_%s_%s", ports[i].server ? "SERVER" : "CLIENT", ports[i].id);
+      if (strncmp(*e, head, (size_t)hl) != 0) continue;
+      for (size_t k = 0; k < sizeof known / sizeof *known && !ok; k++)
+        ok = (size_t)(eq - *e) == (size_t)hl + strlen(known[k]) && strncmp(*e + hl, known[k], strlen(known[k])) == 0 &&
+             (!ports[i].server || k <= 5);
+    }
+    if (!ok) { snprintf(err, 256, "%.*s: no setting this runtime knows (a declared port's _PORT, _CERT, _KEY, _CA, _ALPN, _HOST, _SERVER_NAME)", (int)(eq - *e), *e); return -1; }
+  }
   bio_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "confidential-shield");
   BIO_meth_set_write(bio_method, bio_write);
   BIO_meth_set_read(bio_method, bio_read);

@@ -349,19 +349,28 @@ describe('network shield (sim backend, glibc)', () => {
     }
   }, 60_000);
 
-  it('fails closed: a certificate that is no injected file, a port that is no number, or protected mode stop the program before main', async () => {
-    const cases: [Record<string, string>, RegExp][] = [
-      [{ ...serverEnv(4443), SCONE_NETWORK_SHIELD_SERVER_web_CERT: '/etc/ssl/certs/ca-certificates.crt' }, /SCONE_NETWORK_SHIELD_SERVER_web_CERT is \/etc\/ssl\/certs\/ca-certificates\.crt, which is no injected file/],
+  it('fails closed: a declaration the policy service refuses never reaches the program; a key that is not the certificate\'s, or a musl runtime, stops it before main', async () => {
+    // the service checks the variables at upload, each at its field
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ ...serverEnv(4443), SCONE_NETWORK_SHIELD_SERVER_web_CERT: '/etc/ssl/certs/ca-certificates.crt' }, /SCONE_NETWORK_SHIELD_SERVER_web_CERT: expected the path of an injected file of image "app_image"/],
       [{ ...serverEnv(4443), SCONE_NETWORK_SHIELD_SERVER_web_PORT: 'https' }, /SCONE_NETWORK_SHIELD_SERVER_web_PORT: expected a TCP port/],
-      [{ ...serverEnv(4443), SCONE_NETWORK_SHIELD: 'protected' }, /SCONE_NETWORK_SHIELD is "protected"/],
-      [{ ...serverEnv(4443), SCONE_NETWORK_SHIELD_SERVER_web_KEY: '/shield/client.key' }, /holds no PEM private key of the certificate/],
+      [{ ...serverEnv(4443), SCONE_NETWORK_SHIELD: 'protected' }, /the sim backend does not support protected/],
     ];
-    for (const [env, sentence] of cases) {
-      const r = await start(await upload('netshield serve 4443', env));
-      expect(r.exitCode, r.stderr).toBe(78);
-      expect(r.stderr).toMatch(sentence);
-      expect(r.stderr).toMatch(/refusing to start/);
-      expect(r.stdout).toBe('');
-    }
+    for (const [env, sentence] of refused) await expect(upload('netshield serve 4443', env)).rejects.toThrow(sentence);
+    // what only the runtime can see: the generated key and certificate do not belong together
+    const r = await start(await upload('netshield serve 4443', { ...serverEnv(4443), SCONE_NETWORK_SHIELD_SERVER_web_KEY: '/shield/client.key' }));
+    expect(r.exitCode, r.stderr).toBe(78);
+    expect(r.stderr).toMatch(/network shield: SCONE_NETWORK_SHIELD_SERVER_web_KEY \(\/shield\/client\.key\) holds no PEM private key of the certificate; refusing to start/);
+    expect(r.stdout).toBe('');
+    // musl: built without the shield (no libssl for musl here)
+    const bin = join(tmp, 'netshield-musl');
+    await execa('nice', ['musl-gcc', '-O2', '-Wall', '-Wextra', '-Werror', join(C_SOURCE_DIR, 'test/netshield.c'), '-o', bin]);
+    const musl = await signBare(bin, tmp, { keyFile: join(tmp, 'key.pem'), outputDir: join(tmp, 'out-musl'), libc: 'musl' });
+    const name = `net${++sessions.n}`;
+    await uploadSessionSim(service.url, session(name, 'netshield serve 4443', serverEnv(4443), { clientCa: clientPki.caCert, peerCa: peerPki.caCert }, musl.measurement));
+    const m = await execa(musl.binary, [], { env: { SCONE_CONFIG_ID: `${name}/app`, SCONE_CAS_ADDR: casAddr(service.url), CONFIDENTIAL_SIM_CAS_TIMEOUT: '5' }, extendEnv: false, reject: false });
+    expect(m.exitCode, m.stderr).toBe(78);
+    expect(m.stderr).toMatch(/the policy sets SCONE_NETWORK_SHIELD_SERVER_web_\w+=\S*, but this runtime was built without the network shield .*; refusing to start/);
+    expect(m.stdout).toBe('');
   });
 });

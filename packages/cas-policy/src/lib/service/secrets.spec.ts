@@ -132,6 +132,8 @@ describe('sim secrets', () => {
       '    environment:',
       '      A: "$$SCONE::tok|escape(json)$$"',
       '      B: $$SCONE::unused_ok$$',
+      '      SCONE_NETWORK_SHIELD: protected',
+      '      SCONE_NETWORK_SHIELD_UNSUPPORTED_PROTOCOLS: refuse',
       'secrets:',
       '  - { name: imported, import: { session: other, secret: x } }',
       '  - { name: tok, kind: ascii }',
@@ -142,6 +144,11 @@ describe('sim secrets', () => {
     expect(simProblems(load(text))).toEqual([
       { path: ['services', 0, 'command'], message: '$$SCONE::imported$$: "imported" is imported; the sim backend cannot import secrets' },
       { path: ['services', 0, 'environment', 'A'], message: '$$SCONE::tok|escape(json)$$: the sim backend does not apply encodings (|escape(json))' },
+      {
+        path: ['services', 0, 'environment', 'SCONE_NETWORK_SHIELD'],
+        message: 'the sim backend does not support protected (refusing every connection the policy does not name); expected unprotected or disabled',
+      },
+      { path: ['services', 0, 'environment', 'SCONE_NETWORK_SHIELD_UNSUPPORTED_PROTOCOLS'], message: 'the sim backend does not refuse other protocols (UDP stays as it is); expected unprotected' },
     ]);
     expect(simProblems(session)).toEqual([]);
   });

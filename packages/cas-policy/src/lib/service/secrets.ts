@@ -104,6 +104,17 @@ export function simProblems(session: Session): SimProblem[] {
       if (volume[field] !== undefined) problems.push({ path: ['volumes', i, field], message: `the sim backend does not support ${field} on volumes (it generates each volume's key and keeps its tag)` });
     }
   });
+  // the network shield: what the sim runtime (signer's net.c) does not build is refused here, not left to the start
+  session.services?.forEach((service, i) => {
+    const env = service.environment ?? {};
+    const at = ['services', i, 'environment'];
+    if (env.SCONE_NETWORK_SHIELD === 'protected') {
+      problems.push({ path: [...at, 'SCONE_NETWORK_SHIELD'], message: 'the sim backend does not support protected (refusing every connection the policy does not name); expected unprotected or disabled' });
+    }
+    if (env.SCONE_NETWORK_SHIELD_UNSUPPORTED_PROTOCOLS === 'refuse') {
+      problems.push({ path: [...at, 'SCONE_NETWORK_SHIELD_UNSUPPORTED_PROTOCOLS'], message: 'the sim backend does not refuse other protocols (UDP stays as it is); expected unprotected' });
+    }
+  });
   session.images?.forEach((image, i) =>
     image.volumes?.forEach((volume, j) => {
       if (volume.update_policy === 'ephemeral') {

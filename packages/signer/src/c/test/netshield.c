@@ -151,19 +151,30 @@ static int serve(int port) {
   }
 }
 
+static const char *ename(int e) { /* strerrorname_np is glibc's only */
+  static char other[16];
+  switch (e) {
+  case ECONNRESET: return "ECONNRESET";
+  case EPIPE: return "EPIPE";
+  case ECONNREFUSED: return "ECONNREFUSED";
+  case ENOBUFS: return "ENOBUFS";
+  default: snprintf(other, sizeof other, "errno %d", e); return other;
+  }
+}
+
 static int fetch(const char *host, const char *port, const char *msg) {
   struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
   if (getaddrinfo(host, port, &hints, &res) != 0) { printf("error resolve\n"); return 1; }
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) { printf("error %s\n", strerrorname_np(errno)); return 1; }
+  if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) { printf("error %s\n", ename(errno)); return 1; }
   char line[4096];
   int n = snprintf(line, sizeof line, "%s\n", msg);
-  if (write(fd, line, (size_t)n) != n) { printf("error %s\n", strerrorname_np(errno)); return 1; }
+  if (write(fd, line, (size_t)n) != n) { printf("error %s\n", ename(errno)); return 1; }
   shutdown(fd, SHUT_WR);
   char buf[65536];
   for (;;) {
     ssize_t r = read(fd, buf, sizeof buf);
-    if (r < 0) { printf("error %s\n", strerrorname_np(errno)); return 1; }
+    if (r < 0) { printf("error %s\n", ename(errno)); return 1; }
     if (r == 0) break;
     fwrite(buf, 1, (size_t)r, stdout);
   }
