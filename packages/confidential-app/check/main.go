@@ -3,19 +3,23 @@
 // deadline is reached (the app starts while the check runs), writes the results as JSON and exits 0 only when
 // every check passed.
 //
-// usage: confidential-check [-timeout 60s] [-out /out/check.json] [-insecure] CHECKS_JSON
+// usage: confidential-check [-timeout 60s] [-out /out/check.json] [-insecure | -ca FILE|URL] CHECKS_JSON
 //
 //	CHECKS_JSON: [{"url": "http://app:8080/get", "status": 200, "contains": "\"url\""}, ...]
+//	-ca: the only CA https:// checks trust (PEM from a file or an http:// URL, e.g. the policy service's public CA)
+//	"refused": true: the check passes when no HTTP answer comes (a port that speaks TLS only, asked in plain text)
 package main
 
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -28,6 +32,7 @@ type Check struct {
 	URL      string `json:"url"`
 	Status   int    `json:"status"`
 	Contains string `json:"contains,omitempty"`
+	Refused  bool   `json:"refused,omitempty"`
 }
 
 // Result is what one check saw last.
@@ -68,6 +73,17 @@ func try(ctx context.Context, client *http.Client, c Check) (int, string) {
 		return 0, err.Error()
 	}
 	resp, err := client.Do(req)
+	if c.Refused {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return 0, "could not connect: " + err.Error() // not up yet: no proof of anything
+		}
+		if err != nil {
+			return 0, ""
+		}
+		resp.Body.Close()
+		return resp.StatusCode, fmt.Sprintf("answered with status %d, expected no HTTP answer", resp.StatusCode)
+	}
 	if err != nil {
 		return 0, err.Error()
 	}
@@ -125,10 +141,38 @@ func run(client *http.Client, checks []Check, timeout, pause time.Duration) []Re
 	return results
 }
 
+// loadCA reads the PEM certificates of a file or an http:// URL into a pool of their own.
+func loadCA(from string) (*x509.CertPool, error) {
+	var pem []byte
+	var err error
+	if strings.HasPrefix(from, "http://") {
+		resp, gerr := http.Get(from)
+		if gerr != nil {
+			return nil, gerr
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: status %d", from, resp.StatusCode)
+		}
+		pem, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	} else {
+		pem, err = os.ReadFile(from)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", from)
+	}
+	return pool, nil
+}
+
 func main() {
 	timeout := flag.Duration("timeout", 60*time.Second, "deadline of each check")
 	out := flag.String("out", "", "write the results as JSON to this file")
 	insecure := flag.Bool("insecure", false, "accept any TLS certificate")
+	caFrom := flag.String("ca", "", "trust only this CA (PEM file or http:// URL) for https://")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: confidential-check [-timeout 60s] [-out FILE] [-insecure] CHECKS_JSON")
@@ -139,7 +183,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "confidential-check:", err)
 		os.Exit(2)
 	}
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: *insecure}}}
+	tlsConfig := &tls.Config{InsecureSkipVerify: *insecure}
+	if *caFrom != "" {
+		pool, err := loadCA(*caFrom)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "confidential-check: -ca:", err)
+			os.Exit(2)
+		}
+		tlsConfig.RootCAs = pool
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig}}
 	results := run(client, checks, *timeout, 250*time.Millisecond)
 	failed := 0
 	for _, r := range results {
@@ -148,7 +201,11 @@ func main() {
 			mark = "FAIL"
 			failed++
 		}
-		fmt.Printf("%s GET %s -> %d (expected %d%s) after %d attempt(s), %d ms %s\n", mark, r.URL, r.Got, r.Status, map[bool]string{true: ", body contains " + fmt.Sprintf("%q", r.Contains), false: ""}[r.Contains != ""], r.Attempts, r.Millis, r.Error)
+		expected := fmt.Sprintf("%d%s", r.Status, map[bool]string{true: ", body contains " + fmt.Sprintf("%q", r.Contains), false: ""}[r.Contains != ""])
+		if r.Refused {
+			expected = "no HTTP answer"
+		}
+		fmt.Printf("%s GET %s -> %d (expected %s) after %d attempt(s), %d ms %s\n", mark, r.URL, r.Got, expected, r.Attempts, r.Millis, r.Error)
 	}
 	if *out != "" {
 		b, _ := json.MarshalIndent(map[string]any{"passed": len(results) - failed, "failed": failed, "results": results}, "", "  ")

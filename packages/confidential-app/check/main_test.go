@@ -1,8 +1,10 @@
 package main
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -66,5 +68,44 @@ func TestRunReportsTheErrorWhenNothingAnswered(t *testing.T) {
 	results := run(http.DefaultClient, []Check{{URL: "http://127.0.0.1:1/", Status: 200}}, 30*time.Millisecond, time.Millisecond)
 	if results[0].Passed || results[0].Got != 0 || results[0].Error == "" || results[0].Attempts < 1 {
 		t.Errorf("got %+v, want the connection error", results[0])
+	}
+}
+
+func TestRefusedPassesOnlyWhenAConnectionGetsNoHTTPAnswer(t *testing.T) {
+	// a port that reads the request and closes (what the network shield does with plain text)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			buf := make([]byte, 512)
+			_, _ = c.Read(buf)
+			c.Close()
+		}
+	}()
+	answering := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer answering.Close()
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	down := "http://" + closed.Addr().String() + "/"
+	closed.Close()
+	results := run(http.DefaultClient, []Check{
+		{URL: "http://" + ln.Addr().String() + "/get", Status: 200, Refused: true},
+		{URL: answering.URL, Status: 200, Refused: true},
+		{URL: down, Status: 200, Refused: true},
+	}, 300*time.Millisecond, 50*time.Millisecond)
+	if !results[0].Passed {
+		t.Errorf("a closed connection without an answer: %+v", results[0])
+	}
+	if results[1].Passed || results[1].Error != "answered with status 200, expected no HTTP answer" {
+		t.Errorf("an HTTP answer: %+v", results[1])
+	}
+	if results[2].Passed || !strings.HasPrefix(results[2].Error, "could not connect") {
+		t.Errorf("nothing listening: %+v", results[2])
 	}
 }

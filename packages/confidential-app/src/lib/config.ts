@@ -57,6 +57,7 @@ export const RunSpec = z.strictObject({
         url: z.string().regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL such as "http://app:8080/get"'),
         status: z.number().int().min(100).max(599).default(200),
         contains: z.string().min(1).optional(),
+        refused: z.boolean().optional().describe('passes when no HTTP answer comes (a port that speaks TLS only, asked in plain text)'),
       }),
     )
     .min(1)

@@ -358,7 +358,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       outputDir: `${out}/${run}`,
       results: spec.results,
       ...(spec.leakScan
-        ? { leakScan: { policyService: 'cas', configId: app.configId, measurement: `${out}/sign/measurement.json`, images: [`${out}/bench-image/image.json`, `${out}/image/image.json`], outputs: [out] } }
+        ? { leakScan: { policyService: 'cas', configIds: [app.configId, ...c.session.also.map((service) => `${app.configId.split('/')[0]}/${service}`)], measurement: `${out}/sign/measurement.json`, images: [`${out}/bench-image/image.json`, `${out}/image/image.json`], outputs: [out] } }
         : {}),
     },
     cache: false,

@@ -60,7 +60,7 @@ const options = (leak: boolean, name: string) => ({
   testService: 'app',
   timeoutSeconds: 180,
   outputDir: relative(root, join(dir, name)),
-  leakScan: { configId: 'leaky/app', measurement: relative(root, join(dir, 'measurement.json')), images: [POLICY_SERVICE_IMAGE_JSON], outputs: [relative(root, join(dir, name))] },
+  leakScan: { configIds: ['leaky/app'], measurement: relative(root, join(dir, 'measurement.json')), images: [POLICY_SERVICE_IMAGE_JSON], outputs: [relative(root, join(dir, name))] },
 });
 
 beforeAll(async () => {

@@ -15,7 +15,7 @@ type Scan = NonNullable<ReturnType<typeof AppRunOptions.parse>['leakScan']>;
 
 export interface LeakScanRecord {
   ok: boolean;
-  configId: string;
+  configIds: string[];
   keys: number;
   forms: number;
   refused: { status: number; bytes: number; clean: boolean };
@@ -44,32 +44,44 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
     beforeTeardown: async ({ client, project, logs }) => {
       const service = (await projectContainers(client, project)).find((c) => c.service === s.policyService && c.status === 'running');
       if (!service) throw new Error(`leak scan: no running "${s.policyService}" service in ${project} to ask for the launch answer`);
-      const url = (m: string) => `http://127.0.0.1:${s.port}${launchPath(s.configId, m)}`;
-      const answer = await fetchInContainer(client, service.id, url(measurement));
-      if (answer.status !== 200) throw new Error(`leak scan: the policy service answered ${answer.status} to the app's own measurement ${measurement}`);
-      const launch = launchNeedles(answer.body.toString('latin1'));
-      needles = launch.needles;
-      // the needles are right: the scanner finds them where the keys came from, and in the answer's own encoding
-      for (const source of launch.keys ? [...launch.sources, answer.body] : []) {
-        const self = new Scanner(needles, false);
-        self.feed(source);
-        if (self.found.size === 0) throw new Error('leak scan: the needles derived from the launch answer are not found in it (a scanner defect)');
+      let keys = 0;
+      const refusals: { status: number; bytes: number; clean: boolean }[] = [];
+      const bodies: Buffer[] = [];
+      for (const configId of s.configIds) {
+        const url = (m: string) => `http://127.0.0.1:${s.port}${launchPath(configId, m)}`;
+        const answer = await fetchInContainer(client, service.id, url(measurement));
+        if (answer.status !== 200) throw new Error(`leak scan: the policy service answered ${answer.status} to the app's own measurement ${measurement} for ${configId}`);
+        const launch = launchNeedles(answer.body.toString('latin1'));
+        // the needles are right: the scanner finds them where the keys came from, and in the answer's own encoding
+        for (const source of launch.keys ? [...launch.sources, answer.body] : []) {
+          const self = new Scanner(launch.needles, false);
+          self.feed(source);
+          if (self.found.size === 0) throw new Error('leak scan: the needles derived from the launch answer are not found in it (a scanner defect)');
+        }
+        for (const b of [...launch.sources, answer.body]) b.fill(0);
+        needles.push(...launch.needles);
+        keys += launch.keys;
+        // another measurement gets 403 and no secret bytes
+        const refusal = await fetchInContainer(client, service.id, url(other(measurement)));
+        bodies.push(refusal.body);
+        refusals.push({ status: refusal.status, bytes: refusal.body.length, clean: true });
       }
-      for (const b of [...launch.sources, answer.body]) b.fill(0);
-      // another measurement gets 403 and no secret bytes
-      const refusal = await fetchInContainer(client, service.id, url(other(measurement)));
-      const refused = new Scanner(needles, true);
-      refused.feed(refusal.body);
+      refusals.forEach((r, i) => {
+        const scanner = new Scanner(needles, true);
+        scanner.feed(bodies[i] as Buffer);
+        r.clean = scanner.found.size === 0;
+      });
       const places = await scanRun({ client, project, needles, logs, images });
+      const bad = refusals.find((r) => r.status !== 403 || !r.clean);
       record = {
         ok: false,
-        configId: s.configId,
-        keys: launch.keys,
+        configIds: s.configIds,
+        keys,
         forms: needles.length,
-        refused: { status: refusal.status, bytes: refusal.body.length, clean: refused.found.size === 0 },
+        refused: bad ?? refusals[0] ?? { status: 403, bytes: 0, clean: true },
         places,
       };
-      if (refusal.status !== 403) throw new Error(`leak scan: a different measurement got ${refusal.status} from the policy service, expected 403`);
+      if (bad && bad.status !== 403) throw new Error(`leak scan: a different measurement got ${bad.status} from the policy service, expected 403`);
     },
   });
   if (!record) return outcome; // the run failed before its test service exited: nothing was scanned
@@ -82,7 +94,7 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
   record.ok = dirty.length === 0 && record.refused.clean && record.refused.status === 403;
   await writeFile(join(outputDir, 'leak-scan.json'), `${JSON.stringify(record, null, 2)}\n`);
   const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
-  log(`[leak-scan] ${record.keys} private key(s) in the launch answer of ${s.configId} (${record.forms} forms looked for); another measurement: ${record.refused.status}, ${record.refused.clean ? 'no secret bytes' : 'SECRET BYTES'}`);
+  log(`[leak-scan] ${record.keys} private key(s) in the launch answers of ${s.configIds.join(', ')} (${record.forms} forms looked for); another measurement: ${record.refused.status}, ${record.refused.clean ? 'no secret bytes' : 'SECRET BYTES'}`);
   for (const p of record.places) log(`[leak-scan] ${p.found.length ? `FOUND ${p.found.join(', ')} in` : 'clean:'} ${p.place} (${p.items} item(s), ${mb(p.bytes)})`);
   if (record.ok) return outcome;
   const where = dirty.map((p) => `${p.found.join(', ')} in ${p.place}`).concat(record.refused.clean ? [] : ['secret bytes in the refusal']);

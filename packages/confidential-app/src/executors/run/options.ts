@@ -6,7 +6,10 @@ import { RunOptions } from '@confidential/compose-runner';
 export const LeakScan = z.strictObject({
   policyService: z.string().min(1).default('cas').describe('The compose service of the sim policy service, asked (inside its container) for the launch answer.'),
   port: z.number().int().positive().default(8081).describe("The policy service's port inside its container."),
-  configId: z.string().regex(/^[^/]+\/[^/]+$/, 'expected <session>/<service>').describe('SCONE_CONFIG_ID of the app: whose launch answer holds the secrets.'),
+  configIds: z
+    .array(z.string().regex(/^[^/]+\/[^/]+$/, 'expected <session>/<service>'))
+    .min(1)
+    .describe("SCONE_CONFIG_IDs whose launch answers hold the secrets the app's measurement gets: its service and the session's other services bound to it (session.also)."),
   measurement: z.string().min(1).describe('measurement.json of the sign target (workspace-relative): the measurement the policy accepts.'),
   images: z.array(z.string().min(1)).default([]).describe("image.json files of the app's images (workspace-relative): each scanned whole (docker save)."),
   outputs: z.array(z.string().min(1)).default([]).describe('Workspace-relative folders of Nx outputs scanned after the run (the run\'s own outputDir is always scanned).'),
