@@ -4,6 +4,8 @@
 //	caddy-test load  [flags]   the constant-rate load generator alone (wrk2-like, coordinated-omission corrected)
 //	caddy-test bench [flags]   several caddies alternated in short slices, bootstrap intervals of the ratios → bench.json
 //	caddy-test check [flags]   a caddy started elsewhere: the URL over TLS trusting --ca only, the denied URLs not served
+//	caddy-test acme  [flags]   automatic HTTPS from an ACME CA onto an encrypted volume, restarted, the volume scanned
+//	caddy-test proxy [flags]   the network shield's hop: backend here, edge's reverse proxy to it, the wire captured
 //
 // The load generator and the benchmark method are the project's (packages/bench, confidential.local/bench);
 // this driver adds caddy's defaults, the CA install and the original's test flow. Standard library only
@@ -21,7 +23,7 @@ import (
 )
 
 func usage() {
-	fmt.Fprint(os.Stderr, `usage: caddy-test <run|load|bench|check|acme> [flags]   (caddy-test <cmd> -h for the flags)
+	fmt.Fprint(os.Stderr, `usage: caddy-test <run|load|bench|check|acme|proxy> [flags]   (caddy-test <cmd> -h for the flags)
 `)
 }
 
@@ -44,6 +46,8 @@ func main() {
 		code = cmdCheck(ctx, os.Args[2:])
 	case "acme":
 		code = cmdAcme(ctx, os.Args[2:])
+	case "proxy":
+		code = cmdProxy(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 	default:

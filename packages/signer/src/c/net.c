@@ -91,6 +91,7 @@ struct conn {
   struct port *p;
   int nonblock;
   int dead;                 /* handshake or record failure: every call ECONNRESET */
+  int eof;                  /* the peer's close_notify (or its plain close) was read: reads return 0 */
   int reader_wants_write, writer_wants_read;
   int pending_edge;         /* plaintext left in OpenSSL after a read, not yet reported by epoll_wait */
   int ep_fd; uint32_t ep_events; uint64_t ep_data; /* its epoll registration (one; what Go makes) */
@@ -239,7 +240,7 @@ static int wrap(int fd, struct port *p, int nonblock) {
     }
     if (p->alpn_len) SSL_set_alpn_protos(ssl, p->alpn, (unsigned)p->alpn_len);
   }
-  c->ssl = ssl, c->p = p, c->nonblock = nonblock, c->dead = 0, c->fd = fd;
+  c->ssl = ssl, c->p = p, c->nonblock = nonblock, c->dead = 0, c->eof = 0, c->fd = fd;
   c->reader_wants_write = c->writer_wants_read = c->pending_edge = 0;
   c->ep_fd = -1;
   peer_name(fd, c->peer, sizeof c->peer);
@@ -273,8 +274,9 @@ static int failed(struct conn *c, int ret, const char *what, short *events) {
   int e = SSL_get_error(c->ssl, ret);
   if (e == SSL_ERROR_WANT_READ) { *events = POLLIN; return 1; }
   if (e == SSL_ERROR_WANT_WRITE) { *events = POLLOUT; return 1; }
-  if (e == SSL_ERROR_ZERO_RETURN) return 0;
+  if (e == SSL_ERROR_ZERO_RETURN) { c->eof = 1; return 0; }
   int saved = errno;
+  if (e == SSL_ERROR_SYSCALL && !saved && !ERR_peek_error()) { c->eof = 1; return 0; } /* a close without close_notify */
   unsigned long code = ERR_peek_last_error();
   char reason[160] = "";
   if (code) ERR_error_string_n(code, reason, sizeof reason);
@@ -295,6 +297,7 @@ static long conn_read(struct conn *c, void *buf, size_t n, int flags) {
   for (;;) {
     pthread_mutex_lock(&c->mu);
     if (c->dead) { pthread_mutex_unlock(&c->mu); return got ? (long)got : fail(c->dead); }
+    if (c->eof) { pthread_mutex_unlock(&c->mu); return (long)got; }
     size_t k = 0;
     int ok = n == 0 ? 1 : (flags & MSG_PEEK) ? SSL_peek_ex(c->ssl, (char *)buf + got, n - got, &k) : SSL_read_ex(c->ssl, (char *)buf + got, n - got, &k);
     short events = 0;
