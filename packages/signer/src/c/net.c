@@ -845,7 +845,7 @@ int bfs_net_configure(char **env, const struct bfs_file *injected, size_t n_inje
   for (int i = 0; i < n_ports; i++) {
     struct port *p = &ports[i];
     char alpn[80] = "";
-    for (size_t k = 0; k < p->alpn_len; k += 1 + p->alpn[k]) snprintf(alpn + strlen(alpn), sizeof alpn - strlen(alpn), "%s%.*s", k ? "," : " ALPN ", p->alpn[k], (const char *)p->alpn + k + 1);
+    for (size_t k = 0; k < p->alpn_len; k += 1 + p->alpn[k]) snprintf(alpn + strlen(alpn), sizeof alpn - strlen(alpn), "%s%.*s", k ? "," : ", ALPN ", p->alpn[k], (const char *)p->alpn + k + 1);
     int w = p->server ? snprintf(banner + bl, n - bl, "%s in :%d (TLS 1.3%s%s)", i ? "," : "", p->port, p->mutual ? ", client certificates required" : "", alpn)
                       : snprintf(banner + bl, n - bl, "%s out %s:%d (TLS 1.3, peer verified as %s%s%s)", i ? "," : "", p->host, p->port, p->server_name, p->mutual ? ", client certificate" : "", alpn);
     if (w > 0 && (size_t)w < n - bl) bl += (size_t)w;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, createServer as tlsServer, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { netSession } from '../bench/sim-net.js';
 import { casAddr, signBare } from '../bench/sim-volume.js';
 import { loadOrCreateKey } from './keys.js';
 import type { SignResult } from './sign.js';
@@ -41,47 +42,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const indent = (text: string, by: string) => text.trimEnd().split('\n').map((l) => `${by}${l}`).join('\n');
-
-/** The session: the server certificate and key from the session's own CA, the client CA and the outgoing peer's CA
- * (made here) injected as public files, and the network shield's variables in the environment. */
+/** The session: certificates from the session's own CA (sim-net.ts), the client CA and the outgoing peer's CA (made
+ * here) injected as public files, and the network shield's variables in the environment. */
 function session(name: string, command: string, environment: Record<string, string>, peers: { clientCa: string; peerCa: string }, measurement = signed.measurement): string {
-  return [
-    `name: ${name}`,
-    'version: "0.3"',
-    'services:',
-    '  - name: app',
-    '    image_name: app_image',
-    `    mrenclaves: ["${measurement}"]`,
-    `    command: ${command}`,
-    '    environment:',
-    ...Object.entries(environment).map(([k, v]) => `      ${k}: "${v}"`),
-    'images:',
-    '  - name: app_image',
-    '    injection_files:',
-    '      - path: /shield/tls.crt',
-    '        content: $$SCONE::net_tls:chain$$',
-    '      - path: /shield/tls.key',
-    '        content: $$SCONE::net_tls_key:privatekey$$',
-    '      - path: /shield/client.crt',
-    '        content: $$SCONE::net_client:chain$$',
-    '      - path: /shield/client.key',
-    '        content: $$SCONE::net_client_key:privatekey$$',
-    '      - path: /shield/client-ca.crt',
-    '        content: |',
-    indent(peers.clientCa, '          '),
-    '      - path: /shield/peer-ca.crt',
-    '        content: |',
-    indent(peers.peerCa, '          '),
-    'secrets:',
-    '  - { name: net_ca_key, kind: private-key }',
-    '  - { name: net_ca, kind: x509-ca, private_key: net_ca_key, common_name: network shield test CA, export_public: true }',
-    '  - { name: net_tls_key, kind: private-key }',
-    '  - { name: net_tls, kind: x509, private_key: net_tls_key, issuer: net_ca, common_name: localhost, endpoint: server, dns: [localhost], san: ["ip:127.0.0.1"] }',
-    '  - { name: net_client_key, kind: private-key }',
-    '  - { name: net_client, kind: x509, private_key: net_client_key, issuer: net_ca, common_name: shield client, endpoint: client }',
-    '',
-  ].join('\n');
+  return netSession({ name, service: 'app', measurement, command, environment, files: { '/shield/client-ca.crt': peers.clientCa, '/shield/peer-ca.crt': peers.peerCa } });
 }
 
 function start(name: string): ResultPromise<{ reject: false }> {
@@ -175,7 +139,7 @@ describe('network shield (sim backend, glibc)', () => {
     const child = start(name);
     try {
       const server = await listening(child);
-      expect(server.stderr()).toContain(`network shield: in :${port} (TLS 1.3 ALPN x-echo)`);
+      expect(server.stderr()).toContain(`network shield: in :${port} (TLS 1.3, ALPN x-echo)`);
       // a capture between client and server: a TCP relay on loopback records every byte both ways
       const wire: Buffer[] = [];
       const relay = createServer((down) => {

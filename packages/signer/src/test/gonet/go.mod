@@ -1,0 +1,3 @@
+module confidential.local/gonet
+
+go 1.26
