@@ -27,6 +27,10 @@ const benchVersion = 2
 type BenchTarget struct {
 	Name    string   `json:"name"`
 	Command []string `json:"command"`
+	// URL and CA, when set, replace the load's for this target (e.g. the same program behind the network shield,
+	// over https:// trusting the session CA, beside its plain-HTTP run)
+	URL string `json:"url,omitempty"`
+	CA  string `json:"ca,omitempty"`
 }
 
 // BenchCPU is a target's CPU time over its recorded slices (from the schedule's first slot to the last
@@ -232,7 +236,14 @@ func runSlice(ctx context.Context, t BenchTarget, st *targetState, lf *LoadFlags
 	}
 	startSeconds := Round(time.Since(t0).Seconds(), 3)
 	// the load options (and their TLS config) as bench always built them: after the target's start
-	o, err := lf.Options()
+	tlf := *lf
+	if t.URL != "" {
+		tlf.URL = t.URL
+	}
+	if t.CA != "" {
+		tlf.CA = t.CA
+	}
+	o, err := tlf.Options()
 	if err != nil {
 		return s, err
 	}

@@ -108,6 +108,17 @@ export const AppConfig = z.strictObject({
       expect: z.string().min(1).optional().describe('text every target\'s response must contain (checked after each start)'),
       env: z.record(EnvName, z.string()).default({}).describe('environment of the compose process: LOAD_RATE, LOAD_CONNECTIONS, LOAD_DURATION, BENCH_MODE, BENCH_ROUNDS, BENCH_SLICE, BENCH_SEED'),
       timeoutSeconds: z.number().int().positive().default(1800),
+      services: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a target name such as "shielded"'),
+            service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a service name of the session (one of session.also)'),
+            url: z.string().regex(/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/[^\s]*$/, 'expected a loopback URL on the same port').optional().describe("this target's URL (default: bench.url), e.g. https:// behind the network shield"),
+            ca: z.string().min(1).optional().describe('the only CA its https:// URL is trusted by: a file or an http:// URL, such as the policy service\'s public CA'),
+          }),
+        )
+        .default([])
+        .describe('more targets: the confidential binary started as another service of its session (e.g. with the network shield on), each with its own URL and CA; BENCH_TARGETS=confidential,<name> compares the two'),
     })
     .optional()
     .describe("the plugin's benchmark: target bench-run runs confidential-bench on upstream, patched native and confidential <binary>, alternated in slices (bench.json)"),
@@ -255,6 +266,10 @@ export function loadAppConfig(workspaceRoot: string, file: string): LoadedApp {
   });
   if (!exists(paths.compose)) fail(['compose', 'file'], `${paths.compose} does not exist`);
   if (config.bench && 'bench-run' in config.runs) fail(['bench'], 'expected either "bench" (the plugin\'s bench-run) or a run named "bench-run", not both');
+  config.bench?.services.forEach((t, i) => {
+    if (!config.session.also.includes(t.service)) fail(['bench', 'services', i, 'service'], `expected one of session.also (the services bound to this binary's measurement): ${config.session.also.join(', ') || 'none'}`);
+    if (['upstream', 'native', 'confidential'].includes(t.name)) fail(['bench', 'services', i, 'name'], `"${t.name}" is a target of every bench: expected another name`);
+  });
   if ('bench' in config.runs && (config.bench || 'bench-run' in config.runs)) fail(['runs', 'bench'], 'expected another name: "bench" is the report target of an app with a bench-run');
   const minor = config.go.version.split('.').slice(0, 2).join('.');
   const patchDir = `packages/golang-patcher/patches/go${minor}`;

@@ -374,6 +374,12 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
         { name: 'upstream', command: [`${bins}.upstream`, ...c.bench.args] },
         { name: 'native', command: [`${bins}.native`, ...c.bench.args] },
         { name: 'confidential', command: [bins] },
+        ...c.bench.services.map((t) => ({
+          name: t.name,
+          command: ['env', `SCONE_CONFIG_ID=${app.configId.split('/')[0]}/${t.service}`, bins],
+          ...(t.url ? { url: t.url } : {}),
+          ...(t.ca ? { ca: t.ca } : {}),
+        })),
       ],
     };
     targets['bench-run'] = runTarget(

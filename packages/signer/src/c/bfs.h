@@ -177,6 +177,8 @@ extern int bfs_net_n __attribute__((visibility("hidden"))); /* ports wrapped: 0 
 long bfs_net_syscall(long n, long a, long b, long c, long d, long e, long f) __attribute__((visibility("hidden")));
 /* after a dup of oldfd: newfd shares its connection (close-on-exec only: else EPERM, newfd closed), or stops being one */
 long bfs_net_dup(int oldfd, long newfd, int cloexec) __attribute__((visibility("hidden")));
+/* in the child of a fork (clone without CLONE_VM): the connections are the parent's; the child never speaks TLS on them */
+void bfs_net_forked(void) __attribute__((visibility("hidden")));
 struct bfs_file;
 /* Reads the policy's SCONE_NETWORK_SHIELD* variables in env (their certificates, keys and CAs are paths of the
  * injected files given) and wraps what they name; banner: the wrapped ports, for the start line. Only from the

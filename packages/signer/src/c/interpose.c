@@ -705,6 +705,36 @@ int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout) {
   NET(SYS_epoll_wait, ep, ev, max, timeout, 0, 0);
   return (int)sys(SYS_epoll_wait, ep, (long)ev, max, timeout, 0, 0);
 }
+/* fortified builds read through these; batched calls and splice, named */
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen) { if (n > buflen) abort(); return read(fd, buf, n); }
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int fl) { if (n > buflen) abort(); return recv(fd, buf, n, fl); }
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int fl, struct sockaddr *sa, socklen_t *len) {
+  if (n > buflen) abort();
+  return recvfrom(fd, buf, n, fl, sa, len);
+}
+#ifdef __GLIBC__
+#define MMSG_FLAGS int
+#else
+#define MMSG_FLAGS unsigned /* musl's prototypes */
+#endif
+int sendmmsg(int fd, struct mmsghdr *v, unsigned n, MMSG_FLAGS fl) { NET(SYS_sendmmsg, fd, v, n, fl, 0, 0); return (int)sys(SYS_sendmmsg, fd, (long)v, n, fl, 0, 0); }
+int recvmmsg(int fd, struct mmsghdr *v, unsigned n, MMSG_FLAGS fl, struct timespec *t) {
+  NET(SYS_recvmmsg, fd, v, n, fl, t, 0);
+  return (int)sys(SYS_recvmmsg, fd, (long)v, n, fl, (long)t, 0);
+}
+ssize_t splice(int in, loff_t *oi, int out, loff_t *oo, size_t n, unsigned fl) {
+  VFS(SYS_splice, in, oi, out, oo, n);
+  NET(SYS_splice, in, oi, out, oo, n, fl);
+  return sys(SYS_splice, in, (long)oi, out, (long)oo, (long)n, fl);
+}
+int ioctl(int fd, unsigned long req, ...) {
+  va_list ap;
+  va_start(ap, req);
+  void *arg = va_arg(ap, void *);
+  va_end(ap);
+  NET(SYS_ioctl, fd, req, arg, 0, 0, 0);
+  return (int)sys(SYS_ioctl, fd, (long)req, (long)arg, 0, 0, 0);
+}
 int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout, const sigset_t *m) {
   NET(SYS_epoll_pwait, ep, ev, max, timeout, m, 8);
   return (int)sys(SYS_epoll_pwait, ep, (long)ev, max, timeout, (long)m, 8);
@@ -748,18 +778,18 @@ long bfs_syscall(long n, long a, long b, long c, long d, long e, long f) {
 #ifdef SYS_fork
   case SYS_fork:
     r = sys(n, a, b, c, d, e, f);
-    if (r == 0) procfd_drop_in_child(1);
+    if (r == 0) procfd_drop_in_child(1), bfs_net_forked();
     return r;
 #endif
   case SYS_clone: /* the child of a clone without CLONE_VM has its own memory: drop the parent's directory fd there */
     r = sys(n, a, b, c, d, e, f);
-    if (r == 0 && !(a & CLONE_VM)) procfd_drop_in_child(!(a & CLONE_FILES));
+    if (r == 0 && !(a & CLONE_VM)) procfd_drop_in_child(!(a & CLONE_FILES)), bfs_net_forked();
     return r;
 #ifdef SYS_clone3
   case SYS_clone3: {
     uint64_t fl = a ? *(const uint64_t *)a : 0; /* struct clone_args starts with the flags */
     r = sys(n, a, b, c, d, e, f);
-    if (r == 0 && !(fl & CLONE_VM)) procfd_drop_in_child(!(fl & CLONE_FILES));
+    if (r == 0 && !(fl & CLONE_VM)) procfd_drop_in_child(!(fl & CLONE_FILES)), bfs_net_forked();
     return r;
   }
 #endif

@@ -78,7 +78,7 @@ struct port { /* an incoming (server) or outgoing (client) declaration */
   char host[256], server_name[256];    /* client */
   SSL_CTX *ctx;
   unsigned char alpn[MAX_ALPN]; size_t alpn_len; /* wire format */
-  struct sockaddr_storage addrs[MAX_ADDRS]; int n_addrs; time_t resolved; /* client: _HOST's addresses */
+  struct sockaddr_storage addrs[MAX_ADDRS]; int n_addrs; /* client: _HOST's addresses (resolved again on a miss) */
   pthread_mutex_t resolve_mu;
 };
 static struct port ports[MAX_PORTS];
@@ -89,7 +89,7 @@ struct conn {
   int refs;                 /* the table's entries (one per fd: dups share) + calls in flight; 0: free */
   SSL *ssl;
   struct port *p;
-  int nonblock;
+  int nonblock;             /* O_NONBLOCK, as of the wrap and every F_SETFL / FIONBIO since (named or syscall()) */
   int dead;                 /* handshake or record failure: every call ECONNRESET */
   int eof;                  /* the peer's close_notify (or its plain close) was read: reads return 0 */
   int reader_wants_write, writer_wants_read;
@@ -101,6 +101,9 @@ struct conn {
   struct conn *fprev, *fnext; /* the flagged list */
 };
 static struct conn *ctab[BFS_FDTAB];
+/* A stand-in table entry while a wrapped fd is being closed: calls on the fd get EBADF, never the kernel's plaintext
+ * path, until the kernel's close returned. */
+static struct conn closing;
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct conn *free_conns;
 /* the flagged conns (pending_edge or a cross-direction want), under pool_mu: epoll_wait looks at these only */
@@ -159,7 +162,7 @@ static int ref_get(struct conn *c) {
   return 1;
 }
 static void release(struct conn *c) {
-  if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+  if (c == &closing || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
   pthread_mutex_lock(&pool_mu);
   if (c->pending_edge || c->reader_wants_write || c->writer_wants_read) unlist(c);
   c->pending_edge = c->reader_wants_write = c->writer_wants_read = 0;
@@ -171,6 +174,7 @@ static void release(struct conn *c) {
 static struct conn *acquire(int fd) {
   if (fd < 0 || fd >= BFS_FDTAB) return NULL;
   struct conn *c = __atomic_load_n(&ctab[fd], __ATOMIC_ACQUIRE);
+  if (c == &closing) return c; /* no reference: callers answer EBADF */
   if (!c || !ref_get(c)) return NULL;
   if (__atomic_load_n(&ctab[fd], __ATOMIC_ACQUIRE) != c) { release(c); return NULL; } /* closed meanwhile */
   return c;
@@ -206,7 +210,7 @@ static void peer_name(int fd, char *out, size_t n) {
 
 /* Makes fd a connection of p (server or client side); fd is close-on-exec from here on. 0, or -1 (the caller closes
  * the fd: a wrapped port never hands out an unwrapped connection). */
-static int wrap(int fd, struct port *p, int nonblock) {
+static int wrap(int fd, struct port *p) {
   if (fd >= BFS_FDTAB) return -1;
   pthread_mutex_lock(&pool_mu);
   struct conn *c = free_conns;
@@ -232,15 +236,22 @@ static int wrap(int fd, struct port *p, int nonblock) {
   else {
     SSL_set_connect_state(ssl);
     unsigned char ip[16];
+    int named;
     if (inet_pton(AF_INET, p->server_name, ip) == 1 || inet_pton(AF_INET6, p->server_name, ip) == 1) {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), p->server_name); /* an address: its IP SAN, and no SNI */
+      named = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), p->server_name) == 1; /* an address: its IP SAN, no SNI */
     } else {
-      SSL_set_tlsext_host_name(ssl, p->server_name);
-      SSL_set1_host(ssl, p->server_name);
+      named = SSL_set_tlsext_host_name(ssl, p->server_name) == 1 && SSL_set1_host(ssl, p->server_name) == 1;
+    }
+    if (!named) { /* without the name to verify, any certificate of the CA would do: no connection */
+      SSL_free(ssl);
+      pthread_mutex_lock(&pool_mu);
+      c->next_free = free_conns, free_conns = c;
+      pthread_mutex_unlock(&pool_mu);
+      return -1;
     }
     if (p->alpn_len) SSL_set_alpn_protos(ssl, p->alpn, (unsigned)p->alpn_len);
   }
-  c->ssl = ssl, c->p = p, c->nonblock = nonblock, c->dead = 0, c->eof = 0, c->fd = fd;
+  c->ssl = ssl, c->p = p, c->nonblock = nonblocking(fd), c->dead = 0, c->eof = 0, c->fd = fd;
   c->reader_wants_write = c->writer_wants_read = c->pending_edge = 0;
   c->ep_fd = -1;
   peer_name(fd, c->peer, sizeof c->peer);
@@ -251,21 +262,35 @@ static int wrap(int fd, struct port *p, int nonblock) {
   return 0;
 }
 
-/* the fd leaves the table (close, or dup2 over it) */
-static void forget(int fd) {
+/* in a child of fork (a clone without CLONE_VM): its copies of the connections are the parent's, which still uses
+ * them; the child never speaks TLS on them (close_notify included) */
+static int forked;
+void bfs_net_forked(void) { forked = 1; }
+
+/* the fd leaves the table: notify (close: send close_notify when this is the connection's last fd), or just drop it
+ * (dup2 over the fd, whose number already names another file) */
+static void forget(int fd, int notify, struct conn *stand_in) {
   if (fd < 0 || fd >= BFS_FDTAB) return;
-  struct conn *c = __atomic_exchange_n(&ctab[fd], NULL, __ATOMIC_ACQ_REL);
-  if (!c) return;
-  pthread_mutex_lock(&c->mu);
-  if (__atomic_load_n(&c->refs, __ATOMIC_ACQUIRE) == 1 && !c->dead && SSL_is_init_finished(c->ssl)) SSL_shutdown(c->ssl); /* close_notify, best effort */
-  pthread_mutex_unlock(&c->mu);
+  struct conn *c = __atomic_exchange_n(&ctab[fd], stand_in, __ATOMIC_ACQ_REL);
+  if (!c || c == &closing) return;
+  if (notify && !forked) {
+    pthread_mutex_lock(&c->mu);
+    if (__atomic_load_n(&c->refs, __ATOMIC_ACQUIRE) == 1 && !c->dead && SSL_is_init_finished(c->ssl)) SSL_shutdown(c->ssl); /* best effort */
+    pthread_mutex_unlock(&c->mu);
+  }
   release(c);
 }
 
 /* ---- reads and writes ---- */
+static int nonblocking(int fd) {
+  long fl = sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
+  return fl >= 0 && (fl & O_NONBLOCK);
+}
+
 static int wait_fd(int fd, short events) {
   struct pollfd p = { .fd = fd, .events = events };
-  long r = sys(SYS_ppoll, (long)&p, 1, 0, 0, 8, 0);
+  long r;
+  do r = sys(SYS_ppoll, (long)&p, 1, 0, 0, 8, 0); while (r < 0 && errno == EINTR);
   return r < 0 ? -1 : 0;
 }
 
@@ -276,7 +301,12 @@ static int failed(struct conn *c, int ret, const char *what, short *events) {
   if (e == SSL_ERROR_WANT_WRITE) { *events = POLLOUT; return 1; }
   if (e == SSL_ERROR_ZERO_RETURN) { c->eof = 1; return 0; }
   int saved = errno;
-  if (e == SSL_ERROR_SYSCALL && !saved && !ERR_peek_error()) { c->eof = 1; return 0; } /* a close without close_notify */
+  if ((e == SSL_ERROR_SYSCALL && !saved && !ERR_peek_error()) ||
+      (e == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
+    ERR_clear_error(); /* the peer closed without close_notify: the stream may be cut short, so no clean end */
+    c->dead = errno = ECONNRESET;
+    return -1;
+  }
   unsigned long code = ERR_peek_last_error();
   char reason[160] = "";
   if (code) ERR_error_string_n(code, reason, sizeof reason);
@@ -293,11 +323,14 @@ static int failed(struct conn *c, int ret, const char *what, short *events) {
 /* plaintext into buf; flags: MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL */
 static long conn_read(struct conn *c, void *buf, size_t n, int flags) {
   if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL | MSG_CMSG_CLOEXEC)) return fail(EOPNOTSUPP);
+  if ((flags & MSG_PEEK) && (flags & MSG_WAITALL)) flags &= ~MSG_WAITALL; /* SSL_peek restarts at the front: one peek */
   size_t got = 0;
   for (;;) {
     pthread_mutex_lock(&c->mu);
     if (c->dead) { pthread_mutex_unlock(&c->mu); return got ? (long)got : fail(c->dead); }
     if (c->eof) { pthread_mutex_unlock(&c->mu); return (long)got; }
+    ERR_clear_error();
+    errno = 0;
     size_t k = 0;
     int ok = n == 0 ? 1 : (flags & MSG_PEEK) ? SSL_peek_ex(c->ssl, (char *)buf + got, n - got, &k) : SSL_read_ex(c->ssl, (char *)buf + got, n - got, &k);
     short events = 0;
@@ -310,7 +343,7 @@ static long conn_read(struct conn *c, void *buf, size_t n, int flags) {
     if (st == 0 || st == -1) return got ? (long)got : st == 0 ? 0 : -1; /* EOF (close_notify or a plain close), or the error */
     if (st == 2) continue;
     if (got && !(flags & MSG_WAITALL)) return (long)got;
-    if (c->nonblock || (flags & MSG_DONTWAIT)) return got ? (long)got : fail(EAGAIN);
+    if ((flags & MSG_DONTWAIT) || c->nonblock) return got ? (long)got : fail(EAGAIN);
     if (wait_fd(c->fd, events) < 0) return got ? (long)got : -1;
   }
 }
@@ -321,6 +354,9 @@ static long conn_write(struct conn *c, const void *buf, size_t n, int flags, int
   for (;;) {
     pthread_mutex_lock(&c->mu);
     if (c->dead) { pthread_mutex_unlock(&c->mu); return done ? (long)done : fail(c->dead == ECONNRESET || c->dead == EPIPE ? EPIPE : c->dead); }
+    if (SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN) { pthread_mutex_unlock(&c->mu); return done ? (long)done : fail(EPIPE); } /* after shutdown(SHUT_WR) */
+    ERR_clear_error();
+    errno = 0;
     size_t k = 0;
     int ok = n == done ? 1 : SSL_write_ex(c->ssl, (const char *)buf + done, n - done, &k);
     short events = 0;
@@ -332,8 +368,10 @@ static long conn_write(struct conn *c, const void *buf, size_t n, int flags, int
     if (st == 0) return done ? (long)done : fail(EPIPE);
     if (st == -1) return done ? (long)done : -1;
     if (st == 2) continue;
+    int nb = (flags & MSG_DONTWAIT) || c->nonblock;
+    if (!nb) wait_all = 1; /* a blocking write returns when all of it is queued, as the kernel's does */
     if (done && !wait_all) return (long)done;
-    if (!wait_all && (c->nonblock || (flags & MSG_DONTWAIT))) return fail(EAGAIN);
+    if (!wait_all && nb) return fail(EAGAIN);
     if (wait_fd(c->fd, events) < 0) return done ? (long)done : -1;
   }
 }
@@ -345,7 +383,7 @@ static long conn_readv(struct conn *c, const struct iovec *iov, long cnt, int fl
     long r = conn_read(c, iov[i].iov_base, iov[i].iov_len, total ? flags | MSG_DONTWAIT : flags);
     if (r < 0) return total ? total : r;
     total += r;
-    if ((size_t)r < iov[i].iov_len) break;
+    if ((size_t)r < iov[i].iov_len || (flags & MSG_PEEK)) break; /* a peek starts at the front again: one iovec */
   }
   return total;
 }
@@ -421,28 +459,47 @@ static int flagged_of(int epfd, struct conn **out, int max) {
   return k;
 }
 
+/* under x->mu: x's registration still names a live connection of this epoll set */
+static int live(struct conn *x, long epfd) { return x->ssl && x->ep_fd == epfd && __atomic_load_n(&ctab[x->fd], __ATOMIC_ACQUIRE) == x; }
+
+/* under x->mu: merges what the shield has to report for x into the r events at evs (max slots); the new count */
+static long merge(struct conn *x, struct epoll_event *evs, long r, long max) {
+  int level = !(x->ep_events & EPOLLET);
+  uint32_t add = extra_events(x, level);
+  if (!(x->ep_events & EPOLLIN) && x->pending_edge) set_flags(x, 0, x->reader_wants_write, x->writer_wants_read); /* nobody to tell */
+  if (!add) return r;
+  long j;
+  for (j = 0; j < r && evs[j].data.u64 != x->ep_data; j++) {}
+  if (j < r) evs[j].events |= add;
+  else if (r < max) evs[r].events = add, evs[r].data.u64 = x->ep_data, r++;
+  else return r; /* no room: the next wait reports it */
+  int still = level && (SSL_pending(x->ssl) > 0 || SSL_has_pending(x->ssl)); /* level-triggered: while it lasts */
+  set_flags(x, still, (add & EPOLLIN) ? 0 : x->reader_wants_write, (add & EPOLLOUT) ? 0 : x->writer_wants_read);
+  return r;
+}
+
+/* epoll_wait/epoll_pwait(2): when a flagged connection of this set has something to report now (plaintext left in
+ * OpenSSL, or the other direction's readiness), the kernel's wait does not sleep; otherwise it waits as asked. Either
+ * way the flagged connections' events are merged into what it returns. */
 static long epoll_wait_shielded(long n, long a, long b, long c, long d, long e, long f) {
   if (!__atomic_load_n(&n_flagged, __ATOMIC_ACQUIRE) || c <= 0) return sys(n, a, b, c, d, e, f);
   struct conn *mine[64];
   int k = flagged_of((int)a, mine, 64);
   if (!k) return sys(n, a, b, c, d, e, f);
-  /* something to report now: the real wait without waiting, then the shield's own events merged in */
+  int now = 0;
+  for (int i = 0; i < k && !now; i++) {
+    struct conn *x = mine[i];
+    pthread_mutex_lock(&x->mu);
+    now = live(x, a) && extra_events(x, !(x->ep_events & EPOLLET)) != 0;
+    pthread_mutex_unlock(&x->mu);
+  }
   struct epoll_event *evs = (struct epoll_event *)b;
-  long max = c;
-  long sigmask = n == SYS_epoll_wait ? 0 : e;
-  long r = sys(SYS_epoll_pwait, a, b, c, 0, sigmask, 8);
+  long r = now ? sys(SYS_epoll_pwait, a, b, c, 0, n == SYS_epoll_wait ? 0 : e, 8) : sys(n, a, b, c, d, e, f);
   for (int i = 0; i < k; i++) {
     struct conn *x = mine[i];
     if (r >= 0) {
       pthread_mutex_lock(&x->mu);
-      uint32_t add = x->ssl ? extra_events(x, !(x->ep_events & EPOLLET)) : 0;
-      if (add) {
-        long j;
-        for (j = 0; j < r && evs[j].data.u64 != x->ep_data; j++) {}
-        if (j < r) evs[j].events |= add;
-        else if (r < max) evs[r].events = add, evs[r].data.u64 = x->ep_data, j = r++;
-        if (j < r) set_flags(x, 0, (add & EPOLLIN) ? 0 : x->reader_wants_write, (add & EPOLLOUT) ? 0 : x->writer_wants_read);
-      }
+      if (live(x, a)) r = merge(x, evs, r, c);
       pthread_mutex_unlock(&x->mu);
     }
     release(x);
@@ -486,15 +543,21 @@ static int local_port(int fd) {
   if (sys(SYS_getsockname, fd, (long)&ss, (long)&len, 0, 0, 0) != 0) return -1;
   if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
   if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-  return -1;
+  return 0; /* not TCP/IP (a unix socket): no port of the policy's */
 }
 
-static long accepted(long fd, int flags) {
+static long accepted(long fd) {
   if (fd < 0 || !n_servers) return fd;
   int port = local_port((int)fd);
+  if (port < 0) { /* which port is unknown: it may be a wrapped one, so the connection is not handed out */
+    sys(SYS_close, fd, 0, 0, 0, 0, 0);
+    report("incoming: cannot tell the local port of an accepted connection; refused it");
+    return fail(ECONNABORTED);
+  }
+  forget((int)fd, 0, NULL); /* a stale entry of the number */
   for (int i = 0; i < n_ports; i++) {
     if (!ports[i].server || ports[i].port != port) continue;
-    if (wrap((int)fd, &ports[i], (flags & SOCK_NONBLOCK) != 0) != 0) {
+    if (wrap((int)fd, &ports[i]) != 0) {
       sys(SYS_close, fd, 0, 0, 0, 0, 0);
       report("incoming on :%d: cannot set up TLS for a connection (out of memory or fds); refused it", port);
       return fail(ECONNABORTED);
@@ -504,16 +567,25 @@ static long accepted(long fd, int flags) {
   return fd;
 }
 
+/* an address as 16 bytes, IPv4 as IPv4-mapped IPv6 (a dual-stack socket connects to ::ffff:a.b.c.d) */
+static void as16(const struct sockaddr *sa, unsigned char out[16]) {
+  if (sa->sa_family == AF_INET) {
+    memset(out, 0, 10);
+    out[10] = out[11] = 0xff;
+    memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+  } else memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+}
 static int same_addr(const struct sockaddr_storage *x, const struct sockaddr *y) {
-  if (x->ss_family != y->sa_family) return 0;
-  if (y->sa_family == AF_INET) return ((const struct sockaddr_in *)x)->sin_addr.s_addr == ((const struct sockaddr_in *)y)->sin_addr.s_addr;
-  return memcmp(&((const struct sockaddr_in6 *)x)->sin6_addr, &((const struct sockaddr_in6 *)y)->sin6_addr, 16) == 0;
+  unsigned char a[16], b[16];
+  as16((const struct sockaddr *)x, a), as16(y, b);
+  return memcmp(a, b, 16) == 0;
 }
 
 /* the outgoing declaration that (addr) is: its port, and one of its host's addresses (resolved again at most once a
  * second when none matches: a container's address can change) */
 static struct port *destination(const struct sockaddr *sa, socklen_t len) {
-  if (!sa || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6) || len < (socklen_t)sizeof(struct sockaddr_in)) return NULL;
+  if (!sa || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)) return NULL;
+  if (len < (socklen_t)(sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6))) return NULL;
   int port = ntohs(sa->sa_family == AF_INET ? ((const struct sockaddr_in *)sa)->sin_port : ((const struct sockaddr_in6 *)sa)->sin6_port);
   for (int i = 0; i < n_ports; i++) {
     struct port *p = &ports[i];
@@ -521,9 +593,7 @@ static struct port *destination(const struct sockaddr *sa, socklen_t len) {
     pthread_mutex_lock(&p->resolve_mu);
     int hit = 0;
     for (int k = 0; k < p->n_addrs && !hit; k++) hit = same_addr(&p->addrs[k], sa);
-    time_t now = time(NULL);
-    if (!hit && now != p->resolved) {
-      p->resolved = now;
+    if (!hit) {
       struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
       if (getaddrinfo(p->host, NULL, &hints, &res) == 0) {
         p->n_addrs = 0;
@@ -539,13 +609,20 @@ static struct port *destination(const struct sockaddr *sa, socklen_t len) {
 }
 
 static long connect_shielded(int fd, const struct sockaddr *sa, socklen_t len) {
+  struct conn *was = acquire(fd);
+  if (was == &closing) return fail(EBADF);
+  if (was) { /* connect again on a wrapped fd (EALREADY, EISCONN, the end of an interrupted connect): the kernel answers, the wrap stays */
+    release(was);
+    return sys(SYS_connect, fd, (long)sa, len, 0, 0, 0);
+  }
+  int type = 0;
+  socklen_t tl = sizeof type;
+  if (sys(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, (long)&type, (long)&tl, 0) != 0 || type != SOCK_STREAM) return PASS; /* TCP only */
   struct port *p = destination(sa, len);
-  forget(fd);
   long r = sys(SYS_connect, fd, (long)sa, len, 0, 0, 0);
-  if (!p || (r < 0 && errno != EINPROGRESS)) return r;
+  if (!p || (r < 0 && errno != EINPROGRESS && errno != EINTR && errno != EALREADY)) return r;
   int saved = errno;
-  long fl = sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
-  if (wrap(fd, p, fl >= 0 && (fl & O_NONBLOCK)) != 0) {
+  if (wrap(fd, p) != 0) {
     sys(SYS_shutdown, fd, SHUT_RDWR, 0, 0, 0, 0);
     report("outgoing to %s:%d: cannot set up TLS for a connection; shut it down", p->host, p->port);
     return fail(ENOBUFS);
@@ -558,7 +635,8 @@ static long connect_shielded(int fd, const struct sockaddr *sa, socklen_t len) {
 long bfs_net_dup(int oldfd, long newfd, int cloexec) {
   if (!bfs_net_n || newfd < 0 || newfd == oldfd) return newfd;
   struct conn *c = acquire(oldfd);
-  forget((int)newfd);
+  forget((int)newfd, 0, NULL); /* the number names oldfd's file now: no close_notify into it */
+  if (c == &closing) c = NULL;
   if (!c) return newfd;
   if (!cloexec || newfd >= BFS_FDTAB) { /* a wrapped socket must not reach a child, nor leave the table */
     release(c);
@@ -573,22 +651,32 @@ long bfs_net_syscall(long n, long a, long b, long c, long d, long e, long f) {
   struct conn *k;
   long r;
   switch (n) {
-  case SYS_accept: return accepted(sys(n, a, b, c, d, e, f), 0);
-  case SYS_accept4: return accepted(sys(n, a, b, c, d, e, f), (int)d);
+  case SYS_accept: case SYS_accept4: return accepted(sys(n, a, b, c, d, e, f));
   case SYS_connect: return connect_shielded((int)a, (const struct sockaddr *)b, (socklen_t)c);
-  case SYS_close: forget((int)a); return PASS;
+  case SYS_close: /* the fd answers EBADF until the kernel's close returned, then leaves the table */
+    if (a < 0 || a >= BFS_FDTAB || !__atomic_load_n(&ctab[a], __ATOMIC_ACQUIRE)) return PASS;
+    forget((int)a, 1, &closing);
+    r = sys(n, a, b, c, d, e, f);
+    __atomic_compare_exchange_n(&ctab[a], &(struct conn *){&closing}, NULL, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    return r;
+#ifdef SYS_close_range
+  case SYS_close_range:
+    if (!(c & 4 /* CLOSE_RANGE_CLOEXEC: wrapped fds are close-on-exec already */))
+      for (unsigned long fd = (unsigned long)a; fd <= (unsigned long)b && fd < BFS_FDTAB; fd++) forget((int)fd, 1, NULL);
+    return PASS;
+#endif
   case SYS_read: case SYS_recvfrom: case SYS_write: case SYS_sendto: case SYS_readv: case SYS_writev: case SYS_recvmsg:
   case SYS_sendmsg: case SYS_sendmmsg: case SYS_recvmmsg: case SYS_shutdown: case SYS_fcntl: case SYS_ioctl:
-  case SYS_pread64: case SYS_pwrite64: case SYS_preadv: case SYS_pwritev:
+  case SYS_pread64: case SYS_pwrite64: case SYS_preadv: case SYS_pwritev: case SYS_preadv2: case SYS_pwritev2:
     if (!(k = acquire((int)a))) return PASS;
     break;
   case SYS_epoll_ctl: if (!(k = acquire((int)c))) return PASS; break;
   case SYS_sendfile:
-    if ((k = acquire((int)b))) { release(k); return fail(EINVAL); } /* out of a wrapped socket: the program copies */
+    if ((k = acquire((int)b))) { release(k); return fail(k == &closing ? EBADF : EINVAL); } /* out of a wrapped socket: the program copies */
     if (!(k = acquire((int)a))) return PASS;
     break;
   case SYS_splice:
-    if ((k = acquire((int)a))) { release(k); return fail(EINVAL); } /* out of a wrapped socket: the program copies */
+    if ((k = acquire((int)a))) { release(k); return fail(k == &closing ? EBADF : EINVAL); } /* out of a wrapped socket: the program copies */
     if (!(k = acquire((int)c))) return PASS;
     break;
   case SYS_epoll_wait: case SYS_epoll_pwait:
@@ -599,6 +687,7 @@ long bfs_net_syscall(long n, long a, long b, long c, long d, long e, long f) {
   case SYS_poll: case SYS_ppoll: return poll_shielded(n, a, b, c, d, e, f);
   default: return PASS;
   }
+  if (k == &closing) return fail(EBADF);
   switch (n) {
   case SYS_read: r = conn_read(k, (void *)b, (size_t)c, 0); break;
   case SYS_recvfrom: r = conn_read(k, (void *)b, (size_t)c, (int)d); if (r >= 0 && f) *(socklen_t *)f = 0; break;
@@ -618,6 +707,8 @@ long bfs_net_syscall(long n, long a, long b, long c, long d, long e, long f) {
     break;
   }
   case SYS_pread64: case SYS_pwrite64: case SYS_preadv: case SYS_pwritev: r = fail(ESPIPE); break;
+  case SYS_preadv2: r = d == -1 ? conn_readv(k, (const struct iovec *)b, c, 0) : fail(ESPIPE); break; /* offset -1: readv */
+  case SYS_pwritev2: r = d == -1 ? conn_writev(k, (const struct iovec *)b, c, 0) : fail(ESPIPE); break;
   case SYS_sendmmsg: case SYS_recvmmsg: r = fail(EOPNOTSUPP); break;
   case SYS_sendfile: r = conn_sendfile(k, (int)b, (off_t *)c, (size_t)d); break;
   case SYS_splice: r = (d ? fail(ESPIPE) : conn_splice_in(k, (int)a, (size_t)e, (unsigned)f)); break;
@@ -765,7 +856,7 @@ static int configure_port(char **env, struct port *p, char err[256]) {
   if (!p->ctx) { snprintf(err, 256, "OpenSSL: cannot make a TLS context"); return -1; }
   SSL_CTX_set_min_proto_version(p->ctx, TLS1_3_VERSION);
   SSL_CTX_set_mode(p->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
-  SSL_CTX_set_options(p->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_options(p->ctx, SSL_OP_NO_RENEGOTIATION);
   if (parse_alpn(p, env_of(env, VAR("_ALPN")), var, err) != 0) return -1;
   const char *cert = env_of(env, VAR("_CERT")), *key = env_of(env, VAR("_KEY")), *ca = env_of(env, VAR("_CA"));
   if (p->server) {
@@ -820,6 +911,14 @@ int bfs_net_configure(char **env, const struct bfs_file *injected, size_t n_inje
     n_ports++, n_servers += server;
   }
   if (!n_ports) { snprintf(err, 256, "%.60s…: a network shield variable but no SCONE_NETWORK_SHIELD_{SERVER,CLIENT}_<id>_PORT", first); return -1; }
+  static const char *const suffixes[] = { "_PORT", "_CERT", "_KEY", "_CA", "_ALPN", "_HOST", "_SERVER_NAME" };
+  for (int i = 0; i < n_ports; i++) /* "a" and "a_CA" both declared: SCONE_NETWORK_SHIELD_SERVER_a_CA would be two things */
+    for (int j = 0; j < n_ports; j++) {
+      size_t li = strlen(ports[i].id);
+      if (i == j || ports[i].server != ports[j].server || strncmp(ports[j].id, ports[i].id, li) != 0) continue;
+      for (size_t k = 0; k < sizeof suffixes / sizeof *suffixes; k++)
+        if (!strcmp(ports[j].id + li, suffixes[k])) { snprintf(err, 256, "ports \"%.40s\" and \"%.40s\": the second's name is the first's %s setting", ports[i].id, ports[j].id, suffixes[k]); return -1; }
+    }
   /* every other variable is a setting of a declared port, or the runtime does not know what it asks for */
   static const char *const known[] = { "", "_PORT", "_CERT", "_KEY", "_CA", "_ALPN", "_HOST", "_SERVER_NAME" };
   for (char **e = env; *e; e++) {
@@ -858,6 +957,7 @@ int bfs_net_configure(char **env, const struct bfs_file *injected, size_t n_inje
 #else /* BFS_NO_SHIELD: no OpenSSL for this libc (musl here): a policy that asks for the network shield stops the program */
 long bfs_net_syscall(long n, long a, long b, long c, long d, long e, long f) { (void)n; (void)a; (void)b; (void)c; (void)d; (void)e; (void)f; return BFS_PASS; }
 long bfs_net_dup(int oldfd, long newfd, int cloexec) { (void)oldfd; (void)cloexec; return newfd; }
+void bfs_net_forked(void) {}
 int bfs_net_configure(char **env, const struct bfs_file *injected, size_t n_injected, char *banner, size_t n, char err[256]) {
   const char *first;
   (void)n, (void)injected, (void)n_injected;
