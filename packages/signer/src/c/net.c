@@ -208,6 +208,11 @@ static void peer_name(int fd, char *out, size_t n) {
   snprintf(out, n, "%s:%d", host, port);
 }
 
+static int nonblocking(int fd) {
+  long fl = sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
+  return fl >= 0 && (fl & O_NONBLOCK);
+}
+
 /* Makes fd a connection of p (server or client side); fd is close-on-exec from here on. 0, or -1 (the caller closes
  * the fd: a wrapped port never hands out an unwrapped connection). */
 static int wrap(int fd, struct port *p) {
@@ -282,10 +287,6 @@ static void forget(int fd, int notify, struct conn *stand_in) {
 }
 
 /* ---- reads and writes ---- */
-static int nonblocking(int fd) {
-  long fl = sys(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
-  return fl >= 0 && (fl & O_NONBLOCK);
-}
 
 static int wait_fd(int fd, short events) {
   struct pollfd p = { .fd = fd, .events = events };
