@@ -1,6 +1,6 @@
 // The scone backend cannot run here (SCONE registry + SGX): it is checked by what it renders. Golden files and
 // the original's commands (the SCONE example this project re-creates) against the app's declared options.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appTargets, loadAppConfig } from '@confidential/app';
@@ -12,7 +12,8 @@ import { parse } from 'yaml';
 const app = join(import.meta.dirname, '..');
 const workspace = join(app, '../..');
 // the sign target as the plugin infers it from apps/caddy/confidential.yml
-const { targets } = appTargets(loadAppConfig(workspace, 'apps/caddy/confidential.yml'));
+const loaded = loadAppConfig(workspace, 'apps/caddy/confidential.yml');
+const { targets } = appTargets(loaded);
 const sign = targets.sign as { options: Record<string, unknown>; configurations: { scone: Record<string, unknown> } };
 
 describe('caddy with the scone backend', () => {
@@ -44,8 +45,10 @@ describe('caddy with the scone backend', () => {
 
   it('renders the session with its TLS secrets for a real CAS: placeholders left to CAS, no key material (golden)', () => {
     // a SCONE MRENCLAVE stands in (fixture): scone-signer prints it where SGX is
-    const result = renderBoundFiles({ session: 'session.yml', measurement: 'scone/measurement.json', service: 'binaryfs', also: ['acme'], cwd: app, backend: 'scone' });
-    expect(result.text).toBe(readFileSync(join(import.meta.dirname, 'session.golden.yml'), 'utf8'));
+    const result = renderBoundFiles({ session: 'session.yml', measurement: 'scone/measurement.json', service: 'binaryfs', also: loaded.config.session.also, cwd: app, backend: 'scone' });
+    const golden = join(import.meta.dirname, 'session.golden.yml');
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, result.text); // after a deliberate change of session.yml: review the diff
+    expect(result.text).toBe(readFileSync(golden, 'utf8'));
     expect(result.text).not.toMatch(/PRIVATE KEY|value:/);
     const session = loadSessionText(result.text).session;
     expect(session.services[0]).toMatchObject({ name: 'binaryfs', image_name: 'caddy', command: 'caddy run --config /etc/caddy/Caddyfile --adapter caddyfile', mrenclaves: ['5c0ae0a7f1b2d3c4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c'] });
@@ -54,6 +57,12 @@ describe('caddy with the scone backend', () => {
       ['caddy_ca', 'x509-ca', null],
       ['caddy_tls_key', 'private-key', null],
       ['caddy_tls', 'x509', 'caddy_ca'],
+      ['caddy_edge_key', 'private-key', null],
+      ['caddy_edge', 'x509', 'caddy_ca'],
+      ['caddy_backend_key', 'private-key', null],
+      ['caddy_backend', 'x509', 'caddy_ca'],
+      ['caddy_hop_client_key', 'private-key', null],
+      ['caddy_hop_client', 'x509', 'caddy_ca'],
     ]);
     expect(session.images?.[0]?.injection_files?.map((f) => (typeof f === 'string' ? f : [f.path, f.content?.match(/\$\$SCONE::[^$]+\$\$/)?.[0] ?? 'config']))).toEqual([
       ['/etc/caddy/Caddyfile', 'config'],
@@ -64,5 +73,17 @@ describe('caddy with the scone backend', () => {
     expect(session.services[1]).toMatchObject({ name: 'acme', image_name: 'caddy_acme', mrenclaves: session.services[0]?.mrenclaves });
     expect(session.images?.[1]?.volumes).toEqual([{ name: 'caddy_data', path: '/root/.local/share/caddy' }]);
     expect(session.volumes).toEqual([{ name: 'caddy_data' }]);
+    // the proxy run's services: the same measurement, the network shield in SCONE's variables, rendered as they are
+    // (CAS hands them to the runtime with the rest of the environment), the hop's keys as CAS placeholders
+    const [edge, backend] = [session.services[2], session.services[3]];
+    expect(edge).toMatchObject({ name: 'edge', mrenclaves: session.services[0]?.mrenclaves, environment: { SCONE_NETWORK_SHIELD_CLIENT_hop: 'mutual-tls', SCONE_NETWORK_SHIELD_CLIENT_hop_HOST: 'backend', SCONE_NETWORK_SHIELD_CLIENT_hop_PORT: '8080' } });
+    expect(backend).toMatchObject({ name: 'backend', mrenclaves: session.services[0]?.mrenclaves, environment: { SCONE_NETWORK_SHIELD_SERVER_hop: 'mutual-tls', SCONE_NETWORK_SHIELD_SERVER_hop_PORT: '8080', SCONE_NETWORK_SHIELD_SERVER_hop_CA: '/etc/shield/ca.crt' } });
+    const backendImage = session.images?.find((i) => i.name === 'caddy_backend');
+    expect(backendImage?.injection_files?.map((f) => (typeof f === 'string' ? f : [f.path, f.content?.match(/\$\$SCONE::[^$]+\$\$/)?.[0] ?? 'config']))).toEqual([
+      ['/etc/caddy/Caddyfile', 'config'],
+      ['/etc/shield/ca.crt', '$$SCONE::caddy_ca:crt$$'],
+      ['/etc/shield/tls.crt', '$$SCONE::caddy_backend:chain$$'],
+      ['/etc/shield/tls.key', '$$SCONE::caddy_backend_key:privatekey$$'],
+    ]);
   });
 });
