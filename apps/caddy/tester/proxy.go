@@ -157,18 +157,7 @@ func noAnswerWithoutCertificate(addr string, conf *tls.Config) (string, error) {
 	if err != nil {
 		return fmt.Sprintf("refused at the handshake: %v", err), nil
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	conn.Write([]byte("GET /hop/x HTTP/1.1\r\nHost: backend\r\n\r\n"))
-	b, err := io.ReadAll(conn)
-	if bytes.HasPrefix(b, []byte("HTTP/")) {
-		return "", fmt.Errorf("a client without a certificate got an HTTP answer: %q", firstLine(b))
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "", errors.New("a client without a certificate was neither refused nor answered within 10 s")
-	}
-	return fmt.Sprintf("no answer without a client certificate (%v)", err), nil
+	return noHTTPAnswer(conn, "a client without a certificate")
 }
 
 // noAnswerToPlainText: plain HTTP to the wrapped port gets no HTTP answer.
@@ -177,18 +166,23 @@ func noAnswerToPlainText(addr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return noHTTPAnswer(conn, "plain HTTP to "+addr)
+}
+
+// noHTTPAnswer sends a request on conn and passes when the connection ends without an HTTP answer.
+func noHTTPAnswer(conn net.Conn, who string) (string, error) {
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	conn.Write([]byte("GET /hop/x HTTP/1.1\r\nHost: backend\r\n\r\n"))
 	b, err := io.ReadAll(conn)
 	if bytes.Contains(b, []byte("HTTP/")) {
-		return "", fmt.Errorf("plain text got an HTTP answer: %q", firstLine(b))
+		return "", fmt.Errorf("%s got an HTTP answer: %q", who, firstLine(b))
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return "", errors.New("plain text was neither refused nor answered within 10 s")
+		return "", fmt.Errorf("%s was neither refused nor answered within 10 s", who)
 	}
-	return fmt.Sprintf("plain HTTP to %s: no answer, the connection closed after %d bytes", addr, len(b)), nil
+	return fmt.Sprintf("%s: no answer, the connection ended after %d bytes (%v)", who, len(b), err), nil
 }
 
 func firstLine(b []byte) string {
