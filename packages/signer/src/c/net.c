@@ -951,6 +951,7 @@ int bfs_net_configure(char **env, const struct bfs_file *injected, size_t n_inje
     if (w > 0 && (size_t)w < n - bl) bl += (size_t)w;
   }
   files = NULL, n_files = 0; /* the caller wipes them */
+  pthread_atfork(NULL, NULL, bfs_net_forked); /* fork() of a C program (the Go runtime's raw clone: interpose.c) */
   __atomic_store_n(&bfs_net_n, n_ports, __ATOMIC_RELEASE);
   return 0;
 }

@@ -275,10 +275,14 @@ describe('network shield (sim backend, glibc)', () => {
   it('wraps an outgoing connection: the peer must chain to the named CA (else the program sees a reset), mutual-tls presents the session certificate', async () => {
     const serve = async (p: Pki, requestCert: boolean) => {
       const seen: string[] = [];
-      const server = tlsServer({ cert: p.cert, key: p.key, minVersion: 'TLSv1.3', requestCert, rejectUnauthorized: requestCert }, (s) => {
+      // the reply waits 300 ms: an end of the client's stream before it is recorded ("end before the reply": fetch's
+      // shutdown(SHUT_WR), a close_notify — or one from a forked child's close, which must not happen)
+      const server = tlsServer({ cert: p.cert, key: p.key, minVersion: 'TLSv1.3', requestCert, rejectUnauthorized: requestCert, allowHalfOpen: true }, (s) => {
+        let replied = false;
+        s.on('end', () => replied || seen.push('end before the reply'));
         s.on('data', (b: Buffer) => {
           seen.push(`${s.getProtocol()} ${requestCert ? (s.getPeerCertificate().subject?.CN ?? '') : '-'} ${b.toString().trim()}`);
-          s.end(`hello ${b.toString().trim()}\n`);
+          setTimeout(() => ((replied = true), s.end(`hello ${b.toString().trim()}\n`)), 300);
         });
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -294,11 +298,16 @@ describe('network shield (sim backend, glibc)', () => {
         SCONE_NETWORK_SHIELD_CLIENT_up_CA: '/shield/peer-ca.crt',
         ...extra,
       });
-      const once = async (port: number, env: Record<string, string>) => start(await upload(`netshield fetch 127.0.0.1 ${port} ${MARKER}`, env));
+      const once = async (port: number, env: Record<string, string>, mode = 'fetch') => start(await upload(`netshield ${mode} 127.0.0.1 ${port} ${MARKER}`, env));
       const ok = await once(good.port, client(good.port));
       expect(ok.stdout, ok.stderr).toBe(`hello ${MARKER}`);
       expect(ok.stderr).toContain(`network shield: out 127.0.0.1:${good.port} (TLS 1.3, peer verified as 127.0.0.1)`);
-      expect(good.seen).toEqual([`TLSv1.3 - ${MARKER}`]);
+      expect(good.seen).toEqual([`TLSv1.3 - ${MARKER}`, 'end before the reply']); // fetch half-closes
+      // the hard way: connect asked again until EISCONN (the wrap stays), a forked child closing its copy (no
+      // close_notify from it: the exchange goes on), a file dup2'ed over the fd afterwards (no TLS byte lands in it)
+      const hard = await once(good.port, client(good.port), 'fetch2');
+      expect(hard.stdout, hard.stderr).toBe(`hello ${MARKER}\nfile 0`);
+      expect(good.seen).toEqual([`TLSv1.3 - ${MARKER}`, 'end before the reply', `TLSv1.3 - ${MARKER}`]);
       const refused = await once(other.port, client(other.port));
       expect(refused.stdout).toMatch(/^error (ECONNRESET|EPIPE)$/);
       expect(refused.stderr).toMatch(/outgoing to :\d+ at 127\.0\.0\.1:\d+: handshake failed: .*certificate verify failed/);
@@ -307,7 +316,7 @@ describe('network shield (sim backend, glibc)', () => {
       mutual.server.setSecureContext({ cert: peerPki.cert, key: peerPki.key, ca: sessionCa }); // this session's CA
       const m = await start(name);
       expect(m.stdout, m.stderr).toBe(`hello ${MARKER}`);
-      expect(mutual.seen).toEqual([`TLSv1.3 shield client ${MARKER}`]);
+      expect(mutual.seen).toEqual([`TLSv1.3 shield client ${MARKER}`, 'end before the reply']);
     } finally {
       for (const s of [good, other, mutual]) s.server.close();
     }

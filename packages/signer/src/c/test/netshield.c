@@ -6,7 +6,12 @@
  *                                   sendfile; "fds" → the number of open fds; "quit" → exits 0. Unsent output waits
  *                                   for EPOLLOUT; a connection with 4 MiB unsent is not read until it drains.
  *   netshield fetch <host> <port> <line>   a blocking client: connect, send the line, print what comes until EOF
- *                                   (or "error <errno name>"). */
+ *                                   (or "error <errno name>").
+ *   netshield fetch2 <host> <port> <line>  the same, the hard way: a non-blocking connect asked again until EISCONN,
+ *                                   then blocking; after the line is sent, a forked child that closes the socket
+ *                                   and exits (the peer must see no end from it); after the
+ *                                   exchange, a file dup2'ed over the socket's fd: prints the reply, then
+ *                                   "file <size>" (a close_notify written into the file would show). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -21,7 +26,9 @@
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAXC 4096
@@ -182,10 +189,48 @@ static int fetch(const char *host, const char *port, const char *msg) {
   return 0;
 }
 
+static int fetch2(const char *host, const char *port, const char *msg) {
+  struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
+  if (getaddrinfo(host, port, &hints, &res) != 0) { printf("error resolve\n"); return 1; }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int r = connect(fd, res->ai_addr, res->ai_addrlen);
+  while (r != 0 && (errno == EINPROGRESS || errno == EALREADY)) {
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+    poll(&p, 1, 1000);
+    r = connect(fd, res->ai_addr, res->ai_addrlen);
+  }
+  if (r != 0 && errno != EISCONN) { printf("error %s\n", ename(errno)); return 1; }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  char line[4096];
+  int n = snprintf(line, sizeof line, "%s\n", msg);
+  if (write(fd, line, (size_t)n) != n) { printf("error %s\n", ename(errno)); return 1; } /* the handshake is done */
+  pid_t child = fork();
+  if (child == 0) { close(fd); _exit(0); } /* its copy of the connection is the parent's: no close_notify from it */
+  waitpid(child, NULL, 0);
+  char buf[65536];
+  for (;;) {
+    ssize_t k = read(fd, buf, sizeof buf);
+    if (k < 0) { printf("error %s\n", ename(errno)); return 1; }
+    if (k == 0) break;
+    fwrite(buf, 1, (size_t)k, stdout);
+  }
+  char path[] = "/tmp/netshield-dup2-XXXXXX";
+  int file = mkstemp(path);
+  if (dup2(file, fd) < 0) { printf("error dup2 %s\n", ename(errno)); return 1; }
+  close(file);
+  close(fd);
+  struct stat st;
+  stat(path, &st);
+  unlink(path);
+  printf("file %lld\n", (long long)st.st_size);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOFBF, 1 << 16);
   if (argc == 3 && !strcmp(argv[1], "serve")) return serve(atoi(argv[2]));
   if (argc == 5 && !strcmp(argv[1], "fetch")) return fetch(argv[2], argv[3], argv[4]);
+  if (argc == 5 && !strcmp(argv[1], "fetch2")) return fetch2(argv[2], argv[3], argv[4]);
   fprintf(stderr, "usage: netshield serve <port> | netshield fetch <host> <port> <line>\n");
   return 2;
 }
