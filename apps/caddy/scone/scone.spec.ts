@@ -59,8 +59,8 @@ describe('caddy with the scone backend', () => {
       ['caddy_tls', 'x509', 'caddy_ca'],
       ['caddy_edge_key', 'private-key', null],
       ['caddy_edge', 'x509', 'caddy_ca'],
-      ['caddy_backend_key', 'private-key', null],
-      ['caddy_backend', 'x509', 'caddy_ca'],
+      ['caddy_httpbin_key', 'private-key', null],
+      ['caddy_httpbin', 'x509', 'caddy_ca'],
       ['caddy_hop_client_key', 'private-key', null],
       ['caddy_hop_client', 'x509', 'caddy_ca'],
     ]);
@@ -73,17 +73,19 @@ describe('caddy with the scone backend', () => {
     expect(session.services[1]).toMatchObject({ name: 'acme', image_name: 'caddy_acme', mrenclaves: session.services[0]?.mrenclaves });
     expect(session.images?.[1]?.volumes).toEqual([{ name: 'caddy_data', path: '/root/.local/share/caddy' }]);
     expect(session.volumes).toEqual([{ name: 'caddy_data' }]);
-    // the proxy run's services: the same measurement, the network shield in SCONE's variables, rendered as they are
-    // (CAS hands them to the runtime with the rest of the environment), the hop's keys as CAS placeholders
-    const [edge, backend] = [session.services[2], session.services[3]];
-    expect(edge).toMatchObject({ name: 'edge', mrenclaves: session.services[0]?.mrenclaves, environment: { SCONE_NETWORK_SHIELD_CLIENT_hop: 'mutual-tls', SCONE_NETWORK_SHIELD_CLIENT_hop_HOST: 'backend', SCONE_NETWORK_SHIELD_CLIENT_hop_PORT: '8080' } });
-    expect(backend).toMatchObject({ name: 'backend', mrenclaves: session.services[0]?.mrenclaves, environment: { SCONE_NETWORK_SHIELD_SERVER_hop: 'mutual-tls', SCONE_NETWORK_SHIELD_SERVER_hop_PORT: '8080', SCONE_NETWORK_SHIELD_SERVER_hop_CA: '/etc/shield/ca.crt' } });
-    const backendImage = session.images?.find((i) => i.name === 'caddy_backend');
+    // the proxy run's services: edge (the same measurement) and httpbin (go-httpbin's binary, a peer: its own
+    // measurement binds it — no SCONE measurement of go-httpbin here, so it stays unbound in this golden), the network
+    // shield in SCONE's variables, rendered as they are (CAS hands them to the runtime with the rest of the
+    // environment), the hop's keys as CAS placeholders
+    const [edge, httpbin] = [session.services[2], session.services[3]];
+    expect(edge).toMatchObject({ name: 'edge', mrenclaves: session.services[0]?.mrenclaves, environment: { SCONE_NETWORK_SHIELD_CLIENT_hop: 'mutual-tls', SCONE_NETWORK_SHIELD_CLIENT_hop_HOST: 'app', SCONE_NETWORK_SHIELD_CLIENT_hop_PORT: '8080' } });
+    expect(httpbin).toMatchObject({ name: 'httpbin', command: 'go-httpbin -host 0.0.0.0 -port 8080 -log-level WARN', environment: { SCONE_NETWORK_SHIELD_SERVER_hop: 'mutual-tls', SCONE_NETWORK_SHIELD_SERVER_hop_PORT: '8080', SCONE_NETWORK_SHIELD_SERVER_hop_CA: '/etc/shield/ca.crt' } });
+    expect(httpbin?.mrenclaves).toBeUndefined();
+    const backendImage = session.images?.find((i) => i.name === 'httpbin_hop');
     expect(backendImage?.injection_files?.map((f) => (typeof f === 'string' ? f : [f.path, f.content?.match(/\$\$SCONE::[^$]+\$\$/)?.[0] ?? 'config']))).toEqual([
-      ['/etc/caddy/Caddyfile', 'config'],
       ['/etc/shield/ca.crt', '$$SCONE::caddy_ca:crt$$'],
-      ['/etc/shield/tls.crt', '$$SCONE::caddy_backend:chain$$'],
-      ['/etc/shield/tls.key', '$$SCONE::caddy_backend_key:privatekey$$'],
+      ['/etc/shield/tls.crt', '$$SCONE::caddy_httpbin:chain$$'],
+      ['/etc/shield/tls.key', '$$SCONE::caddy_httpbin_key:privatekey$$'],
     ]);
   });
 });

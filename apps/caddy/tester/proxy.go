@@ -14,26 +14,29 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 )
 
-// cmdProxy is the network shield's proxied run: confidential caddy "backend" (started here, its launch answer from
-// --config-id) answers plain HTTP on :8080, and confidential caddy "edge" (its own container) reverse-proxies to
-// http://backend:8080; the runtime wraps that hop in TLS 1.3 with mutual authentication by the session CA on both
-// sides. This container's network interface is captured the whole time (AF_PACKET, written as a pcap file): the hop
-// must carry TLS records only and no byte of the marker, while a control datagram with the marker is seen. The
-// capture starts once the backend has its launch answer: the sim policy service answers in plain HTTP, with the
-// backend's keys in it (a real CAS answers over attested TLS), and that is not the hop under test.
+// cmdProxy is the network shield's proxied run: confidential caddy "edge" (started here, its launch answer from
+// --config-id) serves https://edge:8443 and reverse-proxies to http://app:8080, where confidential go-httpbin (its
+// own container, another binary of the same session) answers plain HTTP; the runtime wraps that hop in TLS 1.3 with
+// mutual authentication by the session CA on both sides. This container's network interface is captured while the
+// requests go through (AF_PACKET, written as a pcap file): the hop must carry TLS records only and no byte of the
+// marker, while a control datagram with the marker is seen. The capture starts once edge has its launch answer:
+// the sim policy service answers in plain HTTP, with edge's keys in it (a real CAS answers over attested TLS), and
+// that is not the hop under test. Then go-httpbin must answer neither a client without a certificate nor plain text.
 func cmdProxy(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("proxy", flag.ExitOnError)
 	var lf bench.LoadFlags
-	lf.Register(fs, bench.LoadFlags{URL: "https://edge:8443/hop/", CA: "http://cas:8081/v1/public/caddy/caddy_ca"})
+	lf.Register(fs, bench.LoadFlags{URL: "https://edge:8443/anything/", CA: "http://cas:8081/v1/public/caddy/caddy_ca"})
 	confidential := fs.String("confidential", "/usr/local/bin/caddy", "confidential caddy (its command line comes from the policy)")
-	configID := fs.String("config-id", "caddy/backend", "SCONE_CONFIG_ID of the backend service of the session")
-	backend := fs.String("backend", "127.0.0.1:8080", "the backend's wrapped port, as this container reaches it")
+	configID := fs.String("config-id", "caddy/edge", "SCONE_CONFIG_ID of the edge service of the session")
+	edge := fs.String("edge", "127.0.0.1:8443", "edge's port, waited for")
+	backend := fs.String("backend", "app:8080", "the backend's wrapped port")
 	iface := fs.String("iface", "eth0", "the interface captured")
 	pcap := fs.String("pcap", "/out/hop.pcap", "the capture, as a pcap file")
 	marker := fs.String("marker", "HOP-MARKER-5b2d-network-shield", "the text sent through the hop both ways")
@@ -51,17 +54,18 @@ func cmdProxy(ctx context.Context, args []string) int {
 	var capture *Capture
 	var proc *bench.Proc
 	var conf *tls.Config
+	hop, _ := strconv.Atoi((*backend)[strings.LastIndexByte(*backend, ':')+1:])
 	steps := []func() (string, error){
 		func() (string, error) {
-			p, err := bench.StartProc("caddy", []string{*confidential}, "/", filepath.Join(logDir, "caddy-backend.log"), nil, nil, shutdownMarker)
+			p, err := bench.StartProc("caddy", []string{*confidential}, "/", filepath.Join(logDir, "caddy-edge.log"), nil, nil, shutdownMarker)
 			if err != nil {
 				return "", err
 			}
 			proc, r.current = p, p
-			if err := bench.WaitPort(ctx, *backend, *startWait, p); err != nil {
+			if err := bench.WaitPort(ctx, *edge, *startWait, p); err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("confidential caddy (%s) listening on %s", *configID, *backend), nil
+			return fmt.Sprintf("confidential caddy (%s) listening on %s", *configID, *edge), nil
 		},
 		func() (string, error) {
 			var err error
@@ -69,7 +73,6 @@ func cmdProxy(ctx context.Context, args []string) int {
 			if err != nil {
 				return "", err
 			}
-			// from here on: the backend's launch answer (the sim policy service's plain HTTP, its keys in it) is behind
 			return fmt.Sprintf("capturing %s (AF_PACKET, every frame in and out), before the first connection to the backend", *iface), nil
 		},
 		func() (string, error) {
@@ -78,10 +81,9 @@ func cmdProxy(ctx context.Context, args []string) int {
 				return "", err
 			}
 			url := lf.URL + *marker
-			want := "backend saw /hop/" + *marker
 			deadline := time.Now().Add(*startWait)
 			for {
-				_, err = bench.FetchCheck(ctx, url, conf, want, 10*time.Second)
+				_, err = bench.FetchCheck(ctx, url, conf, *marker, 10*time.Second)
 				if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
 					break
 				}
@@ -96,17 +98,15 @@ func cmdProxy(ctx context.Context, args []string) int {
 				if err != nil {
 					return "", err
 				}
-				if !strings.Contains(body, want) {
-					return "", fmt.Errorf("request %d: the body %q lacks %q", i+1, body, want)
+				if !strings.Contains(body, *marker) {
+					return "", fmt.Errorf("request %d: the body %q lacks %q", i+1, body, *marker)
 				}
 			}
-			return fmt.Sprintf("%d requests %s → edge → http://backend:8080 answered %q, trusting only %s", *requests, url, want, lf.CA), nil
+			return fmt.Sprintf("%d requests %s → edge → http://%s (go-httpbin) came back with the marker, trusting only %s", *requests, url, *backend, lf.CA), nil
 		},
-		func() (string, error) { return noAnswerWithoutCertificate(*backend, conf) },
-		func() (string, error) { return noAnswerToPlainText(*backend) },
 		func() (string, error) {
 			// the positive control: the marker in a datagram that leaves through the captured interface
-			if c, err := net.Dial("udp", "edge:9"); err == nil {
+			if c, err := net.Dial("udp", strings.Split(*backend, ":")[0]+":9"); err == nil {
 				c.Write([]byte("control " + *marker))
 				c.Close()
 			}
@@ -115,8 +115,10 @@ func cmdProxy(ctx context.Context, args []string) int {
 			if err := WritePcap(*pcap, frames); err != nil {
 				return "", err
 			}
-			return ScanHop(frames, 8080, [][]byte{[]byte(*marker), []byte("backend saw")})
+			return ScanHop(frames, uint16(hop), [][]byte{[]byte(*marker)})
 		},
+		func() (string, error) { return noAnswerWithoutCertificate(*backend, conf) },
+		func() (string, error) { return noAnswerToPlainText(*backend) },
 		func() (string, error) {
 			if !proc.Stop(*stopWait) {
 				return "", fmt.Errorf("caddy did not stop within %s after SIGTERM", *stopWait)
@@ -137,7 +139,7 @@ func cmdProxy(ctx context.Context, args []string) int {
 	return finish(true)
 }
 
-var proxySteps = []string{"", "start-backend", "capture", "through-edge", "client-certificate-required", "no-plain-text", "capture-scan", "stop"}
+var proxySteps = []string{"", "start-edge", "capture", "through-edge", "capture-scan", "client-certificate-required", "no-plain-text", "stop"}
 
 func get(client *http.Client, url string) (string, error) {
 	resp, err := client.Get(url)
@@ -152,7 +154,7 @@ func get(client *http.Client, url string) (string, error) {
 // noAnswerWithoutCertificate: a TLS client that trusts the session CA but has no certificate gets no HTTP answer.
 func noAnswerWithoutCertificate(addr string, conf *tls.Config) (string, error) {
 	c := conf.Clone()
-	c.ServerName = "backend"
+	c.ServerName = strings.Split(addr, ":")[0]
 	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr, c)
 	if err != nil {
 		return fmt.Sprintf("refused at the handshake: %v", err), nil
@@ -173,7 +175,7 @@ func noAnswerToPlainText(addr string) (string, error) {
 func noHTTPAnswer(conn net.Conn, who string) (string, error) {
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	conn.Write([]byte("GET /hop/x HTTP/1.1\r\nHost: backend\r\n\r\n"))
+	conn.Write([]byte("GET /get HTTP/1.1\r\nHost: app\r\n\r\n"))
 	b, err := io.ReadAll(conn)
 	if bytes.Contains(b, []byte("HTTP/")) {
 		return "", fmt.Errorf("%s got an HTTP answer: %q", who, firstLine(b))
@@ -388,7 +390,7 @@ func ScanHop(frames []Frame, hop uint16, markers [][]byte) (string, error) {
 	if hopStreams < 2 || appRecords == 0 {
 		return "", fmt.Errorf("the capture holds %d hop stream(s) with %d application-data records: the hop was not seen", hopStreams, appRecords)
 	}
-	return fmt.Sprintf("%d frames; the hop (port %d): %d streams, %d bytes, TLS records only (%d application-data records), no marker, no \"backend saw\"; the control datagram was seen", len(frames), hop, hopStreams, hopBytes, appRecords), nil
+	return fmt.Sprintf("%d frames; the hop (port %d): %d streams, %d bytes, TLS records only (%d application-data records), no marker; the control datagram was seen", len(frames), hop, hopStreams, hopBytes, appRecords), nil
 }
 
 // countRecords walks the TLS record layer of a stream and counts the records of one content type (stopping at the

@@ -92,6 +92,22 @@ describe('renderBoundFiles', () => {
     ).toThrow(/error CP001/);
   });
 
+  it('binds a peer service (another binary of the session) to its own measurement, and refuses one bound already', () => {
+    dir = mkdtempSync(join(tmpdir(), 'cas-policy-'));
+    const session = join(dir, 'session.yml');
+    writeFileSync(session, 'name: two\nversion: "0.3"\nservices:\n  - name: app\n    command: app\n  - name: peer\n    command: peer\n');
+    const peerMeasurement = join(dir, 'peer.json');
+    const P = 'ab'.repeat(32);
+    writeFileSync(peerMeasurement, readFileSync(join(fixtures, 'measurement.json'), 'utf8').replace(/"measurement": "[0-9a-f]+"/, `"measurement": "${P}"`));
+    const result = renderBoundFiles({ session, measurement: join(fixtures, 'measurement.json'), service: 'app', peers: [{ service: 'peer', measurement: peerMeasurement }] });
+    const own = JSON.parse(readFileSync(join(fixtures, 'measurement.json'), 'utf8')).measurement as string;
+    expect(result.text).toContain(`  - name: app\n    mrenclaves:\n      - ${own}`);
+    expect(result.text).toContain(`  - name: peer\n    mrenclaves:\n      - ${P}`);
+    expect(() => renderBoundFiles({ session, measurement: join(fixtures, 'measurement.json'), service: 'app', also: ['peer'], peers: [{ service: 'peer', measurement: peerMeasurement }] })).toThrow(
+      /service "peer" is bound to this binary already: a peer runs another one/,
+    );
+  });
+
   it('refuses a measurement made for the other backend, naming file, position and field', () => {
     dir = mkdtempSync(join(tmpdir(), 'cas-policy-'));
     const measurement = join(dir, 'measurement.json');

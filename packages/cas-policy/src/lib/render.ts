@@ -18,6 +18,9 @@ export interface RenderFilesOptions {
   service?: string;
   /** More services of the same binary, bound too. */
   also?: string[];
+  /** Services that run another binary (another app of the workspace in the same session): each bound to its own
+   * measurement.json. */
+  peers?: { service: string; measurement: string }[];
   /** Where to write the bound session; omitted: not written. */
   output?: string;
   strict?: boolean;
@@ -51,7 +54,20 @@ export function renderBoundFiles(options: RenderFilesOptions): RenderFilesResult
       },
     ]);
   }
-  const bound = bindMeasurement(loaded, m.value.measurement, { service: options.service, append: options.append, also: options.also });
+  let bound = bindMeasurement(loaded, m.value.measurement, { service: options.service, append: options.append, also: options.also });
+  const own = new Set([options.service ?? bound.services?.[0]?.name, ...(options.also ?? [])]);
+  for (const peer of options.peers ?? []) {
+    if (own.has(peer.service)) {
+      throw new PolicyError([{ file: options.session, ...positionOf(loaded, ['services'], 'key'), path: 'services', message: `service "${peer.service}" is bound to this binary already: a peer runs another one`, severity: 'error' }]);
+    }
+    const pm = loadMeasurementText(readFileSync(at(peer.measurement), 'utf8'), peer.measurement);
+    if (options.backend && pm.value.backend !== options.backend) {
+      throw new PolicyError([{ file: peer.measurement, ...positionOf(pm, ['backend']), path: 'backend', message: `expected "${options.backend}" (the measurement was made for the ${pm.value.backend} backend)`, severity: 'error' }]);
+    }
+    const other = bindMeasurement(loaded, pm.value.measurement, { service: peer.service, append: options.append });
+    const peerService = other.services?.find((s) => s.name === peer.service);
+    bound = { ...bound, services: bound.services?.map((s) => (s.name === peer.service && peerService ? peerService : s)) };
+  }
   const text = renderSession(bound);
   const output = options.output ?? options.session;
   const reloaded = loadSessionText(text, output);

@@ -88,6 +88,15 @@ export const AppConfig = z.strictObject({
     file: AppPath.default('session.yml').describe('the session policy, app-relative; its `name` and this service give the config id `<session>/<service>`'),
     service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a service name of the session'),
     also: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a service name of the session')).default([]).describe('more services of the session that run the same binary (another configuration of it, e.g. for one of the runs): bound to the same measurement'),
+    peers: z
+      .array(
+        z.strictObject({
+          service: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a service name of the session'),
+          app: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected the name of another app (its folder under apps/)'),
+        }),
+      )
+      .default([])
+      .describe("services of the session that run another app's binary (e.g. the backend of a proxied run): each bound to that app's measurement; its production image is ${PEER_<APP>_IMAGE} in every run (APP upper-cased, - as _)"),
   }),
   image: z.strictObject({
     env: z.record(EnvName, z.string()).default({}),
@@ -266,6 +275,10 @@ export function loadAppConfig(workspaceRoot: string, file: string): LoadedApp {
   });
   if (!exists(paths.compose)) fail(['compose', 'file'], `${paths.compose} does not exist`);
   if (config.bench && 'bench-run' in config.runs) fail(['bench'], 'expected either "bench" (the plugin\'s bench-run) or a run named "bench-run", not both');
+  config.session.peers.forEach((p, i) => {
+    if (!exists(posix.join('apps', p.app, 'confidential.yml'))) fail(['session', 'peers', i, 'app'], `apps/${p.app}/confidential.yml does not exist: expected another app of the workspace`);
+    if (p.service === config.session.service || config.session.also.includes(p.service)) fail(['session', 'peers', i, 'service'], `"${p.service}" runs this app's binary (session.service or session.also): a peer runs another one`);
+  });
   config.bench?.services.forEach((t, i) => {
     if (!config.session.also.includes(t.service)) fail(['bench', 'services', i, 'service'], `expected one of session.also (the services bound to this binary's measurement): ${config.session.also.join(', ') || 'none'}`);
     if (['upstream', 'native', 'confidential'].includes(t.name)) fail(['bench', 'services', i, 'name'], `"${t.name}" is a target of every bench: expected another name`);

@@ -58,6 +58,9 @@ export function imageState(ref: string): { runtime: string } {
 export function appTargets(app: LoadedApp): { targets: Record<string, TargetConfiguration> } {
   const { config: c, root, name, file, paths } = app;
   const out = `dist/${root}`;
+  const sessionName = app.configId.split('/')[0] as string;
+  /** another app's outputs (session.peers): apps/<app> → dist/apps/<app> */
+  const peerOut = (peer: string) => `dist/apps/${peer}`;
   const ws = (p: string) => `{workspaceRoot}/${p}`;
   const golangRef = `confidential/golang:${c.go.version}-${c.distro}${c.libc === 'musl' ? '-musl' : ''}`;
   const nativeRef = `confidential/${name}-native:dev`;
@@ -229,9 +232,16 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
     policy: {
       metadata: { description: `${paths.session} with the measurement bound into ${c.session.service}'s mrenclaves, validated and linted.` },
       executor: '@confidential/cas-policy:render',
-      dependsOn: [built('cas-policy'), 'sign'],
+      dependsOn: [built('cas-policy'), 'sign', ...c.session.peers.map((p) => ({ projects: [p.app], target: 'sign' }))],
       inputs: [code(CODE.policy), ws(paths.session), upstream('**/measurement.json')],
-      options: { session: paths.session, measurement: `${out}/sign/measurement.json`, service: c.session.service, also: c.session.also, output: `${out}/policy/session.yml` },
+      options: {
+        session: paths.session,
+        measurement: `${out}/sign/measurement.json`,
+        service: c.session.service,
+        also: c.session.also,
+        ...(c.session.peers.length ? { peers: c.session.peers.map((p) => ({ service: p.service, measurement: `${peerOut(p.app)}/sign/measurement.json` })) } : {}),
+        output: `${out}/policy/session.yml`,
+      },
       outputs: [`{workspaceRoot}/${out}/policy`],
       cache: true,
     },
@@ -340,7 +350,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
   const runTarget = (run: string, spec: RunSpec, compose: { file: string; testService: string }): TargetConfiguration => ({
     metadata: { description: spec.description ?? `docker compose (${POLICY_COMPOSE} + ${compose.file}): the sim policy service, the session upload, then ${compose.testService}.` },
     executor: '@confidential/app:run',
-    dependsOn: [built('confidential-app'), built('compose-runner'), 'bench-image', 'image', 'policy', { projects: ['cas-policy'], target: 'image' }, ...spec.dependsOn],
+    dependsOn: [built('confidential-app'), built('compose-runner'), 'bench-image', 'image', 'policy', { projects: ['cas-policy'], target: 'image' }, ...c.session.peers.map((p) => ({ projects: [p.app], target: 'image' })), ...spec.dependsOn],
     options: {
       composeFiles: [POLICY_COMPOSE, compose.file],
       projectDirectory: '.',
@@ -351,6 +361,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
         CAS_IMAGE: { file: POLICY_SERVICE_IMAGE_JSON, field: 'ref' },
         APP_IMAGE: { file: `${out}/bench-image/image.json`, field: 'ref' },
         PROD_IMAGE: { file: `${out}/image/image.json`, field: 'ref' },
+        ...Object.fromEntries(c.session.peers.map((p) => [`PEER_${p.app.toUpperCase().replace(/-/g, '_')}_IMAGE`, { file: `${peerOut(p.app)}/image/image.json`, field: 'ref' }])),
         POLICY_DIR: `${out}/policy`,
         ...(spec.checks ? { CHECKS: JSON.stringify(spec.checks) } : {}),
         ...spec.env,
@@ -358,7 +369,16 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
       outputDir: `${out}/${run}`,
       results: spec.results,
       ...(spec.leakScan
-        ? { leakScan: { policyService: 'cas', configIds: [app.configId, ...c.session.also.map((service) => `${app.configId.split('/')[0]}/${service}`)], measurement: `${out}/sign/measurement.json`, images: [`${out}/bench-image/image.json`, `${out}/image/image.json`], outputs: [out] } }
+        ? {
+            leakScan: {
+              policyService: 'cas',
+              configIds: [app.configId, ...c.session.also.map((service) => `${sessionName}/${service}`)],
+              measurement: `${out}/sign/measurement.json`,
+              ...(c.session.peers.length ? { peers: c.session.peers.map((p) => ({ configId: `${sessionName}/${p.service}`, measurement: `${peerOut(p.app)}/sign/measurement.json` })) } : {}),
+              images: [`${out}/bench-image/image.json`, `${out}/image/image.json`, ...c.session.peers.map((p) => `${peerOut(p.app)}/image/image.json`)],
+              outputs: [out],
+            },
+          }
         : {}),
     },
     cache: false,
@@ -376,7 +396,7 @@ export function appTargets(app: LoadedApp): { targets: Record<string, TargetConf
         { name: 'confidential', command: [bins] },
         ...c.bench.services.map((t) => ({
           name: t.name,
-          command: ['env', `SCONE_CONFIG_ID=${app.configId.split('/')[0]}/${t.service}`, bins],
+          command: ['env', `SCONE_CONFIG_ID=${sessionName}/${t.service}`, bins],
           ...(t.url ? { url: t.url } : {}),
           ...(t.ca ? { ca: t.ca } : {}),
         })),

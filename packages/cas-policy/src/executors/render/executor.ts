@@ -11,12 +11,14 @@ export default async function renderExecutor(raw: unknown, context: ExecutorCont
     measurement: options.measurement,
     service: options.service,
     also: options.also,
+    peers: options.peers,
     output: options.output,
     cwd: context.root,
     strict: options.strict,
     backend: options.backend,
   });
   for (const warning of result.warnings) console.warn(formatIssue(warning));
-  console.log(`cas-policy:render: bound ${result.measurement.measurement} to ${[result.service, ...options.also].join(', ')}; wrote ${options.output}`);
+  const peers = options.peers.map((p) => `, ${p.service} to ${p.measurement}`).join('');
+  console.log(`cas-policy:render: bound ${result.measurement.measurement} to ${[result.service, ...options.also].join(', ')}${peers}; wrote ${options.output}`);
   return { success: true };
 }

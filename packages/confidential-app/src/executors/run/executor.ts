@@ -30,11 +30,17 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
   const { leakScan: _scan, ...run } = (raw ?? {}) as Record<string, unknown>; // the rest is compose-runner:run's
   if (!options.leakScan) return runRun(run, root);
   const s: Scan = options.leakScan;
-  const measurementText = await readFile(resolve(root, s.measurement), 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`${EXECUTOR}: option "leakScan.measurement" is invalid: cannot read ${s.measurement} (${err.code ?? err.message}); build the sign target first.`);
-  });
-  const measurement = (JSON.parse(measurementText) as { measurement?: unknown }).measurement;
-  if (typeof measurement !== 'string' || !/^[0-9a-f]{64}$/.test(measurement)) throw new Error(`${EXECUTOR}: ${s.measurement}: expected "measurement" (64 hex digits)`);
+  const measurementOf = async (file: string, option: string): Promise<string> => {
+    const text = await readFile(resolve(root, file), 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`${EXECUTOR}: option "${option}" is invalid: cannot read ${file} (${err.code ?? err.message}); build the sign target first.`);
+    });
+    const m = (JSON.parse(text) as { measurement?: unknown }).measurement;
+    if (typeof m !== 'string' || !/^[0-9a-f]{64}$/.test(m)) throw new Error(`${EXECUTOR}: ${file}: expected "measurement" (64 hex digits)`);
+    return m;
+  };
+  const measurement = await measurementOf(s.measurement, 'leakScan.measurement');
+  const launches: { configId: string; measurement: string }[] = s.configIds.map((configId) => ({ configId, measurement }));
+  for (const [i, p] of s.peers.entries()) launches.push({ configId: p.configId, measurement: await measurementOf(p.measurement, `leakScan.peers[${i}].measurement`) });
   const images: string[] = [];
   for (const file of s.images) images.push(await builtImage(resolve(root, file)));
 
@@ -47,10 +53,10 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
       let keys = 0;
       const refusals: { status: number; bytes: number; clean: boolean }[] = [];
       const bodies: Buffer[] = [];
-      for (const configId of s.configIds) {
+      for (const { configId, measurement } of launches) {
         const url = (m: string) => `http://127.0.0.1:${s.port}${launchPath(configId, m)}`;
         const answer = await fetchInContainer(client, service.id, url(measurement));
-        if (answer.status !== 200) throw new Error(`leak scan: the policy service answered ${answer.status} to the app's own measurement ${measurement} for ${configId}`);
+        if (answer.status !== 200) throw new Error(`leak scan: the policy service answered ${answer.status} to the measurement ${measurement} for ${configId}`);
         const launch = launchNeedles(answer.body.toString('latin1'));
         // the needles are right: the scanner finds them where the keys came from, and in the answer's own encoding
         for (const source of launch.keys ? [...launch.sources, answer.body] : []) {
@@ -75,7 +81,7 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
       const bad = refusals.find((r) => r.status !== 403 || !r.clean);
       record = {
         ok: false,
-        configIds: s.configIds,
+        configIds: launches.map((l) => l.configId),
         keys,
         forms: needles.length,
         refused: bad ?? refusals[0] ?? { status: 403, bytes: 0, clean: true },
@@ -94,7 +100,7 @@ export async function runAppRun(raw: unknown, root: string, log: (line: string) 
   record.ok = dirty.length === 0 && record.refused.clean && record.refused.status === 403;
   await writeFile(join(outputDir, 'leak-scan.json'), `${JSON.stringify(record, null, 2)}\n`);
   const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
-  log(`[leak-scan] ${record.keys} private key(s) in the launch answers of ${s.configIds.join(', ')} (${record.forms} forms looked for); another measurement: ${record.refused.status}, ${record.refused.clean ? 'no secret bytes' : 'SECRET BYTES'}`);
+  log(`[leak-scan] ${record.keys} private key(s) in the launch answers of ${record.configIds.join(', ')} (${record.forms} forms looked for); another measurement: ${record.refused.status}, ${record.refused.clean ? 'no secret bytes' : 'SECRET BYTES'}`);
   for (const p of record.places) log(`[leak-scan] ${p.found.length ? `FOUND ${p.found.join(', ')} in` : 'clean:'} ${p.place} (${p.items} item(s), ${mb(p.bytes)})`);
   if (record.ok) return outcome;
   const where = dirty.map((p) => `${p.found.join(', ')} in ${p.place}`).concat(record.refused.clean ? [] : ['secret bytes in the refusal']);

@@ -11,6 +11,10 @@ export const LeakScan = z.strictObject({
     .min(1)
     .describe("SCONE_CONFIG_IDs whose launch answers hold the secrets the app's measurement gets: its service and the session's other services bound to it (session.also)."),
   measurement: z.string().min(1).describe('measurement.json of the sign target (workspace-relative): the measurement the policy accepts.'),
+  peers: z
+    .array(z.strictObject({ configId: z.string().regex(/^[^/]+\/[^/]+$/, 'expected <session>/<service>'), measurement: z.string().min(1) }))
+    .default([])
+    .describe("services of the session that run another app's binary (session.peers): their launch answers, asked with that app's measurement (its measurement.json, workspace-relative)."),
   images: z.array(z.string().min(1)).default([]).describe("image.json files of the app's images (workspace-relative): each scanned whole (docker save)."),
   outputs: z.array(z.string().min(1)).default([]).describe('Workspace-relative folders of Nx outputs scanned after the run (the run\'s own outputDir is always scanned).'),
 });
