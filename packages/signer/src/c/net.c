@@ -228,13 +228,7 @@ static int wrap(int fd, struct port *p) {
   }
   SSL *ssl = SSL_new(p->ctx);
   BIO *bio = ssl ? BIO_new(bio_method) : NULL;
-  if (!bio) {
-    SSL_free(ssl);
-    pthread_mutex_lock(&pool_mu);
-    c->next_free = free_conns, free_conns = c;
-    pthread_mutex_unlock(&pool_mu);
-    return -1;
-  }
+  if (!bio) goto refuse;
   BIO_set_data(bio, (void *)(long)fd);
   SSL_set_bio(ssl, bio, bio);
   if (p->server) SSL_set_accept_state(ssl);
@@ -247,13 +241,7 @@ static int wrap(int fd, struct port *p) {
     } else {
       named = SSL_set_tlsext_host_name(ssl, p->server_name) == 1 && SSL_set1_host(ssl, p->server_name) == 1;
     }
-    if (!named) { /* without the name to verify, any certificate of the CA would do: no connection */
-      SSL_free(ssl);
-      pthread_mutex_lock(&pool_mu);
-      c->next_free = free_conns, free_conns = c;
-      pthread_mutex_unlock(&pool_mu);
-      return -1;
-    }
+    if (!named) goto refuse; /* without the name to verify, any certificate of the CA would do: no connection */
     if (p->alpn_len) SSL_set_alpn_protos(ssl, p->alpn, (unsigned)p->alpn_len);
   }
   c->ssl = ssl, c->p = p, c->nonblock = nonblocking(fd), c->dead = 0, c->eof = 0, c->fd = fd;
@@ -265,6 +253,12 @@ static int wrap(int fd, struct port *p) {
   struct conn *old = __atomic_exchange_n(&ctab[fd], c, __ATOMIC_ACQ_REL);
   if (old) release(old); /* a stale entry: the fd number was closed behind the interposer's back */
   return 0;
+refuse:
+  SSL_free(ssl); /* the BIO, once set, is the SSL's */
+  pthread_mutex_lock(&pool_mu);
+  c->next_free = free_conns, free_conns = c;
+  pthread_mutex_unlock(&pool_mu);
+  return -1;
 }
 
 /* in a child of fork (a clone without CLONE_VM): its copies of the connections are the parent's, which still uses
@@ -287,6 +281,9 @@ static void forget(int fd, int notify, struct conn *stand_in) {
 }
 
 /* ---- reads and writes ---- */
+/* under c->mu: does OpenSSL hold plaintext, or record bytes it read from the socket, that no read has taken yet? */
+static int has_plaintext(struct conn *c) { return SSL_pending(c->ssl) > 0 || SSL_has_pending(c->ssl); }
+
 
 static int wait_fd(int fd, short events) {
   struct pollfd p = { .fd = fd, .events = events };
@@ -337,7 +334,7 @@ static long conn_read(struct conn *c, void *buf, size_t n, int flags) {
     short events = 0;
     int st = ok ? 2 : failed(c, 0, SSL_is_init_finished(c->ssl) ? "read" : "handshake", &events);
     if (st == 2) got += k;
-    int pending = SSL_pending(c->ssl) > 0 || SSL_has_pending(c->ssl);
+    int pending = has_plaintext(c);
     set_flags(c, got > 0 && pending, st == 1 && events == POLLOUT, c->writer_wants_read);
     pthread_mutex_unlock(&c->mu);
     if (st == 2 && (got == n || !(flags & MSG_WAITALL) || n == 0)) return (long)got;
@@ -437,7 +434,7 @@ static long conn_splice_in(struct conn *c, int pipe_fd, size_t len, unsigned fla
 /* the epoll events to add for c now (under c->mu): plaintext pending, or the other direction's readiness */
 static uint32_t extra_events(struct conn *c, int level) {
   uint32_t ev = 0;
-  if ((c->pending_edge || (level && (SSL_pending(c->ssl) > 0 || SSL_has_pending(c->ssl)))) && (c->ep_events & EPOLLIN)) ev |= EPOLLIN;
+  if ((c->pending_edge || (level && has_plaintext(c))) && (c->ep_events & EPOLLIN)) ev |= EPOLLIN;
   if (c->reader_wants_write || c->writer_wants_read) {
     struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLOUT };
     if (sys(SYS_ppoll, (long)&p, 1, (long)&(struct timespec){0, 0}, 0, 8, 0) > 0) {
@@ -474,7 +471,7 @@ static long merge(struct conn *x, struct epoll_event *evs, long r, long max) {
   if (j < r) evs[j].events |= add;
   else if (r < max) evs[r].events = add, evs[r].data.u64 = x->ep_data, r++;
   else return r; /* no room: the next wait reports it */
-  int still = level && (SSL_pending(x->ssl) > 0 || SSL_has_pending(x->ssl)); /* level-triggered: while it lasts */
+  int still = level && has_plaintext(x); /* level-triggered: while it lasts */
   set_flags(x, still, (add & EPOLLIN) ? 0 : x->reader_wants_write, (add & EPOLLOUT) ? 0 : x->writer_wants_read);
   return r;
 }
@@ -517,7 +514,7 @@ static long poll_shielded(long n, long a, long b, long c, long d, long e, long f
     struct conn *x = (fds[i].events & POLLIN) ? acquire(fds[i].fd) : NULL;
     if (!x) continue;
     pthread_mutex_lock(&x->mu);
-    extra = SSL_pending(x->ssl) > 0 || SSL_has_pending(x->ssl);
+    extra = has_plaintext(x);
     pthread_mutex_unlock(&x->mu);
     release(x);
   }
@@ -527,7 +524,7 @@ static long poll_shielded(long n, long a, long b, long c, long d, long e, long f
     struct conn *x = (fds[i].events & POLLIN) ? acquire(fds[i].fd) : NULL;
     if (!x) continue;
     pthread_mutex_lock(&x->mu);
-    if (SSL_pending(x->ssl) > 0 || SSL_has_pending(x->ssl)) {
+    if (has_plaintext(x)) {
       if (!fds[i].revents) r++;
       fds[i].revents |= POLLIN;
     }

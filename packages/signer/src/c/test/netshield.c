@@ -169,6 +169,17 @@ static const char *ename(int e) { /* strerrorname_np is glibc's only */
   }
 }
 
+/* what comes on fd until EOF, to stdout; 0, or 1 after printing "error <errno name>" */
+static int print_until_eof(int fd) {
+  char buf[65536];
+  for (;;) {
+    ssize_t r = read(fd, buf, sizeof buf);
+    if (r < 0) { printf("error %s\n", ename(errno)); return 1; }
+    if (r == 0) return 0;
+    fwrite(buf, 1, (size_t)r, stdout);
+  }
+}
+
 static int fetch(const char *host, const char *port, const char *msg) {
   struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
   if (getaddrinfo(host, port, &hints, &res) != 0) { printf("error resolve\n"); return 1; }
@@ -178,13 +189,7 @@ static int fetch(const char *host, const char *port, const char *msg) {
   int n = snprintf(line, sizeof line, "%s\n", msg);
   if (write(fd, line, (size_t)n) != n) { printf("error %s\n", ename(errno)); return 1; }
   shutdown(fd, SHUT_WR);
-  char buf[65536];
-  for (;;) {
-    ssize_t r = read(fd, buf, sizeof buf);
-    if (r < 0) { printf("error %s\n", ename(errno)); return 1; }
-    if (r == 0) break;
-    fwrite(buf, 1, (size_t)r, stdout);
-  }
+  if (print_until_eof(fd) != 0) return 1;
   close(fd);
   return 0;
 }
@@ -207,13 +212,7 @@ static int fetch2(const char *host, const char *port, const char *msg) {
   pid_t child = fork();
   if (child == 0) { close(fd); _exit(0); } /* its copy of the connection is the parent's: no close_notify from it */
   waitpid(child, NULL, 0);
-  char buf[65536];
-  for (;;) {
-    ssize_t k = read(fd, buf, sizeof buf);
-    if (k < 0) { printf("error %s\n", ename(errno)); return 1; }
-    if (k == 0) break;
-    fwrite(buf, 1, (size_t)k, stdout);
-  }
+  if (print_until_eof(fd) != 0) return 1;
   char path[] = "/tmp/netshield-dup2-XXXXXX";
   int file = mkstemp(path);
   if (dup2(file, fd) < 0) { printf("error dup2 %s\n", ename(errno)); return 1; }
