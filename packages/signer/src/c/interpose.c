@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "bfs.h"
@@ -699,6 +700,16 @@ int poll(struct pollfd *fds, nfds_t n, int timeout) { NET(SYS_poll, fds, n, time
 int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *m) {
   NET(SYS_ppoll, fds, n, t, m, 8, 0);
   return (int)sys(SYS_ppoll, (long)fds, (long)n, (long)t, (long)m, 8, 0);
+}
+int select(int n, fd_set *r, fd_set *w, fd_set *x, struct timeval *t) {
+  NET(SYS_select, n, r, w, x, t, 0);
+  return (int)sys(SYS_select, n, (long)r, (long)w, (long)x, (long)t, 0);
+}
+int pselect(int n, fd_set *r, fd_set *w, fd_set *x, const struct timespec *t, const sigset_t *m) {
+  struct timespec copy, *tp = t ? (copy = *t, &copy) : NULL; /* the kernel writes the time left back */
+  const long sig[2] = { (long)m, 8 };
+  NET(SYS_pselect6, n, r, w, x, tp, m ? sig : NULL);
+  return (int)sys(SYS_pselect6, n, (long)r, (long)w, (long)x, (long)tp, m ? (long)sig : 0);
 }
 int epoll_ctl(int ep, int op, int fd, struct epoll_event *ev) { NET(SYS_epoll_ctl, ep, op, fd, ev, 0, 0); return (int)sys(SYS_epoll_ctl, ep, op, fd, (long)ev, 0, 0); }
 int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout) {

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -94,7 +95,8 @@ struct conn {
   int eof;                  /* the peer's close_notify (or its plain close) was read: reads return 0 */
   int reader_wants_write, writer_wants_read;
   int pending_edge;         /* plaintext left in OpenSSL after a read, not yet reported by epoll_wait */
-  int ep_fd; uint32_t ep_events; uint64_t ep_data; /* its epoll registration (one; what Go makes) */
+  int ep_fd; uint32_t ep_events; uint64_t ep_data; /* its epoll registration (one; what Go makes), as the program asked */
+  int disarmed;             /* EPOLLONESHOT: an event went out (or the program is at work on the fd) since the last arm */
   int fd;
   char peer[64];
   struct conn *next_free;
@@ -153,6 +155,8 @@ static long bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
 static int bio_create(BIO *b) { BIO_set_init(b, 1); return 1; }
 
 /* ---- the connection table ---- */
+/* on the flagged list: something to report, and an EPOLLONESHOT registration armed */
+static int is_flagged(const struct conn *c) { return (c->pending_edge || c->reader_wants_write || c->writer_wants_read) && !c->disarmed; }
 /* a reference to c unless it is free (structs are pooled, never returned to malloc, so c stays readable) */
 static int ref_get(struct conn *c) {
   int refs = __atomic_load_n(&c->refs, __ATOMIC_RELAXED);
@@ -164,8 +168,8 @@ static int ref_get(struct conn *c) {
 static void release(struct conn *c) {
   if (c == &closing || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
   pthread_mutex_lock(&pool_mu);
-  if (c->pending_edge || c->reader_wants_write || c->writer_wants_read) unlist(c);
-  c->pending_edge = c->reader_wants_write = c->writer_wants_read = 0;
+  if (is_flagged(c)) unlist(c);
+  c->pending_edge = c->reader_wants_write = c->writer_wants_read = c->disarmed = 0;
   SSL_free(c->ssl);
   c->ssl = NULL;
   c->next_free = free_conns, free_conns = c;
@@ -179,11 +183,8 @@ static struct conn *acquire(int fd) {
   if (__atomic_load_n(&ctab[fd], __ATOMIC_ACQUIRE) != c) { release(c); return NULL; } /* closed meanwhile */
   return c;
 }
-static int is_flagged(const struct conn *c) { return c->pending_edge || c->reader_wants_write || c->writer_wants_read; }
-/* under c->mu: set the flags, keeping the count of flagged conns */
-static void set_flags(struct conn *c, int pending, int rww, int wwr) {
-  int before = is_flagged(c);
-  c->pending_edge = pending, c->reader_wants_write = rww, c->writer_wants_read = wwr;
+/* under c->mu, after a change of c's flags or disarmed: on the flagged list as is_flagged says, keeping the count */
+static void relist(struct conn *c, int before) {
   int after = is_flagged(c);
   if (before == after) return;
   pthread_mutex_lock(&pool_mu);
@@ -195,6 +196,19 @@ static void set_flags(struct conn *c, int pending, int rww, int wwr) {
   } else unlist(c);
   pthread_mutex_unlock(&pool_mu);
 }
+static void set_flags(struct conn *c, int pending, int rww, int wwr) {
+  int before = is_flagged(c);
+  c->pending_edge = pending, c->reader_wants_write = rww, c->writer_wants_read = wwr;
+  relist(c, before);
+}
+/* EPOLLONESHOT: the program reads or writes only after an event, so the registration is spent; the next arm
+ * (EPOLL_CTL_MOD) looks at what is pending then */
+static void set_disarmed(struct conn *c, int d) {
+  int before = is_flagged(c);
+  c->disarmed = d;
+  relist(c, before);
+}
+static void spent(struct conn *c) { if (c->ep_events & EPOLLONESHOT) set_disarmed(c, 1); }
 
 static void peer_name(int fd, char *out, size_t n) {
   struct sockaddr_storage ss;
@@ -245,7 +259,7 @@ static int wrap(int fd, struct port *p) {
     if (p->alpn_len) SSL_set_alpn_protos(ssl, p->alpn, (unsigned)p->alpn_len);
   }
   c->ssl = ssl, c->p = p, c->nonblock = nonblocking(fd), c->dead = 0, c->eof = 0, c->fd = fd;
-  c->reader_wants_write = c->writer_wants_read = c->pending_edge = 0;
+  c->reader_wants_write = c->writer_wants_read = c->pending_edge = c->disarmed = 0;
   c->ep_fd = -1;
   peer_name(fd, c->peer, sizeof c->peer);
   (void)sys(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC, 0, 0, 0);
@@ -335,6 +349,7 @@ static long conn_read(struct conn *c, void *buf, size_t n, int flags) {
     int st = ok ? 2 : failed(c, 0, SSL_is_init_finished(c->ssl) ? "read" : "handshake", &events);
     if (st == 2) got += k;
     int pending = has_plaintext(c);
+    spent(c);
     set_flags(c, got > 0 && pending, st == 1 && events == POLLOUT, c->writer_wants_read);
     pthread_mutex_unlock(&c->mu);
     if (st == 2 && (got == n || !(flags & MSG_WAITALL) || n == 0)) return (long)got;
@@ -360,6 +375,7 @@ static long conn_write(struct conn *c, const void *buf, size_t n, int flags, int
     short events = 0;
     int st = ok ? 2 : failed(c, 0, SSL_is_init_finished(c->ssl) ? "write" : "handshake", &events);
     if (st == 2) done += k;
+    spent(c);
     set_flags(c, c->pending_edge, c->reader_wants_write, st == 1 && events == POLLIN);
     pthread_mutex_unlock(&c->mu);
     if (st == 2 && done == n) return (long)done;
@@ -462,18 +478,37 @@ static int live(struct conn *x, long epfd) { return x->ssl && x->ep_fd == epfd &
 
 /* under x->mu: merges what the shield has to report for x into the r events at evs (max slots); the new count */
 static long merge(struct conn *x, struct epoll_event *evs, long r, long max) {
+  if (x->disarmed) return r; /* EPOLLONESHOT, spent since it was listed */
   int level = !(x->ep_events & EPOLLET);
   uint32_t add = extra_events(x, level);
   if (!(x->ep_events & EPOLLIN) && x->pending_edge) set_flags(x, 0, x->reader_wants_write, x->writer_wants_read); /* nobody to tell */
   if (!add) return r;
   long j;
   for (j = 0; j < r && evs[j].data.u64 != x->ep_data; j++) {}
-  if (j < r) evs[j].events |= add;
+  if (j < r) evs[j].events = (evs[j].events & (x->ep_events | EPOLLERR | EPOLLHUP)) | add; /* (the kernel may have been asked for more: oneshot_arm) */
   else if (r < max) evs[r].events = add, evs[r].data.u64 = x->ep_data, r++;
   else return r; /* no room: the next wait reports it */
   int still = level && has_plaintext(x); /* level-triggered: while it lasts */
   set_flags(x, still, (add & EPOLLIN) ? 0 : x->reader_wants_write, (add & EPOLLOUT) ? 0 : x->writer_wants_read);
+  if (x->ep_events & EPOLLONESHOT) { /* one event per arm: ours went out, so the kernel's registration is spent too */
+    set_disarmed(x, 1);
+    (void)sys(SYS_epoll_ctl, x->ep_fd, EPOLL_CTL_MOD, x->fd, (long)&(struct epoll_event){ .events = EPOLLONESHOT, .data.u64 = x->ep_data }, 0, 0);
+  }
   return r;
+}
+
+/* under c->mu: an EPOLLONESHOT registration (ADD or MOD) of c. Plaintext already inside OpenSSL is reported by the
+ * next wait, by the shield alone (the kernel's registration is disarmed, so no second event); a handshake waiting for
+ * the other direction has the kernel watch both (merge hands the program only what it asked for). */
+static void oneshot_arm(struct conn *c) {
+  uint32_t asked = c->ep_events & ~(uint32_t)(EPOLLONESHOT | EPOLLET | EPOLLWAKEUP | EPOLLEXCLUSIVE);
+  if (!asked) { set_disarmed(c, 1); return; } /* the program's own way of disarming */
+  int pending = (c->ep_events & EPOLLIN) && has_plaintext(c);
+  uint32_t kernel = pending ? EPOLLONESHOT : (c->reader_wants_write || c->writer_wants_read) ? c->ep_events | EPOLLIN | EPOLLOUT : 0;
+  if (kernel) (void)sys(SYS_epoll_ctl, c->ep_fd, EPOLL_CTL_MOD, c->fd, (long)&(struct epoll_event){ .events = kernel, .data.u64 = c->ep_data }, 0, 0);
+  int before = is_flagged(c);
+  c->pending_edge = pending, c->disarmed = 0;
+  relist(c, before);
 }
 
 /* epoll_wait/epoll_pwait(2): when a flagged connection of this set has something to report now (plaintext left in
@@ -532,6 +567,47 @@ static long poll_shielded(long n, long a, long b, long c, long d, long e, long f
     release(x);
   }
   return r;
+}
+
+/* select/pselect6 (n): when a set names a wrapped fd, the same wait as poll's (poll_shielded), the sets rebuilt from
+ * its answer; otherwise the kernel's. Linux's select also writes back the time left: not done here. */
+static long select_shielded(long n, long nfds, long rp, long wp, long xp, long tp, long sp) {
+  fd_set *sets[3] = { (fd_set *)rp, (fd_set *)wp, (fd_set *)xp };
+  static const short want[3] = { POLLIN, POLLOUT, POLLPRI };
+  if (nfds < 0 || nfds > FD_SETSIZE) return PASS;
+  int any = 0;
+  for (int fd = 0; fd < nfds && !any; fd++)
+    for (int k = 0; k < 3; k++)
+      if (sets[k] && FD_ISSET(fd, sets[k]) && fd < BFS_FDTAB && __atomic_load_n(&ctab[fd], __ATOMIC_ACQUIRE)) any = 1;
+  if (!any) return PASS;
+  struct pollfd fds[FD_SETSIZE];
+  long cnt = 0;
+  for (int fd = 0; fd < nfds; fd++) {
+    short ev = 0;
+    for (int k = 0; k < 3; k++) if (sets[k] && FD_ISSET(fd, sets[k])) ev |= want[k];
+    if (ev) fds[cnt++] = (struct pollfd){ .fd = fd, .events = ev };
+  }
+  struct timespec ts, *t = NULL;
+  long mask = 0, mask_len = 8;
+  if (n == SYS_select) {
+    const struct timeval *tv = (const struct timeval *)tp;
+    if (tv) ts = (struct timespec){ tv->tv_sec, tv->tv_usec * 1000 }, t = &ts;
+  } else {
+    if (tp) ts = *(const struct timespec *)tp, t = &ts;
+    if (sp) mask = (long)((const long *)sp)[0], mask_len = ((const long *)sp)[1]; /* { const sigset_t *, size_t } */
+  }
+  long r = poll_shielded(SYS_ppoll, (long)fds, cnt, (long)t, mask, mask_len, 0);
+  if (r < 0) return r;
+  for (long i = 0; i < cnt; i++) if (fds[i].revents & POLLNVAL) return fail(EBADF);
+  for (int k = 0; k < 3; k++) if (sets[k]) FD_ZERO(sets[k]);
+  long bits = 0;
+  for (long i = 0; i < cnt; i++) {
+    short re = fds[i].revents;
+    if (sets[0] && (fds[i].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR))) FD_SET(fds[i].fd, sets[0]), bits++;
+    if (sets[1] && (fds[i].events & POLLOUT) && (re & (POLLOUT | POLLERR))) FD_SET(fds[i].fd, sets[1]), bits++;
+    if (sets[2] && (fds[i].events & POLLPRI) && (re & POLLPRI)) FD_SET(fds[i].fd, sets[2]), bits++;
+  }
+  return bits;
 }
 
 /* ---- accept and connect ---- */
@@ -683,6 +759,10 @@ long bfs_net_syscall(long n, long a, long b, long c, long d, long e, long f) {
 #endif
     return epoll_wait_shielded(n, a, b, c, d, e, f);
   case SYS_poll: case SYS_ppoll: return poll_shielded(n, a, b, c, d, e, f);
+#ifdef SYS_select
+  case SYS_select:
+#endif
+  case SYS_pselect6: return select_shielded(n, a, b, c, d, e, f);
   default: return PASS;
   }
   if (k == &closing) return fail(EBADF);
@@ -740,8 +820,12 @@ long bfs_net_syscall(long n, long a, long b, long c, long d, long e, long f) {
     r = sys(n, a, b, c, d, e, f);
     if (r == 0) {
       pthread_mutex_lock(&k->mu);
-      if (b == EPOLL_CTL_DEL) k->ep_fd = -1;
-      else if (d) k->ep_fd = (int)a, k->ep_events = ((const struct epoll_event *)d)->events, k->ep_data = ((const struct epoll_event *)d)->data.u64;
+      if (b == EPOLL_CTL_DEL) k->ep_fd = -1, set_disarmed(k, 0);
+      else if (d) {
+        k->ep_fd = (int)a, k->ep_events = ((const struct epoll_event *)d)->events, k->ep_data = ((const struct epoll_event *)d)->data.u64;
+        if (k->ep_events & EPOLLONESHOT) oneshot_arm(k);
+        else set_disarmed(k, 0);
+      }
       pthread_mutex_unlock(&k->mu);
     }
     break;

@@ -176,6 +176,32 @@ describe('network shield (sim backend, glibc)', () => {
     }
   });
 
+  it('select, poll and EPOLLONESHOT report the plaintext a TLS record left inside the runtime, and a spent oneshot registration gets no event', async () => {
+    // three lines in one TLS record; the server reads 7 bytes after each wait, so after the first read the rest is
+    // decrypted already and the socket is empty: a wait that asked only the kernel would sleep forever
+    for (const mode of ['select', 'poll', 'oneshot']) {
+      const port = await freePort();
+      const child = start(await upload(`netshield small ${port} ${mode}`, serverEnv(port)));
+      try {
+        await listening(child);
+        const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca: sessionCa });
+        const lines = ['echo one', `echo ${'two'.repeat(50)}`, 'echo three'];
+        const got = await Promise.race([
+          exchange(socket, lines, (g) => g.includes('three\n')),
+          new Promise<string>((r) => setTimeout(() => r('(no answer within 20 s: the wait slept)'), 20_000)),
+        ]);
+        expect(got, mode).toBe(`one\n${'two'.repeat(50)}\nthree\n`);
+        socket.end();
+        const res = await child;
+        expect(res.stdout, mode).toContain('served');
+        expect(res.exitCode, `${mode}: ${res.stdout}`).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
+        await child;
+      }
+    }
+  }, 120_000);
+
   it('refuses a plain-text client and a client that does not trust the session CA; mutual-tls refuses a client without a certificate', async () => {
     const [port, mport] = [await freePort(), await freePort()];
     const name = await upload(`netshield serve ${port}`, serverEnv(port));

@@ -5,6 +5,11 @@
  *                                   "big <n>" → n bytes ('a' + i % 26) then "\n"; "file <path>" → the file by
  *                                   sendfile; "fds" → the number of open fds; "quit" → exits 0. Unsent output waits
  *                                   for EPOLLOUT; a connection with 4 MiB unsent is not read until it drains.
+ *   netshield small <port> select|poll|oneshot   one connection, read 7 bytes at a time (what TLS delivers in one
+ *                                   record stays in the runtime after the first read), each read after a wait for
+ *                                   readability by select, poll, or epoll with EPOLLONESHOT re-armed before each
+ *                                   wait (and, between a read and the re-arm, a wait that must see nothing); answers
+ *                                   "echo <line>" lines; exits 0 at the peer's end, 3 on an event while disarmed.
  *   netshield fetch <host> <port> <line>   a blocking client: connect, send the line, print what comes until EOF
  *                                   (or "error <errno name>").
  *   netshield fetch2 <host> <port> <line>  the same, the hard way: a non-blocking connect asked again until EISCONN,
@@ -24,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <poll.h>
@@ -158,6 +164,63 @@ static int serve(int port) {
   }
 }
 
+/* waits until fd is readable, the program's way (how: 's'elect, 'p'oll, 'o'neshot epoll set ep): 0, or -1 */
+static int readable(int how, int ep, int fd) {
+  if (how == 's') {
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(fd, &r);
+    struct timeval tv = { 60, 0 };
+    return select(fd + 1, &r, NULL, NULL, &tv) == 1 && FD_ISSET(fd, &r) ? 0 : -1;
+  }
+  if (how == 'p') return poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 60000) == 1 ? 0 : -1;
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.u64 = (uint64_t)fd }, out;
+  if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) != 0) return -1; /* re-armed */
+  return epoll_wait(ep, &out, 1, 60000) == 1 && out.data.u64 == (uint64_t)fd ? 0 : -1;
+}
+
+static int small(int port, int how) {
+  int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+  if (bind(ls, (struct sockaddr *)&a, sizeof a) != 0 || listen(ls, 16) != 0) { perror("listen"); return 1; }
+  printf("listening %d\n", port);
+  fflush(stdout);
+  int fd = accept4(ls, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event ev = { .events = EPOLLONESHOT, .data.u64 = (uint64_t)fd }; /* disarmed until the first wait */
+  if (fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) { perror("accept"); return 1; }
+  char in[4096];
+  size_t len = 0;
+  for (;;) {
+    if (readable(how, ep, fd) != 0) { printf("no readiness: %s\n", strerror(errno)); return 1; }
+    ssize_t r = read(fd, in + len, 7 < sizeof in - len ? 7 : sizeof in - len);
+    if (r < 0 && errno == EAGAIN) continue;
+    if (r <= 0) break;
+    struct epoll_event x;
+    if (how == 'o' && epoll_wait(ep, &x, 1, 0) != 0) { printf("an event while disarmed\n"); fflush(stdout); return 3; }
+    len += (size_t)r;
+    char *nl;
+    while ((nl = memchr(in, '\n', len))) {
+      size_t used = (size_t)(nl - in) + 1;
+      if (!strncmp(in, "echo ", 5)) {
+        for (size_t off = 5; off < used;) { /* the reply, waiting for room as a non-blocking writer does */
+          ssize_t w = write(fd, in + off, used - off);
+          if (w < 0 && errno == EAGAIN) { poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1, 1000); continue; }
+          if (w <= 0) return 1;
+          off += (size_t)w;
+        }
+      }
+      memmove(in, in + used, len - used);
+      len -= used;
+    }
+  }
+  close(fd);
+  printf("served\n");
+  return 0;
+}
+
 static const char *ename(int e) { /* strerrorname_np is glibc's only */
   static char other[16];
   switch (e) {
@@ -228,8 +291,9 @@ static int fetch2(const char *host, const char *port, const char *msg) {
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOFBF, 1 << 16);
   if (argc == 3 && !strcmp(argv[1], "serve")) return serve(atoi(argv[2]));
+  if (argc == 4 && !strcmp(argv[1], "small") && strchr("spo", argv[3][0])) return small(atoi(argv[2]), argv[3][0]);
   if (argc == 5 && !strcmp(argv[1], "fetch")) return fetch(argv[2], argv[3], argv[4]);
   if (argc == 5 && !strcmp(argv[1], "fetch2")) return fetch2(argv[2], argv[3], argv[4]);
-  fprintf(stderr, "usage: netshield serve <port> | netshield fetch <host> <port> <line>\n");
+  fprintf(stderr, "usage: netshield serve <port> | small <port> select|poll|oneshot | fetch[2] <host> <port> <line>\n");
   return 2;
 }
