@@ -299,10 +299,17 @@ static void forget(int fd, int notify, struct conn *stand_in) {
 static int has_plaintext(struct conn *c) { return SSL_pending(c->ssl) > 0 || SSL_has_pending(c->ssl); }
 
 
-static int wait_fd(int fd, short events) {
+/* a blocking call's wait for the socket: as long as the program's SO_RCVTIMEO (reads) or SO_SNDTIMEO (writes) says,
+ * then EAGAIN, as the kernel's recv/send on a blocking socket with that option */
+static int wait_fd(int fd, short events, int timeo_opt) {
   struct pollfd p = { .fd = fd, .events = events };
+  struct timeval tv = { 0, 0 };
+  socklen_t len = sizeof tv;
+  int limited = sys(SYS_getsockopt, fd, SOL_SOCKET, timeo_opt, (long)&tv, (long)&len, 0) == 0 && (tv.tv_sec || tv.tv_usec);
+  struct timespec ts = { tv.tv_sec, tv.tv_usec * 1000 };
   long r;
-  do r = sys(SYS_ppoll, (long)&p, 1, 0, 0, 8, 0); while (r < 0 && errno == EINTR);
+  do r = sys(SYS_ppoll, (long)&p, 1, limited ? (long)&ts : 0, 0, 8, 0); while (r < 0 && errno == EINTR);
+  if (r == 0) return (int)fail(EAGAIN);
   return r < 0 ? -1 : 0;
 }
 
@@ -357,7 +364,7 @@ static long conn_read(struct conn *c, void *buf, size_t n, int flags) {
     if (st == 2) continue;
     if (got && !(flags & MSG_WAITALL)) return (long)got;
     if ((flags & MSG_DONTWAIT) || c->nonblock) return got ? (long)got : fail(EAGAIN);
-    if (wait_fd(c->fd, events) < 0) return got ? (long)got : -1;
+    if (wait_fd(c->fd, events, SO_RCVTIMEO) < 0) return got ? (long)got : -1;
   }
 }
 
@@ -386,7 +393,7 @@ static long conn_write(struct conn *c, const void *buf, size_t n, int flags, int
     if (!nb) wait_all = 1; /* a blocking write returns when all of it is queued, as the kernel's does */
     if (done && !wait_all) return (long)done;
     if (!wait_all && nb) return fail(EAGAIN);
-    if (wait_fd(c->fd, events) < 0) return done ? (long)done : -1;
+    if (wait_fd(c->fd, events, SO_SNDTIMEO) < 0) return done ? (long)done : -1;
   }
 }
 

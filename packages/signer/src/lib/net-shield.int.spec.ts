@@ -334,6 +334,9 @@ describe('network shield (sim backend, glibc)', () => {
       const hard = await once(good.port, client(good.port), 'fetch2');
       expect(hard.stdout, hard.stderr).toBe(`hello ${MARKER}\nfile 0`);
       expect(good.seen).toEqual([`TLSv1.3 - ${MARKER}`, 'end before the reply', `TLSv1.3 - ${MARKER}`]);
+      // a blocking read with SO_RCVTIMEO (100 ms; the reply comes after 300 ms): EAGAIN in time, then the reply
+      const timed = await once(good.port, client(good.port), 'fetch3');
+      expect(timed.stdout, timed.stderr).toBe(`read: EAGAIN\nhello ${MARKER}`);
       const refused = await once(other.port, client(other.port));
       expect(refused.stdout).toMatch(/^error (ECONNRESET|EPIPE)$/);
       expect(refused.stderr).toMatch(/outgoing to :\d+ at 127\.0\.0\.1:\d+: handshake failed: .*certificate verify failed/);

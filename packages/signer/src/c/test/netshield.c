@@ -16,7 +16,10 @@
  *                                   then blocking; after the line is sent, a forked child that closes the socket
  *                                   and exits (the peer must see no end from it); after the
  *                                   exchange, a file dup2'ed over the socket's fd: prints the reply, then
- *                                   "file <size>" (a close_notify written into the file would show). */
+ *                                   "file <size>" (a close_notify written into the file would show).
+ *   netshield fetch3 <host> <port> <line>  blocking, with SO_RCVTIMEO 100 ms: sends the line, prints the first read's
+ *                                   outcome ("read: EAGAIN" when nothing came in time), then without the timeout
+ *                                   what comes until EOF. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -288,12 +291,31 @@ static int fetch2(const char *host, const char *port, const char *msg) {
   return 0;
 }
 
+static int fetch3(const char *host, const char *port, const char *msg) {
+  struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
+  if (getaddrinfo(host, port, &hints, &res) != 0) { printf("error resolve\n"); return 1; }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) { printf("error %s\n", ename(errno)); return 1; }
+  char line[4096], buf[256];
+  int n = snprintf(line, sizeof line, "%s\n", msg);
+  if (write(fd, line, (size_t)n) != n) { printf("error %s\n", ename(errno)); return 1; }
+  struct timeval tv = { 0, 100000 };
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ssize_t r = read(fd, buf, sizeof buf);
+  if (r < 0) printf("read: %s\n", errno == EAGAIN ? "EAGAIN" : ename(errno));
+  else fwrite(buf, 1, (size_t)r, stdout);
+  tv.tv_usec = 0;
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return print_until_eof(fd);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOFBF, 1 << 16);
   if (argc == 3 && !strcmp(argv[1], "serve")) return serve(atoi(argv[2]));
   if (argc == 4 && !strcmp(argv[1], "small") && strchr("spo", argv[3][0])) return small(atoi(argv[2]), argv[3][0]);
   if (argc == 5 && !strcmp(argv[1], "fetch")) return fetch(argv[2], argv[3], argv[4]);
   if (argc == 5 && !strcmp(argv[1], "fetch2")) return fetch2(argv[2], argv[3], argv[4]);
-  fprintf(stderr, "usage: netshield serve <port> | small <port> select|poll|oneshot | fetch[2] <host> <port> <line>\n");
+  if (argc == 5 && !strcmp(argv[1], "fetch3")) return fetch3(argv[2], argv[3], argv[4]);
+  fprintf(stderr, "usage: netshield serve <port> | small <port> select|poll|oneshot | fetch[2|3] <host> <port> <line>\n");
   return 2;
 }
