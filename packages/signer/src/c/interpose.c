@@ -612,7 +612,7 @@ int access(const char *path, int mode) {
   return r == PASS ? REAL(access)(path, mode) : (int)r;
 }
 int faccessat(int dirfd, const char *path, int mode, int flags) {
-  VFS(SYS_faccessat, dirfd, path, mode, flags, 0);
+  VFS(SYS_faccessat2, dirfd, path, mode, flags, 0); /* (SYS_faccessat has no flags argument) */
   long r = bfs_faccessat(dirfd, path, mode, flags);
   return r == PASS ? REAL(faccessat)(dirfd, path, mode, flags) : (int)r;
 }
@@ -654,6 +654,45 @@ int fchmodat(int dirfd, const char *path, mode_t m, int fl) {
   long r = bfs_modify(dirfd, path, !(fl & AT_SYMLINK_NOFOLLOW));
   return r == PASS ? REAL(fchmodat)(dirfd, path, m, fl) : (int)r;
 }
+
+/* names a volume serves (symlinks) or refuses (hard links, nodes, owners); past it, libc's */
+int symlink(const char *target, const char *path) {
+  VFS(SYS_symlinkat, target, AT_FDCWD, path, 0, 0);
+  long r = bfs_modify(AT_FDCWD, path, 0);
+  return r == PASS ? (int)sys(SYS_symlinkat, (long)target, AT_FDCWD, (long)path, 0, 0, 0) : (int)r;
+}
+int symlinkat(const char *target, int dirfd, const char *path) {
+  VFS(SYS_symlinkat, target, dirfd, path, 0, 0);
+  long r = bfs_modify(dirfd, path, 0);
+  return r == PASS ? (int)sys(SYS_symlinkat, (long)target, dirfd, (long)path, 0, 0, 0) : (int)r;
+}
+int link(const char *a, const char *b) {
+  VFS(SYS_linkat, AT_FDCWD, a, AT_FDCWD, b, 0);
+  long r = bfs_modify(AT_FDCWD, b, 0);
+  return r == PASS ? (int)sys(SYS_linkat, AT_FDCWD, (long)a, AT_FDCWD, (long)b, 0, 0) : (int)r;
+}
+int linkat(int da, const char *a, int db, const char *b, int fl) {
+  VFS(SYS_linkat, da, a, db, b, fl);
+  long r = bfs_modify(db, b, 0);
+  return r == PASS ? (int)sys(SYS_linkat, da, (long)a, db, (long)b, fl, 0) : (int)r;
+}
+int mknod(const char *path, mode_t m, dev_t dev) { return mknodat(AT_FDCWD, path, m, dev); }
+int mknodat(int dirfd, const char *path, mode_t m, dev_t dev) {
+  VFS(SYS_mknodat, dirfd, path, m, dev, 0);
+  long r = bfs_modify(dirfd, path, 0);
+  return r == PASS ? (int)sys(SYS_mknodat, dirfd, (long)path, m, (long)dev, 0, 0) : (int)r;
+}
+int mkfifo(const char *path, mode_t m) { return mknodat(AT_FDCWD, path, S_IFIFO | (m & 07777), 0); }
+int mkfifoat(int dirfd, const char *path, mode_t m) { return mknodat(dirfd, path, S_IFIFO | (m & 07777), 0); }
+int chown(const char *path, uid_t u, gid_t g) { return fchownat(AT_FDCWD, path, u, g, 0); }
+int lchown(const char *path, uid_t u, gid_t g) { return fchownat(AT_FDCWD, path, u, g, AT_SYMLINK_NOFOLLOW); }
+int fchownat(int dirfd, const char *path, uid_t u, gid_t g, int fl) {
+  VFS(SYS_fchownat, dirfd, path, u, g, fl);
+  long r = bfs_modify(dirfd, path, !(fl & AT_SYMLINK_NOFOLLOW));
+  return r == PASS ? (int)sys(SYS_fchownat, dirfd, (long)path, u, g, fl, 0) : (int)r;
+}
+int fchown(int fd, uid_t u, gid_t g) { VFS(SYS_fchown, fd, u, g, 0, 0); return (int)sys(SYS_fchown, fd, u, g, 0, 0, 0); }
+int fallocate(int fd, int mode, off_t off, off_t len) { VFS(SYS_fallocate, fd, mode, off, len, 0); return (int)sys(SYS_fallocate, fd, mode, off, len, 0, 0); }
 
 /* file calls only a volume changes (vfs.c); everything else is libc's */
 ssize_t write(int fd, const void *buf, size_t n) { VFS(SYS_write, fd, buf, n, 0, 0); NET(SYS_write, fd, buf, n, 0, 0, 0); return REAL(write)(fd, buf, n); }

@@ -15,12 +15,15 @@
  * access/faccessat(2), flock and fcntl locks (one process is the volume's only writer: they always succeed, as
  * POSIX record locks do within a process), fcntl F_GETFL/F_SETFL, dup/dup2/dup3/F_DUPFD, close.
  * splice between a pipe and a volume file (through a buffer). Refused with an errno a program handles: sendfile,
- * copy_file_range, tee, splice without a pipe (EINVAL: Go's io.Copy falls back to read/write), mmap (ENODEV), fallocate (EOPNOTSUPP), links and symlinks, mknod, chown (EPERM), xattrs (ENOTSUP),
+ * copy_file_range, tee, splice without a pipe (EINVAL: Go's io.Copy falls back to read/write), mmap (ENODEV), fallocate (EOPNOTSUPP), hard links, mknod, chown (EPERM), xattrs (ENOTSUP),
  * chdir into a volume's subdirectory (ENOTSUP; its root is a host directory and works), renames across a volume's
  * boundary (EXDEV). Paths reach a volume lexically (after "." and ".."), under its mount path as the policy names it
  * or as resolved at mount (getcwd and /proc/self/fd give that one); a host symlink elsewhere that points into a
- * volume's folder is not followed into the volume. */
+ * volume's folder is not followed into the volume. Symlinks in a volume (symlink/symlinkat, readlink/readlinkat,
+ * lstat, O_NOFOLLOW, AT_SYMLINK_NOFOLLOW) are the volume's own, their targets sealed like file data, followed here
+ * (resolve) within the volume: one whose target leads out of the volume is EXDEV when followed. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -142,8 +145,68 @@ struct where { struct vmount *m; char rel[BFS_PATH_MAX]; int slash; /* the path 
 /* is the path p (len) the folder m (ml) or in it? */
 static int under(const char *p, size_t len, const char *m, size_t ml) { return len >= ml && memcmp(p, m, ml) == 0 && (len == ml || p[ml] == '/'); }
 
-/* 1 when (dirfd, path) is in a volume (w filled), 0 when not, -1 with errno */
-static int locate(int dirfd, const char *path, struct where *w) {
+/* the mount an absolute, normalised path (len) is in, and the length of its mount path as spelled there; NULL if none */
+static struct vmount *mount_of(const char *buf, size_t len, size_t *ml) {
+  for (int i = 0; i < bfs_vfs_n; i++) {
+    struct vmount *m = &mounts[i];
+    *ml = under(buf, len, m->path, m->len) ? m->len : under(buf, len, m->real, m->real_len) ? m->real_len : 0;
+    if (*ml) return m;
+  }
+  return NULL;
+}
+
+/* The volume's own symlinks in w->rel, followed as the kernel follows them: every component but the last, the last
+ * too when follow (or the path ended with "/"); at most 40. A target is resolved from the link's directory (or the
+ * root, when absolute) and must stay in the same volume: one leading out of it is EXDEV (the host's path there is
+ * not the program's to reach through a volume). 0, or -1 with errno. */
+static int resolve(struct where *w, int follow) {
+  follow |= w->slash;
+  for (int hops = 0;;) {
+    char *rel = w->rel;
+    size_t at = 0, len = strlen(rel);
+    char *end = NULL;
+    struct cgv_stat st;
+    while (at < len) {
+      end = strchrnul(rel + at, '/');
+      int last = *end == '\0';
+      char saved = *end;
+      *end = '\0';
+      int r = cgv_stat(w->m->v, rel, &st);
+      *end = saved;
+      if (r != 0 || (!S_ISLNK(st.mode) && !S_ISDIR(st.mode))) return 0; /* absent, or a file: the call says ENOENT/ENOTDIR */
+      if (S_ISLNK(st.mode) && (!last || follow)) break;
+      if (last) return 0;
+      at = (size_t)(end - rel) + 1;
+    }
+    if (at >= len) return 0;
+    if (++hops > 40) { errno = ELOOP; return -1; }
+    char target[BFS_PATH_MAX], buf[BFS_PATH_MAX];
+    size_t link_len = (size_t)(end - rel);
+    char link[BFS_PATH_MAX];
+    memcpy(link, rel, link_len);
+    link[link_len] = '\0';
+    ssize_t t = cgv_readlink(w->m->v, link, target, sizeof target - 1);
+    if (t < 0) { errno = (int)-t; return -1; }
+    target[t] = '\0';
+    /* the link's directory, absolute; then the target; then what followed the link */
+    int k = snprintf(buf, sizeof buf, "%s", w->m->path);
+    if (target[0] != '/') {
+      char *slash = strrchr(link, '/');
+      if (slash) { *slash = '\0'; k += snprintf(buf + k, sizeof buf - (size_t)k, "/%s", link); }
+    }
+    if (k <= 0 || (size_t)k >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
+    size_t n = (size_t)k;
+    long nl = bfs_normalize(buf, target[0] == '/' ? 1 : n, target);
+    if (nl >= 0 && *end) nl = bfs_normalize(buf, (size_t)nl, end + 1);
+    if (nl < 0) { errno = ENAMETOOLONG; return -1; }
+    size_t ml;
+    if (mount_of(buf, (size_t)nl, &ml) != w->m) { errno = EXDEV; return -1; }
+    memmove(w->rel, (size_t)nl == ml ? "" : buf + ml + 1, (size_t)nl == ml ? 1 : (size_t)nl - ml);
+  }
+}
+
+/* 1 when (dirfd, path) is in a volume (w filled), 0 when not, -1 with errno; follow: the last component's symlink */
+static int locate(int dirfd, const char *path, struct where *w, int follow) {
   if (!path) return 0;
   size_t plen = strlen(path);
   if (plen == 0 || plen >= BFS_PATH_MAX) return 0; /* the kernel answers (ENOENT, ENAMETOOLONG) */
@@ -152,18 +215,14 @@ static int locate(int dirfd, const char *path, struct where *w) {
   if (path[0] != '/' && dir_of(dirfd, buf, sizeof buf) != 0) return errno == ENOTDIR || errno == ENAMETOOLONG ? -1 : 0;
   long n = bfs_normalize(buf, strlen(buf), path);
   if (n < 0) { errno = ENAMETOOLONG; return -1; }
-  size_t len = (size_t)n;
-  for (int i = 0; i < bfs_vfs_n; i++) {
-    struct vmount *m = &mounts[i];
-    size_t ml = under(buf, len, m->path, m->len) ? m->len : under(buf, len, m->real, m->real_len) ? m->real_len : 0;
-    if (ml) {
-      w->m = m;
-      strcpy(w->rel, len == ml ? "" : buf + ml + 1);
-      w->slash = path[plen - 1] == '/';
-      return 1;
-    }
-  }
-  return 0;
+  size_t len = (size_t)n, ml;
+  struct vmount *m = mount_of(buf, len, &ml);
+  if (!m) return 0;
+  w->m = m;
+  strcpy(w->rel, len == ml ? "" : buf + ml + 1);
+  w->slash = path[plen - 1] == '/';
+  if (w->rel[0] && cgv_has_symlinks(m->v) && resolve(w, follow) != 0) return -1;
+  return 1;
 }
 
 /* ---- stat ---- */
@@ -376,7 +435,8 @@ static long vgetdents(struct vof *o, void *buf, size_t len) {
   while (o->off < o->nlist + 2) {
     const char *name = o->off == 0 ? "." : o->off == 1 ? ".." : o->list[o->off - 2].name;
     uint64_t ino = o->off < 2 ? 1 : o->list[o->off - 2].st.ino;
-    unsigned char type = o->off < 2 || S_ISDIR(o->list[o->off - 2].st.mode) ? 4 : 8;
+    uint32_t mode = o->off < 2 ? S_IFDIR : o->list[o->off - 2].st.mode;
+    unsigned char type = S_ISDIR(mode) ? DT_DIR : S_ISLNK(mode) ? DT_LNK : DT_REG;
     size_t nl = strlen(name), rec = (offsetof(struct dirent64_k, d_name) + nl + 1 + 7) & ~(size_t)7;
     if (out + rec > len) break;
     struct dirent64_k *de = (struct dirent64_k *)((char *)buf + out);
@@ -394,6 +454,21 @@ static long vgetdents(struct vof *o, void *buf, size_t len) {
 }
 
 /* ---- names ---- */
+
+static long vreadlink(struct where *w, char *buf, size_t n) {
+  struct cgv_stat st;
+  int r = stat_at(w, &st);
+  if (r < 0) return fail(-r);
+  if (!S_ISLNK(st.mode)) return fail(EINVAL);
+  if (n == 0) return fail(EINVAL);
+  return neg(cgv_readlink(w->m->v, w->rel, buf, n));
+}
+
+static long vsymlink(struct where *w, const char *target) {
+  if (!target) return fail(EFAULT);
+  if (w->rel[0] == '\0' || w->slash) return fail(EEXIST);
+  return neg(cgv_symlink(w->m->v, w->rel, target));
+}
 
 static long vunlink(struct where *w, int flags) {
   if (w->rel[0] == '\0') return fail(EBUSY);
@@ -517,8 +592,11 @@ static int involved(long n, long a, long b, long c, long d, long e) {
   }
 }
 
+/* does an open with these flags follow a symlink in the last component? (O_CREAT|O_EXCL: never, as the kernel) */
+#define OPEN_FOLLOWS(flags) (!((flags) & O_NOFOLLOW) && ((flags) & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL))
+
 /* a located path argument: PASS when not in a volume */
-#define AT(dirfd, path, w) do { int l_ = locate((int)(dirfd), (const char *)(path), (w)); if (l_ < 0) { r = -1; goto out; } if (l_ == 0) goto out; } while (0)
+#define AT(dirfd, path, w, follow) do { int l_ = locate((int)(dirfd), (const char *)(path), (w), (follow)); if (l_ < 0) { r = -1; goto out; } if (l_ == 0) goto out; } while (0)
 
 long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   long r = PASS;
@@ -586,15 +664,16 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   case SYS_mmap: if (!(d & MAP_ANONYMOUS) && vof_of(e)) r = fail(ENODEV); break;
 
   /* ---- path calls ---- */
-  case SYS_open: AT(AT_FDCWD, a, &w); r = vopen(&w, (int)b, (mode_t)c); break;
-  case SYS_openat: AT(a, b, &w); r = vopen(&w, (int)c, (mode_t)d); break;
-  case SYS_openat2: /* RESOLVE_* flags: a volume has no symlinks or mounts inside it */
-    AT(a, b, &w);
+  case SYS_open: AT(AT_FDCWD, a, &w, OPEN_FOLLOWS(b)); r = vopen(&w, (int)b, (mode_t)c); break;
+  case SYS_openat: AT(a, b, &w, OPEN_FOLLOWS(c)); r = vopen(&w, (int)c, (mode_t)d); break;
+  case SYS_openat2: /* RESOLVE_* flags: not applied to a volume's symlinks (they stay in the volume anyway) */
+    if (!c || (size_t)d < sizeof(struct open_how_k)) { AT(a, b, &w, 0); r = fail(EINVAL); break; }
+    AT(a, b, &w, OPEN_FOLLOWS(((const struct open_how_k *)c)->flags));
     r = !c || (size_t)d < sizeof(struct open_how_k) ? fail(EINVAL) : vopen(&w, (int)((const struct open_how_k *)c)->flags, (mode_t)((const struct open_how_k *)c)->mode);
     break;
-  case SYS_creat: AT(AT_FDCWD, a, &w); r = vopen(&w, O_CREAT | O_WRONLY | O_TRUNC, (mode_t)b); break;
+  case SYS_creat: AT(AT_FDCWD, a, &w, 1); r = vopen(&w, O_CREAT | O_WRONLY | O_TRUNC, (mode_t)b); break;
   case SYS_stat: case SYS_lstat:
-    AT(AT_FDCWD, a, &w);
+    AT(AT_FDCWD, a, &w, n == SYS_stat);
     if ((r = stat_at(&w, &st)) == 0) to_stat(&st, (struct stat *)b); else r = fail((int)-r);
     break;
   case SYS_newfstatat:
@@ -602,7 +681,7 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
       if ((o = vof_of(a))) { fstat_of(o, &st); to_stat(&st, (struct stat *)c); r = 0; }
       break;
     }
-    AT(a, b, &w);
+    AT(a, b, &w, !(d & AT_SYMLINK_NOFOLLOW));
     if ((r = stat_at(&w, &st)) == 0) to_stat(&st, (struct stat *)c); else r = fail((int)-r);
     break;
   case SYS_statx:
@@ -610,35 +689,35 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
       if ((o = vof_of(a))) { fstat_of(o, &st); to_statx(&st, (struct statx *)e); r = 0; }
       break;
     }
-    AT(a, b, &w);
+    AT(a, b, &w, !(c & AT_SYMLINK_NOFOLLOW));
     if ((r = stat_at(&w, &st)) == 0) to_statx(&st, (struct statx *)e); else r = fail((int)-r);
     break;
-  case SYS_access: AT(AT_FDCWD, a, &w); c = b; goto access;
+  case SYS_access: AT(AT_FDCWD, a, &w, 1); c = b; goto access;
   case SYS_faccessat:
 #ifdef SYS_faccessat2
   case SYS_faccessat2:
 #endif
-    AT(a, b, &w);
+    AT(a, b, &w, n == SYS_faccessat || !(d & AT_SYMLINK_NOFOLLOW));
   access:
     if ((r = stat_at(&w, &st)) < 0) r = fail((int)-r);
     else r = (c & X_OK) && !S_ISDIR(st.mode) && !(st.mode & 0111) ? fail(EACCES) : 0;
     break;
-  case SYS_unlink: AT(AT_FDCWD, a, &w); r = vunlink(&w, 0); break;
-  case SYS_rmdir: AT(AT_FDCWD, a, &w); r = vunlink(&w, AT_REMOVEDIR); break;
-  case SYS_unlinkat: AT(a, b, &w); r = vunlink(&w, (int)c); break;
-  case SYS_mkdir: AT(AT_FDCWD, a, &w); r = w.rel[0] ? neg(cgv_mkdir(w.m->v, w.rel, (mode_t)b & ~umask_at_mount & 07777)) : fail(EEXIST); break;
-  case SYS_mkdirat: AT(a, b, &w); r = w.rel[0] ? neg(cgv_mkdir(w.m->v, w.rel, (mode_t)c & ~umask_at_mount & 07777)) : fail(EEXIST); break;
+  case SYS_unlink: AT(AT_FDCWD, a, &w, 0); r = vunlink(&w, 0); break;
+  case SYS_rmdir: AT(AT_FDCWD, a, &w, 0); r = vunlink(&w, AT_REMOVEDIR); break;
+  case SYS_unlinkat: AT(a, b, &w, 0); r = vunlink(&w, (int)c); break;
+  case SYS_mkdir: AT(AT_FDCWD, a, &w, 0); r = w.rel[0] ? neg(cgv_mkdir(w.m->v, w.rel, (mode_t)b & ~umask_at_mount & 07777)) : fail(EEXIST); break;
+  case SYS_mkdirat: AT(a, b, &w, 0); r = w.rel[0] ? neg(cgv_mkdir(w.m->v, w.rel, (mode_t)c & ~umask_at_mount & 07777)) : fail(EEXIST); break;
   case SYS_rename: case SYS_renameat: case SYS_renameat2: {
     long da = n == SYS_rename ? AT_FDCWD : a, pa = n == SYS_rename ? a : b;
     long db = n == SYS_rename ? AT_FDCWD : c, pb = n == SYS_rename ? b : d;
-    int la = locate((int)da, (const char *)pa, &w), lb = locate((int)db, (const char *)pb, &w2);
+    int la = locate((int)da, (const char *)pa, &w, 0), lb = locate((int)db, (const char *)pb, &w2, 0);
     if (la < 0 || lb < 0) { r = -1; break; }
     if (la != lb) { r = fail(EXDEV); break; }
     if (la) r = vrename(&w, &w2, n == SYS_renameat2 ? (unsigned)e : 0);
     break;
   }
   case SYS_truncate: {
-    AT(AT_FDCWD, a, &w);
+    AT(AT_FDCWD, a, &w, 1);
     struct cgv_file *f;
     if ((r = stat_at(&w, &st)) == 0 && S_ISDIR(st.mode)) r = -EISDIR;
     if (r == 0 && (r = cgv_open(w.m->v, w.rel, O_WRONLY, 0, &f)) == 0) {
@@ -649,38 +728,45 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     r = neg(r);
     break;
   }
-  case SYS_chmod: AT(AT_FDCWD, a, &w); r = neg(cgv_setattr(w.m->v, w.rel, (int)(b & 07777), CGV_MTIME_KEEP)); break;
-  case SYS_fchmodat: case SYS_fchmodat2: AT(a, b, &w); r = neg(cgv_setattr(w.m->v, w.rel, (int)(c & 07777), CGV_MTIME_KEEP)); break;
+  case SYS_chmod: AT(AT_FDCWD, a, &w, 1); r = neg(cgv_setattr(w.m->v, w.rel, (int)(b & 07777), CGV_MTIME_KEEP)); break;
+  case SYS_fchmodat: case SYS_fchmodat2: AT(a, b, &w, 1); r = neg(cgv_setattr(w.m->v, w.rel, (int)(c & 07777), CGV_MTIME_KEEP)); break;
   case SYS_utimensat:
     if (!b || (((const char *)b)[0] == '\0' && (d & AT_EMPTY_PATH))) { /* futimens */
       if ((o = vof_of(a))) r = vsetattr(o, -1, mtime_of((const struct timespec *)c));
       break;
     }
-    AT(a, b, &w);
+    AT(a, b, &w, !(d & AT_SYMLINK_NOFOLLOW));
     r = w.rel[0] ? neg(cgv_setattr(w.m->v, w.rel, -1, mtime_of((const struct timespec *)c))) : 0;
     break;
-  case SYS_readlink: AT(AT_FDCWD, a, &w); r = (r = stat_at(&w, &st)) < 0 ? fail((int)-r) : fail(EINVAL); break;
-  case SYS_readlinkat: AT(a, b, &w); r = (r = stat_at(&w, &st)) < 0 ? fail((int)-r) : fail(EINVAL); break;
-  case SYS_chdir: AT(AT_FDCWD, a, &w); r = w.rel[0] ? ((r = stat_at(&w, &st)) < 0 ? fail((int)-r) : fail(S_ISDIR(st.mode) ? ENOTSUP : ENOTDIR)) : PASS; break;
-  case SYS_symlink: AT(AT_FDCWD, b, &w); r = fail(EPERM); break;
-  case SYS_symlinkat: AT(b, c, &w); r = fail(EPERM); break;
+  case SYS_readlink: AT(AT_FDCWD, a, &w, 0); r = vreadlink(&w, (char *)b, (size_t)c); break;
+  case SYS_readlinkat:
+    if (b && ((const char *)b)[0] == '\0') { /* of an O_PATH|O_NOFOLLOW fd of the link */
+      if ((o = vof_of(a))) { strcpy(w.rel, o->rel), w.m = o->m, w.slash = 0; r = vreadlink(&w, (char *)c, (size_t)d); }
+      break;
+    }
+    AT(a, b, &w, 0);
+    r = vreadlink(&w, (char *)c, (size_t)d);
+    break;
+  case SYS_chdir: AT(AT_FDCWD, a, &w, 1); r = w.rel[0] ? ((r = stat_at(&w, &st)) < 0 ? fail((int)-r) : fail(S_ISDIR(st.mode) ? ENOTSUP : ENOTDIR)) : PASS; break;
+  case SYS_symlink: AT(AT_FDCWD, b, &w, 0); r = vsymlink(&w, (const char *)a); break;
+  case SYS_symlinkat: AT(b, c, &w, 0); r = vsymlink(&w, (const char *)a); break;
   case SYS_link: {
-    int la = locate(AT_FDCWD, (const char *)a, &w), lb = locate(AT_FDCWD, (const char *)b, &w2);
+    int la = locate(AT_FDCWD, (const char *)a, &w, 0), lb = locate(AT_FDCWD, (const char *)b, &w2, 0);
     if (la < 0 || lb < 0) r = -1; else if (la || lb) r = fail(EPERM);
     break;
   }
   case SYS_linkat: {
-    int la = locate((int)a, (const char *)b, &w), lb = locate((int)c, (const char *)d, &w2);
+    int la = locate((int)a, (const char *)b, &w, 0), lb = locate((int)c, (const char *)d, &w2, 0);
     if (la < 0 || lb < 0) r = -1; else if (la || lb) r = fail(EPERM);
     break;
   }
-  case SYS_mknod: AT(AT_FDCWD, a, &w); r = fail(EPERM); break;
-  case SYS_mknodat: AT(a, b, &w); r = fail(EPERM); break;
-  case SYS_chown: case SYS_lchown: AT(AT_FDCWD, a, &w); r = fail(EPERM); break;
-  case SYS_fchownat: AT(a, b, &w); r = fail(EPERM); break;
+  case SYS_mknod: AT(AT_FDCWD, a, &w, 0); r = fail(EPERM); break;
+  case SYS_mknodat: AT(a, b, &w, 0); r = fail(EPERM); break;
+  case SYS_chown: case SYS_lchown: AT(AT_FDCWD, a, &w, n == SYS_chown); r = fail(EPERM); break;
+  case SYS_fchownat: AT(a, b, &w, !(e & AT_SYMLINK_NOFOLLOW)); r = fail(EPERM); break;
   case SYS_getxattr: case SYS_lgetxattr: case SYS_setxattr: case SYS_lsetxattr: case SYS_listxattr: case SYS_llistxattr:
   case SYS_removexattr: case SYS_lremovexattr:
-    AT(AT_FDCWD, a, &w); r = fail(ENOTSUP); break;
+    AT(AT_FDCWD, a, &w, 1); r = fail(ENOTSUP); break;
   default: break;
   }
 out:
@@ -693,7 +779,7 @@ int bfs_vfs_in(const char *path) {
   if (!bfs_vfs_n || !maybe((long)path)) return 0;
   struct where w;
   pthread_mutex_lock(&mu);
-  int r = locate(AT_FDCWD, path, &w) != 0;
+  int r = locate(AT_FDCWD, path, &w, 1) != 0;
   pthread_mutex_unlock(&mu);
   return r;
 }

@@ -619,6 +619,7 @@ int cgv_open(struct cgv_volume *v, const char *rel, int flags, mode_t mode, stru
   struct entry *e = find(v, rel);
   if (e && (flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
   if (e && S_ISDIR(e->mode)) return -EISDIR;
+  if (e && S_ISLNK(e->mode)) return -ELOOP; /* followed by the caller, or refused */
   if (!e) {
     if (!(flags & O_CREAT)) return -ENOENT;
     if (!parent_exists(v, rel)) return -ENOENT;
@@ -858,6 +859,46 @@ int cgv_rename(struct cgv_volume *v, const char *from, const char *to) {
   }
   v->changed = 1;
   return cgv_commit(v);
+}
+
+/* a symlink is an entry of mode S_IFLNK whose content — the target, sealed in chunks like a file's — is its data */
+int cgv_symlink(struct cgv_volume *v, const char *rel, const char *target) {
+  if (!valid_path(rel)) return -EINVAL;
+  size_t len = strlen(target);
+  if (len == 0) return -ENOENT;
+  if (len >= 4096) return -ENAMETOOLONG;
+  if (v->broken) return -EIO;
+  if (find(v, rel)) return -EEXIST;
+  if (!parent_exists(v, rel)) return -ENOENT;
+  struct entry *e = new_entry(rel, S_IFLNK | 0777);
+  if (!e) return -ENOMEM;
+  int fd = object_fd(v, e, 1);
+  if (fd < 0 || add(v, e) != 0) { free_entry(e); return fd < 0 ? fd : -ENOMEM; }
+  e->written = 1;
+  v->changed = 1;
+  struct cgv_file *f = calloc(1, sizeof *f);
+  if (!f) return -ENOMEM;
+  *f = (struct cgv_file){ v, e, O_WRONLY };
+  e->opens++;
+  ssize_t w = cgv_pwrite(f, target, len, 0);
+  int r = cgv_close(f); /* a commit */
+  return w < 0 ? (int)w : r;
+}
+
+ssize_t cgv_readlink(struct cgv_volume *v, const char *rel, char *buf, size_t n) {
+  struct entry *e = valid_path(rel) ? find(v, rel) : NULL;
+  if (!e) return -ENOENT;
+  if (!S_ISLNK(e->mode)) return -EINVAL;
+  struct cgv_file f = { v, e, O_RDONLY };
+  e->opens++;
+  ssize_t r = cgv_pread(&f, buf, n, 0);
+  if (--e->opens == 0) { e->cache_idx = -1; OPENSSL_cleanse(e->cache, sizeof e->cache); if (e->fd >= 0) { close(e->fd); e->fd = -1; } }
+  return r;
+}
+
+int cgv_has_symlinks(const struct cgv_volume *v) {
+  for (size_t i = 0; i < v->n; i++) if (!v->e[i]->removed && S_ISLNK(v->e[i]->mode)) return 1;
+  return 0;
 }
 
 int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *, const char *, const struct cgv_stat *), void *ctx) {

@@ -61,7 +61,7 @@ int cgv_unlink(struct cgv_volume *v, const char *rel);
 int cgv_rename(struct cgv_volume *v, const char *from, const char *to);
 int cgv_mkdir(struct cgv_volume *v, const char *rel, mode_t mode);
 int cgv_rmdir(struct cgv_volume *v, const char *rel);
-/* What stat(2) needs: mode (S_IFREG/S_IFDIR | permissions), plaintext size, mtime (ns since the epoch, kept in the
+/* What stat(2) needs: mode (S_IFREG/S_IFDIR/S_IFLNK | permissions), plaintext size, mtime (ns since the epoch, kept in the
  * manifest) and an inode number unique in the volume (from the file id; 1 is the root). */
 struct cgv_stat { uint32_t mode; uint64_t size; int64_t mtime; uint64_t ino; };
 /* -ENOENT when absent ("" is the root). */
@@ -75,6 +75,13 @@ int cgv_setattr(struct cgv_volume *v, const char *rel, int mode, int64_t mtime);
 int cgv_fsetattr(struct cgv_file *f, int mode, int64_t mtime);
 /* The names directly in directory `rel`, in manifest order: calls fn(ctx, name, stat) for each. */
 int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *ctx, const char *name, const struct cgv_stat *st), void *ctx);
+/* A symlink (S_IFLNK) holding target, sealed like a file's data; a commit. The volume itself never follows one:
+ * resolution is the caller's (vfs.c). */
+int cgv_symlink(struct cgv_volume *v, const char *rel, const char *target);
+/* Its target, up to n bytes, no NUL: the length, or -EINVAL when rel is not a symlink. */
+ssize_t cgv_readlink(struct cgv_volume *v, const char *rel, char *buf, size_t n);
+/* Does the volume hold a symlink? (vfs.c resolves paths only then) */
+int cgv_has_symlinks(const struct cgv_volume *v);
 /* Commits now (what fsync does for every written file of the volume). */
 int cgv_commit(struct cgv_volume *v);
 #endif

@@ -80,8 +80,12 @@ describe('file shield (sim backend, glibc)', () => {
     expect(r.stdout, r.stderr).toMatch(/^scenario ok \d+ checks$/m);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(`encrypted volume data at ${dir}`);
-    // the host folder holds the storage layer's folder and nothing else
+    // the host folder holds the storage layer's folder and nothing else; a symlink's target is sealed like file data
+    // (the scenario leaves sub/dangling → "linktarget-b7e2", and "sub/dangling" is a name only the manifest holds)
     expect(await readdir(dir)).toEqual(['.cgv']);
+    const host = await allBytes(dir);
+    expect(host.includes('linktarget-b7e2')).toBe(false);
+    expect(host.includes('dangling')).toBe(false);
   });
 
   it('keeps what the program wrote across restarts, and the host folder holds no byte of it (a positive control sees it)', async () => {
