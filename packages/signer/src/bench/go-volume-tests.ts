@@ -30,9 +30,8 @@ function events(json: string): { Action?: string; Test?: string; Output?: string
 
 /** Why a test failed on the volume, from its own output: one of the calls the shield refuses by design, or "other". */
 export const CAUSES = [
-  { cause: 'symlink (EPERM: a volume holds no symlinks)', test: /symlink.*operation not permitted/ },
   { cause: 'hard link (EPERM)', test: /\blink .*operation not permitted/ },
-  { cause: 'chdir into a volume subdirectory (ENOTSUP)', test: /chdir .*operation not supported/ },
+  { cause: 'EXDEV: a rename or a relative path across the volume boundary', test: /invalid cross-device link/ },
   { cause: 'chown (EPERM: ownership is not kept)', test: /chown .*operation not permitted/ },
   { cause: 'mkfifo / mknod (EPERM)', test: /(mkfifo|mknod).*operation not permitted/ },
 ] as const;
@@ -110,6 +109,10 @@ async function main(): Promise<void> {
     const enc = await execa(signed.binary, [], { env: { SCONE_CONFIG_ID: 'gotests/tests', SCONE_CAS_ADDR: casAddr(service.url), PATH: '/usr/bin:/bin' }, extendEnv: false, reject: false, timeout: 600_000 });
     process.stderr.write('go-volume-tests: the upstream tests on a plain folder\n');
     const up = await execa(join(tmp, 'upstream.test'), flags, { cwd: join(upstream, 'src', pkg), env: { TMPDIR: plain, HOME: '/root', PATH: '/usr/bin:/bin' }, extendEnv: false, reject: false, timeout: 600_000 });
+    const logs = 'dist/packages/signer/go-volume-tests'; // both runs' raw output, for what the report's table cannot say
+    await mkdir(logs, { recursive: true });
+    await writeFile(join(logs, 'patched.log'), `${enc.stdout}\n--- stderr\n${enc.stderr}\n`);
+    await writeFile(join(logs, 'upstream.log'), `${up.stdout}\n--- stderr\n${up.stderr}\n`);
     const a = verdicts(await toJson(up.stdout));
     const encJson = await toJson(enc.stdout);
     const b = verdicts(encJson);

@@ -707,6 +707,20 @@ int flock(int fd, int op) { VFS(SYS_flock, fd, op, 0, 0, 0); return REAL(flock)(
 int fchmod(int fd, mode_t m) { VFS(SYS_fchmod, fd, m, 0, 0, 0); return REAL(fchmod)(fd, m); }
 int fchdir(int fd) { VFS(SYS_fchdir, fd, 0, 0, 0, 0); return REAL(fchdir)(fd); }
 int chdir(const char *path) { VFS(SYS_chdir, path, 0, 0, 0, 0); return REAL(chdir)(path); }
+/* a volume's subdirectory as the working directory is known here only (vfs.c); getcwd(NULL, 0) mallocs, as glibc's */
+char *getcwd(char *buf, size_t size) {
+  if (bfs_vfs_n) {
+    char tmp[BFS_PATH_MAX];
+    long r = bfs_vfs_syscall(SYS_getcwd, (long)tmp, sizeof tmp, 0, 0, 0);
+    if (r != PASS) {
+      if (r < 0) return NULL;
+      if (!buf) return size && size < (size_t)r ? (errno = ERANGE, NULL) : strdup(tmp);
+      if (size < (size_t)r) { errno = size ? ERANGE : EINVAL; return NULL; }
+      return memcpy(buf, tmp, (size_t)r);
+    }
+  }
+  return REAL(getcwd)(buf, size);
+}
 int utimensat(int dirfd, const char *path, const struct timespec t[2], int fl) {
   VFS(SYS_utimensat, dirfd, path, t, fl, 0);
   return (int)sys(SYS_utimensat, dirfd, (long)path, (long)t, fl, 0, 0);

@@ -16,8 +16,9 @@
  * POSIX record locks do within a process), fcntl F_GETFL/F_SETFL, dup/dup2/dup3/F_DUPFD, close.
  * splice between a pipe and a volume file (through a buffer). Refused with an errno a program handles: sendfile,
  * copy_file_range, tee, splice without a pipe (EINVAL: Go's io.Copy falls back to read/write), mmap (ENODEV), fallocate (EOPNOTSUPP), hard links, mknod, chown (EPERM), xattrs (ENOTSUP),
- * chdir into a volume's subdirectory (ENOTSUP; its root is a host directory and works), renames across a volume's
- * boundary (EXDEV). Paths reach a volume lexically (after "." and ".."), under its mount path as the policy names it
+ * renames across a volume's boundary (EXDEV). chdir/fchdir into a volume's subdirectory: the kernel's working
+ * directory becomes the volume's root folder and vcwd holds the rest; getcwd, relative paths and AT_FDCWD answer
+ * from it (a relative path from there that leaves the volume: EXDEV). Paths reach a volume lexically (after "." and ".."), under its mount path as the policy names it
  * or as resolved at mount (getcwd and /proc/self/fd give that one); a host symlink elsewhere that points into a
  * volume's folder is not followed into the volume. Symlinks in a volume (symlink/symlinkat, readlink/readlinkat,
  * lstat, O_NOFOLLOW, AT_SYMLINK_NOFOLLOW) are the volume's own, their targets sealed like file data, followed here
@@ -101,6 +102,9 @@ struct vof {
 };
 static struct vof *vtab[BFS_FDTAB];
 static struct vof *open_dirs;
+/* The working directory when it is a volume's subdirectory (chdir/fchdir into one; under mu): the kernel's is the
+ * volume's root folder meanwhile, and getcwd, relative paths and AT_FDCWD answer from this. m NULL: the kernel's. */
+static struct { struct vmount *m; char rel[BFS_PATH_MAX]; } vcwd;
 
 static struct vof *vof_of(long fd) { return fd >= 0 && fd < BFS_FDTAB ? __atomic_load_n(&vtab[fd], __ATOMIC_ACQUIRE) : NULL; }
 int bfs_vfs_fd(int fd) { return bfs_vfs_n && vof_of(fd) != NULL; }
@@ -129,6 +133,10 @@ static int release(struct vof *o) {
 
 /* the directory dirfd names, absolute, into out (n bytes); 0 or -1 */
 static int dir_of(int dirfd, char *out, size_t n) {
+  if (dirfd == AT_FDCWD && vcwd.m) {
+    int w = snprintf(out, n, "%s/%s", vcwd.m->path, vcwd.rel);
+    return w > 0 && (size_t)w < n ? 0 : (errno = ENAMETOOLONG, -1);
+  }
   if (dirfd == AT_FDCWD) return REAL(getcwd)(out, n) ? 0 : -1;
   struct vof *o = vof_of(dirfd);
   if (o) {
@@ -217,6 +225,7 @@ static int locate(int dirfd, const char *path, struct where *w, int follow) {
   if (n < 0) { errno = ENAMETOOLONG; return -1; }
   size_t len = (size_t)n, ml;
   struct vmount *m = mount_of(buf, len, &ml);
+  if (!m && vcwd.m && dirfd == AT_FDCWD && path[0] != '/') { errno = EXDEV; return -1; } /* the kernel's cwd is not it */
   if (!m) return 0;
   w->m = m;
   strcpy(w->rel, len == ml ? "" : buf + ml + 1);
@@ -501,6 +510,18 @@ static long vrename(struct where *a, struct where *b, unsigned flags) {
     free(o->rel);
     o->rel = moved;
   }
+  if (vcwd.m == a->m && strncmp(vcwd.rel, a->rel, fl) == 0 && (vcwd.rel[fl] == '\0' || vcwd.rel[fl] == '/')) {
+    char moved[BFS_PATH_MAX];
+    if (snprintf(moved, sizeof moved, "%s%s", b->rel, vcwd.rel + fl) < (int)sizeof moved) strcpy(vcwd.rel, moved);
+  }
+  return 0;
+}
+
+/* chdir/fchdir to (m, rel), a directory of the volume: the kernel's cwd becomes the volume's root folder */
+static long vchdir(struct vmount *m, const char *rel) {
+  if (REAL(chdir)(m->path) != 0) return -1;
+  vcwd.m = rel[0] ? m : NULL;
+  if (rel[0]) strcpy(vcwd.rel, rel);
   return 0;
 }
 
@@ -562,14 +583,14 @@ static int involved(long n, long a, long b, long c, long d, long e) {
   case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: case SYS_preadv2: case SYS_write: case SYS_pwrite64:
   case SYS_writev: case SYS_pwritev: case SYS_pwritev2: case SYS_lseek: case SYS_fstat: case SYS_ftruncate: case SYS_fsync:
   case SYS_fdatasync: case SYS_sync_file_range: case SYS_getdents64: case SYS_close: case SYS_flock: case SYS_fcntl:
-  case SYS_fchmod: case SYS_fchown: case SYS_fallocate: case SYS_fadvise64: case SYS_fchdir: case SYS_fgetxattr:
+  case SYS_fchmod: case SYS_fchown: case SYS_fallocate: case SYS_fadvise64: case SYS_fgetxattr:
   case SYS_fsetxattr: case SYS_flistxattr: case SYS_fremovexattr:
     return vof_of(a) != NULL;
   case SYS_sendfile: case SYS_tee: return vof_of(a) || vof_of(b);
   case SYS_splice: case SYS_copy_file_range: return vof_of(a) || vof_of(c);
   case SYS_mmap: return !(d & MAP_ANONYMOUS) && vof_of(e);
   case SYS_open: case SYS_creat: case SYS_stat: case SYS_lstat: case SYS_access: case SYS_unlink: case SYS_rmdir: case SYS_mkdir:
-  case SYS_truncate: case SYS_chmod: case SYS_readlink: case SYS_chdir: case SYS_mknod: case SYS_chown: case SYS_lchown:
+  case SYS_truncate: case SYS_chmod: case SYS_readlink: case SYS_mknod: case SYS_chown: case SYS_lchown:
   case SYS_getxattr: case SYS_lgetxattr: case SYS_setxattr: case SYS_lsetxattr: case SYS_listxattr: case SYS_llistxattr:
   case SYS_removexattr: case SYS_lremovexattr:
     return maybe(a);
@@ -580,6 +601,9 @@ static int involved(long n, long a, long b, long c, long d, long e) {
 #endif
     return maybe(b);
   case SYS_utimensat: return b ? maybe(b) : vof_of(a) != NULL;
+  case SYS_fchdir: return vof_of(a) || __atomic_load_n(&vcwd.m, __ATOMIC_RELAXED);
+  case SYS_getcwd: return __atomic_load_n(&vcwd.m, __ATOMIC_RELAXED) != NULL;
+  case SYS_chdir: return maybe(a) || __atomic_load_n(&vcwd.m, __ATOMIC_RELAXED);
   case SYS_umask: umask_at_mount = (mode_t)(a & 0777); return 0;
 #ifdef SYS_close_range
   case SYS_close_range: return 1;
@@ -654,7 +678,14 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   case SYS_fallocate: if (vof_of(a)) r = fail(EOPNOTSUPP); break;
   case SYS_fadvise64: if (vof_of(a)) r = 0; break;
   case SYS_fchdir:
-    if ((o = vof_of(a))) r = !o->dir ? fail(ENOTDIR) : o->rel[0] ? fail(ENOTSUP) : REAL(chdir)(o->m->path);
+    if ((o = vof_of(a))) r = !o->dir ? fail(ENOTDIR) : vchdir(o->m, o->rel);
+    else if ((r = REAL(fchdir)((int)a)) == 0) vcwd.m = NULL;
+    break;
+  case SYS_getcwd: /* the kernel's answer: the length with the NUL */
+    if (vcwd.m) {
+      int k = snprintf((char *)a, (size_t)b, "%s/%s", vcwd.m->path, vcwd.rel);
+      r = k < 0 || (size_t)k >= (size_t)b ? fail(ERANGE) : k + 1;
+    }
     break;
   case SYS_fgetxattr: case SYS_fsetxattr: case SYS_flistxattr: case SYS_fremovexattr: if (vof_of(a)) r = fail(ENOTSUP); break;
   case SYS_sendfile: if (vof_of(a) || vof_of(b)) r = fail(EINVAL); break;
@@ -747,7 +778,23 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     AT(a, b, &w, 0);
     r = vreadlink(&w, (char *)c, (size_t)d);
     break;
-  case SYS_chdir: AT(AT_FDCWD, a, &w, 1); r = w.rel[0] ? ((r = stat_at(&w, &st)) < 0 ? fail((int)-r) : fail(S_ISDIR(st.mode) ? ENOTSUP : ENOTDIR)) : PASS; break;
+  case SYS_chdir: {
+    char abs[BFS_PATH_MAX];
+    const char *path = (const char *)a;
+    if (vcwd.m && path && path[0] && path[0] != '/') { /* from the volume's directory: the absolute path, for the kernel too */
+      if (dir_of(AT_FDCWD, abs, sizeof abs) != 0 || bfs_normalize(abs, strlen(abs), path) < 0) { r = fail(ENAMETOOLONG); break; }
+      path = abs;
+    }
+    int l = locate(AT_FDCWD, path, &w, 1);
+    if (l < 0) { r = -1; break; }
+    if (l == 0) { /* a host directory */
+      if (!vcwd.m) break; /* PASS: the kernel's, as asked */
+      if ((r = REAL(chdir)(path)) == 0) vcwd.m = NULL;
+      break;
+    }
+    r = (r = stat_at(&w, &st)) < 0 ? fail((int)-r) : !S_ISDIR(st.mode) ? fail(ENOTDIR) : vchdir(w.m, w.rel);
+    break;
+  }
   case SYS_symlink: AT(AT_FDCWD, b, &w, 0); r = vsymlink(&w, (const char *)a); break;
   case SYS_symlinkat: AT(b, c, &w, 0); r = vsymlink(&w, (const char *)a); break;
   case SYS_link: {
