@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include "bfs.h"
 #ifndef BFS_NO_SHIELD
@@ -582,7 +584,7 @@ static int involved(long n, long a, long b, long c, long d, long e) {
   switch (n) {
   case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: case SYS_preadv2: case SYS_write: case SYS_pwrite64:
   case SYS_writev: case SYS_pwritev: case SYS_pwritev2: case SYS_lseek: case SYS_fstat: case SYS_ftruncate: case SYS_fsync:
-  case SYS_fdatasync: case SYS_sync_file_range: case SYS_getdents64: case SYS_close: case SYS_flock: case SYS_fcntl:
+  case SYS_fdatasync: case SYS_sync_file_range: case SYS_syncfs: case SYS_getdents64: case SYS_close: case SYS_flock: case SYS_fcntl:
   case SYS_fchmod: case SYS_fchown: case SYS_fallocate: case SYS_fadvise64: case SYS_fgetxattr:
   case SYS_fsetxattr: case SYS_flistxattr: case SYS_fremovexattr:
     return vof_of(a) != NULL;
@@ -604,6 +606,8 @@ static int involved(long n, long a, long b, long c, long d, long e) {
   case SYS_fchdir: return vof_of(a) || __atomic_load_n(&vcwd.m, __ATOMIC_RELAXED);
   case SYS_getcwd: return __atomic_load_n(&vcwd.m, __ATOMIC_RELAXED) != NULL;
   case SYS_chdir: return maybe(a) || __atomic_load_n(&vcwd.m, __ATOMIC_RELAXED);
+  case SYS_sync: bfs_vfs_sync(); return 0; /* then the kernel's */
+  case SYS_exit_group: bfs_vfs_exit(1); return 0;
   case SYS_umask: umask_at_mount = (mode_t)(a & 0777); return 0;
 #ifdef SYS_close_range
   case SYS_close_range: return 1;
@@ -618,6 +622,80 @@ static int involved(long n, long a, long b, long c, long d, long e) {
 
 /* does an open with these flags follow a symlink in the last component? (O_CREAT|O_EXCL: never, as the kernel) */
 #define OPEN_FOLLOWS(flags) (!((flags) & O_NOFOLLOW) && ((flags) & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL))
+
+/* ---- group commit ----
+ * Volumes are mounted deferred (cgv_defer): a change — a write, a close, a name made, moved or removed — is committed
+ * (sealed manifest, the two tag reports to the policy service, rename) by the flusher thread COMMIT_DELAY_MS after
+ * the first change since the last commit, with every change made meanwhile; at once by fsync/fdatasync/
+ * sync_file_range/syncfs of any of the volume's files or directories and by sync(); and at exit (exit_group, exit,
+ * _exit). What a program fsynced is durable as on a kernel file system; what it did not is durable within
+ * COMMIT_DELAY_MS, or lost if the process is killed before (a crash still leaves a committed version, never a torn
+ * one). A commit that fails stops the program: its writes could not be kept (fail closed). */
+#define COMMIT_DELAY_MS 50
+static pthread_cond_t flush_cv = PTHREAD_COND_INITIALIZER;
+static int flush_due, flusher_started;
+static pid_t writer_pid; /* a forked child is not the volumes' writer: it never commits on its own */
+
+static void commit_now(struct vmount *m) {
+  int r = cgv_pending(m->v) ? cgv_commit(m->v) : 0;
+  if (r < 0) bfs_die("volume %s at %s: a commit failed (%s); stopping, as its changes cannot be kept", m->name, m->path, strerror(-r));
+}
+
+static void commit_all(void) {
+  for (int i = 0; i < bfs_vfs_n; i++) commit_now(&mounts[i]);
+}
+
+static void *flusher(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&mu);
+  for (;;) {
+    while (!flush_due) pthread_cond_wait(&flush_cv, &mu);
+    pthread_mutex_unlock(&mu);
+    struct timespec d = { 0, COMMIT_DELAY_MS * 1000000L };
+    while (nanosleep(&d, &d) != 0 && errno == EINTR) {}
+    pthread_mutex_lock(&mu);
+    flush_due = 0;
+    commit_all();
+  }
+  return NULL;
+}
+
+/* under mu, after a call: wakes the flusher when a volume has changes (commits at once when it cannot start) */
+static void schedule(void) {
+  if (flush_due) return;
+  int any = 0;
+  for (int i = 0; i < bfs_vfs_n && !any; i++) any = cgv_pending(mounts[i].v);
+  if (!any || getpid() != writer_pid) return;
+  if (!flusher_started) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread takes no signal: they are the program's */
+    pthread_t t;
+    int r = pthread_create(&t, NULL, flusher, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (r != 0) { commit_all(); return; }
+    pthread_detach(t);
+    flusher_started = 1;
+  }
+  flush_due = 1;
+  pthread_cond_signal(&flush_cv);
+}
+
+/* the process ends: commit what is pending; hold (the last call: exit_group, _exit) keeps every other thread out */
+void bfs_vfs_sync(void) {
+  pthread_mutex_lock(&mu);
+  commit_all();
+  pthread_mutex_unlock(&mu);
+}
+
+void bfs_vfs_exit(int hold) {
+  if (!bfs_vfs_n || getpid() != writer_pid) return;
+  pthread_mutex_lock(&mu);
+  commit_all();
+  if (!hold) pthread_mutex_unlock(&mu);
+}
+
+__attribute__((destructor)) static void commit_at_exit(void) { bfs_vfs_exit(0); }
 
 /* a located path argument: PASS when not in a volume */
 #define AT(dirfd, path, w, follow) do { int l_ = locate((int)(dirfd), (const char *)(path), (w), (follow)); if (l_ < 0) { r = -1; goto out; } if (l_ == 0) goto out; } while (0)
@@ -644,7 +722,7 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   case SYS_ftruncate:
     if ((o = vof_of(a))) r = o->dir ? fail(EISDIR) : !o->f ? fail(EBADF) : b < 0 ? fail(EINVAL) : neg(cgv_ftruncate(o->f, (uint64_t)b));
     break;
-  case SYS_fsync: case SYS_fdatasync: case SYS_sync_file_range:
+  case SYS_fsync: case SYS_fdatasync: case SYS_sync_file_range: case SYS_syncfs:
     if ((o = vof_of(a))) r = neg(o->f ? cgv_fsync(o->f) : cgv_commit(o->m->v));
     break;
   case SYS_getdents64: if ((o = vof_of(a))) r = vgetdents(o, (void *)b, (size_t)c); break;
@@ -817,6 +895,7 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   default: break;
   }
 out:
+  schedule();
   pthread_mutex_unlock(&mu);
   return r;
 }
@@ -862,6 +941,8 @@ int bfs_vfs_mount(const char *name, const char *path, const unsigned char key[32
   m->v = v;
   umask_at_mount = read_umask();
   *tag = cgv_tag(v);
+  cgv_defer(v);
+  writer_pid = getpid();
   __atomic_store_n(&bfs_vfs_n, bfs_vfs_n + 1, __ATOMIC_RELEASE);
   return 0;
 }
@@ -871,6 +952,8 @@ int bfs_vfs_fd(int fd) { (void)fd; return 0; }
 int bfs_vfs_in(const char *path) { (void)path; return 0; }
 long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) { (void)n; (void)a; (void)b; (void)c; (void)d; (void)e; return BFS_PASS; }
 long bfs_vfs_dup(int oldfd, long newfd) { (void)oldfd; return newfd; }
+void bfs_vfs_sync(void) {}
+void bfs_vfs_exit(int hold) { (void)hold; }
 int bfs_vfs_mount(const char *name, const char *path, const unsigned char key[32], bfs_report_fn report, void *ctx,
                   const char **tag, char err[256]) {
   (void)path; (void)key; (void)report; (void)ctx; (void)tag;

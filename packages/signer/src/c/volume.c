@@ -81,6 +81,8 @@ struct cgv_volume {
   size_t n, cap;
   char tag[65];
   int changed; /* the manifest differs from the one on disk */
+  int dirty;   /* data written since the last commit */
+  int deferred; /* cgv_defer: metadata changes and closes wait for the caller's cgv_commit */
   int broken;  /* a commit failed half-way: no more writes */
   cgv_report_fn report;
   void *ctx;
@@ -456,7 +458,12 @@ int cgv_commit(struct cgv_volume *v) {
     if (r < 0) return r;
     if (e->written) {
       dirty = 1;
-      if (!e->removed && e->fd >= 0 && fdatasync(e->fd) != 0) return -errno;
+      if (!e->removed && (S_ISREG(e->mode) || S_ISLNK(e->mode))) {
+        int fd = e->fd >= 0 ? e->fd : object_fd(v, e, 0); /* closed since it was written (deferred commits) */
+        if (fd < 0) return fd;
+        if (fdatasync(fd) != 0) return -errno;
+        if (e->opens == 0) { close(fd); e->fd = -1; }
+      }
     }
   }
   if (!dirty) return 0;
@@ -504,8 +511,15 @@ int cgv_commit(struct cgv_volume *v) {
   }
   v->n = kept;
   v->changed = 0;
+  v->dirty = 0;
   return 0;
 }
+
+void cgv_defer(struct cgv_volume *v) { v->deferred = 1; }
+int cgv_pending(const struct cgv_volume *v) { return !v->broken && (v->changed || v->dirty); }
+
+/* the end of a metadata change: a commit, or one the caller makes later (cgv_defer) */
+static int settle(struct cgv_volume *v) { return v->deferred ? 0 : cgv_commit(v); }
 
 /* ---- volume ---- */
 
@@ -693,6 +707,7 @@ ssize_t cgv_pwrite(struct cgv_file *f, const void *buf, size_t n, uint64_t off) 
     memcpy(e->cache + in, (const char *)buf + done, take);
     e->cache_dirty = 1;
     e->written = 1;
+    v->dirty = 1;
     done += take;
     if (pos + take > e->size) e->size = pos + take;
     if ((r = grow(e, (e->size + CGV_CHUNK - 1) / CGV_CHUNK)) < 0) return r;
@@ -731,7 +746,9 @@ int cgv_fsync(struct cgv_file *f) { return cgv_commit(f->v); }
 int cgv_close(struct cgv_file *f) {
   struct cgv_volume *v = f->v;
   struct entry *e = f->e;
-  int r = (e->written || v->changed) && !v->broken ? cgv_commit(v) : 0;
+  int r = 0;
+  if (e->written && !v->broken) r = v->deferred ? flush_cache(v, e) : cgv_commit(v); /* the sealed chunk, not the plaintext, stays */
+  else if (v->changed && !v->broken && !v->deferred) r = cgv_commit(v);
   if (--e->opens == 0) {
     e->cache_idx = -1;
     OPENSSL_cleanse(e->cache, sizeof e->cache);
@@ -781,7 +798,7 @@ static int setattr(struct cgv_volume *v, struct entry *e, int mode, int64_t mtim
   if (mode >= 0) e->mode = (e->mode & S_IFMT) | ((uint32_t)mode & 07777);
   if (mtime != CGV_MTIME_KEEP) e->mtime = mtime == CGV_MTIME_NOW ? now_ns() : mtime;
   v->changed = 1;
-  return cgv_commit(v);
+  return settle(v);
 }
 
 int cgv_setattr(struct cgv_volume *v, const char *rel, int mode, int64_t mtime) {
@@ -800,7 +817,7 @@ int cgv_mkdir(struct cgv_volume *v, const char *rel, mode_t mode) {
   struct entry *e = new_entry(rel, S_IFDIR | (mode & 07777));
   if (!e || add(v, e) != 0) { if (e) free_entry(e); return -ENOMEM; }
   v->changed = 1;
-  return cgv_commit(v);
+  return settle(v);
 }
 
 int cgv_rmdir(struct cgv_volume *v, const char *rel) {
@@ -812,7 +829,7 @@ int cgv_rmdir(struct cgv_volume *v, const char *rel) {
   if (has_children(v, rel)) return -ENOTEMPTY;
   e->removed = 1;
   v->changed = 1;
-  return cgv_commit(v);
+  return settle(v);
 }
 
 int cgv_unlink(struct cgv_volume *v, const char *rel) {
@@ -823,7 +840,7 @@ int cgv_unlink(struct cgv_volume *v, const char *rel) {
   if (S_ISDIR(e->mode)) return -EISDIR;
   e->removed = 1;
   v->changed = 1;
-  return cgv_commit(v);
+  return settle(v);
 }
 
 int cgv_rename(struct cgv_volume *v, const char *from, const char *to) {
@@ -858,7 +875,7 @@ int cgv_rename(struct cgv_volume *v, const char *from, const char *to) {
     }
   }
   v->changed = 1;
-  return cgv_commit(v);
+  return settle(v);
 }
 
 /* a symlink is an entry of mode S_IFLNK whose content — the target, sealed in chunks like a file's — is its data */
@@ -881,7 +898,7 @@ int cgv_symlink(struct cgv_volume *v, const char *rel, const char *target) {
   *f = (struct cgv_file){ v, e, O_WRONLY };
   e->opens++;
   ssize_t w = cgv_pwrite(f, target, len, 0);
-  int r = cgv_close(f); /* a commit */
+  int r = cgv_close(f); /* a commit, unless deferred */
   return w < 0 ? (int)w : r;
 }
 

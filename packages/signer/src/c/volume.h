@@ -84,4 +84,9 @@ ssize_t cgv_readlink(struct cgv_volume *v, const char *rel, char *buf, size_t n)
 int cgv_has_symlinks(const struct cgv_volume *v);
 /* Commits now (what fsync does for every written file of the volume). */
 int cgv_commit(struct cgv_volume *v);
+/* From now on, metadata changes (mkdir, rmdir, unlink, rename, setattr, symlink) and the close of a written file do
+ * not commit: the caller commits (cgv_commit) when cgv_pending says there is something to. A close still seals its
+ * last chunk. fsync and unmount commit as always. */
+void cgv_defer(struct cgv_volume *v);
+int cgv_pending(const struct cgv_volume *v);
 #endif

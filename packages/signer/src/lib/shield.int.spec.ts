@@ -182,7 +182,27 @@ describe('file shield (sim backend, glibc)', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('crash: SIGKILL at random points of a write-temp-fsync-rename loop leaves a written version, never older than the last reported one', async () => {
+  it('group commit: what nobody fsynced is committed at exit(), at _exit() and within 50 ms while the program runs (a SIGKILL after that loses none of it)', async () => {
+    for (const how of ['exit', '_exit']) {
+      const { name, dir, set } = await fresh((d) => `shield many ${d} 300 ${how}`);
+      const made = await run(name);
+      expect(made.exitCode, made.stderr).toBe(0);
+      await set(`shield count ${dir}`);
+      expect((await run(name)).stdout, how).toMatch(/^count 300 300$/m);
+    }
+    const { name, dir, set } = await fresh((d) => `shield many ${d} 300 wait`);
+    const child = run(name);
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    while (!/made\n/.test(out)) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGKILL');
+    expect((await child).signal).toBe('SIGKILL');
+    await set(`shield count ${dir}`);
+    expect((await run(name)).stdout).toMatch(/^count 300 300$/m);
+  });
+
+  it('crash: SIGKILL at random points of a write-temp-fsync-rename-fsync(dir) loop leaves a written version, never older than the last reported one', async () => {
     const { name, dir, set } = await fresh((d) => `shield rewrite ${d}/f round- 0`);
     let last = -1;
     for (let kill = 0; kill < 12; kill++) {

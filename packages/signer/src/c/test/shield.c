@@ -4,7 +4,11 @@
  *   shield scenario <volume dir>        the file API on the volume ("scenario ok <n> checks")
  *   shield write <file> <text>          create/truncate, write, fsync, close ("wrote <n>")
  *   shield read <file>                  the content ("read <n> <text>"), or "error <errno>"
- *   shield rewrite <file> <text> <n>    n write-temp-fsync-rename rounds of <text><round>, forever when n is 0 */
+ *   shield rewrite <file> <text> <n>    n rounds of <text><round>: write a temp file, fsync, rename it over <file>,
+ *                                       fsync the directory (the rename made durable); forever when n is 0
+ *   shield many <dir> <n> exit|_exit|wait  n files f<i> holding "file <i>" and a directory d<i> each, no fsync; then
+ *                                       exit(0), _exit(0), or print "made" and wait to be killed
+ *   shield count <dir>                  "count <k> <m>": the files f<i> holding "file <i>", the directories d<i> */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdint.h>
@@ -368,13 +372,53 @@ int main(int argc, char **argv) {
     long rounds = atol(argv[4]);
     char tmp[4200], text[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", argv[2]);
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", argv[2]);
+    *strrchr(dir, '/') = '\0';
     for (long i = 0; rounds == 0 || i < rounds; i++) {
       int n = snprintf(text, sizeof text, "%s%ld", argv[3], i);
       CHECK(write_file(tmp, text, (size_t)n) == 0 && rename(tmp, argv[2]) == 0, "rewrite round %ld", i);
+      int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      CHECK(dfd >= 0 && fsync(dfd) == 0 && close(dfd) == 0, "fsync the directory, round %ld", i);
       printf("round %ld\n", i);
     }
+  } else if (argc >= 5 && strcmp(argv[1], "many") == 0) {
+    long n = atol(argv[3]);
+    char p[4200], text[64];
+    for (long i = 0; i < n; i++) {
+      int k = snprintf(text, sizeof text, "file %ld", i);
+      snprintf(p, sizeof p, "%s/f%ld", argv[2], i);
+      int fd = open(p, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+      CHECK(fd >= 0 && write(fd, text, (size_t)k) == k && close(fd) == 0, "make %s", p);
+      snprintf(p, sizeof p, "%s/d%ld", argv[2], i);
+      CHECK(mkdir(p, 0700) == 0, "mkdir %s", p);
+    }
+    if (strcmp(argv[4], "_exit") == 0) _exit(0);
+    if (strcmp(argv[4], "wait") == 0) {
+      printf("made\n");
+      for (;;) pause();
+    }
+  } else if (argc >= 3 && strcmp(argv[1], "count") == 0) {
+    long files = 0, dirs = 0;
+    char p[4200], buf[64], want[64];
+    struct stat st;
+    for (long i = 0; i < 100000; i++) {
+      snprintf(p, sizeof p, "%s/f%ld", argv[2], i);
+      int fd = open(p, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) break;
+      ssize_t k = read(fd, buf, sizeof buf);
+      close(fd);
+      if (k != snprintf(want, sizeof want, "file %ld", i) || memcmp(buf, want, (size_t)k) != 0) break;
+      files++;
+    }
+    for (long i = 0; i < 100000; i++) {
+      snprintf(p, sizeof p, "%s/d%ld", argv[2], i);
+      if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) break;
+      dirs++;
+    }
+    printf("count %ld %ld\n", files, dirs);
   } else {
-    fprintf(stderr, "usage: shield scenario <dir> | write <file> <text> | read <file> | rewrite <file> <text> <n>\n");
+    fprintf(stderr, "usage: shield scenario <dir> | write <file> <text> | read <file> | rewrite <file> <text> <n> | many <dir> <n> exit|_exit|wait | count <dir>\n");
     return 2;
   }
   return 0;
