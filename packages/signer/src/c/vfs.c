@@ -15,7 +15,8 @@
  * access/faccessat(2), flock and fcntl locks (one process is the volume's only writer: they always succeed, as
  * POSIX record locks do within a process), fcntl F_GETFL/F_SETFL, dup/dup2/dup3/F_DUPFD, close.
  * splice between a pipe and a volume file (through a buffer). Refused with an errno a program handles: sendfile,
- * copy_file_range, tee, splice without a pipe (EINVAL: Go's io.Copy falls back to read/write), mmap (ENODEV), fallocate (EOPNOTSUPP), hard links, mknod, chown (EPERM), xattrs (ENOTSUP),
+ * copy_file_range, tee, splice without a pipe (EINVAL: Go's io.Copy falls back to read/write), mmap (ENODEV), fallocate (EOPNOTSUPP), hard links, mknod, chown to another owner (EPERM; ownership is not kept, a chown to the process's own
+ * uid/gids succeeds), xattrs (ENOTSUP),
  * renames across a volume's boundary (EXDEV). chdir/fchdir into a volume's subdirectory: the kernel's working
  * directory becomes the volume's root folder and vcwd holds the rest; getcwd, relative paths and AT_FDCWD answer
  * from it (a relative path from there that leaves the volume: EXDEV). Paths reach a volume lexically (after "." and ".."), under its mount path as the policy names it
@@ -231,8 +232,12 @@ static int locate(int dirfd, const char *path, struct where *w, int follow) {
   if (!m) return 0;
   w->m = m;
   strcpy(w->rel, len == ml ? "" : buf + ml + 1);
-  w->slash = path[plen - 1] == '/';
+  const char *lastc = strrchr(path, '/');
+  lastc = lastc ? lastc + 1 : path;
+  w->slash = path[plen - 1] == '/' || strcmp(lastc, ".") == 0 || strcmp(lastc, "..") == 0; /* "x/", "x/.": a directory */
   if (w->rel[0] && cgv_has_symlinks(m->v) && resolve(w, follow) != 0) return -1;
+  struct cgv_stat st;
+  if (w->slash && cgv_stat(m->v, w->rel, &st) == 0 && !S_ISDIR(st.mode)) { errno = ENOTDIR; return -1; } /* "file/", as the kernel */
   return 1;
 }
 
@@ -499,6 +504,7 @@ static long vrename(struct where *a, struct where *b, unsigned flags) {
   if (flags & RENAME_NOREPLACE) {
     if (cgv_stat(b->m->v, b->rel, &st) == 0) return fail(EEXIST);
   }
+  if (b->slash && cgv_stat(a->m->v, a->rel, &st) == 0 && !S_ISDIR(st.mode)) return fail(ENOTDIR); /* a file to "new/" */
   int r = cgv_rename(a->m->v, a->rel, b->rel);
   if (r < 0) return fail(-r);
   /* open directories in the moved subtree keep working under their new names */
@@ -517,6 +523,23 @@ static long vrename(struct where *a, struct where *b, unsigned flags) {
     if (snprintf(moved, sizeof moved, "%s%s", b->rel, vcwd.rel + fl) < (int)sizeof moved) strcpy(vcwd.rel, moved);
   }
   return 0;
+}
+
+/* Ownership is not kept: every entry is the process's (stat says geteuid/getegid), so a chown to that owner, or to
+ * a group the process is in, changes nothing and succeeds; any other is EPERM. */
+static int own(long uid, long gid) {
+  if ((uid_t)uid != (uid_t)-1 && (uid_t)uid != geteuid()) return 0;
+  if ((gid_t)gid == (gid_t)-1 || (gid_t)gid == getegid()) return 1;
+  gid_t groups[256];
+  int n = getgroups(256, groups);
+  for (int i = 0; i < n; i++) if (groups[i] == (gid_t)gid) return 1;
+  return 0;
+}
+
+static long vchown(struct where *w, long uid, long gid) {
+  struct cgv_stat st;
+  int r = stat_at(w, &st);
+  return r < 0 ? fail(-r) : own(uid, gid) ? 0 : fail(EPERM);
 }
 
 /* chdir/fchdir to (m, rel), a directory of the volume: the kernel's cwd becomes the volume's root folder */
@@ -752,7 +775,7 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     }
     break;
   case SYS_fchmod: if ((o = vof_of(a))) r = vsetattr(o, (int)(b & 07777), CGV_MTIME_KEEP); break;
-  case SYS_fchown: if (vof_of(a)) r = fail(EPERM); break;
+  case SYS_fchown: if (vof_of(a)) r = own(b, c) ? 0 : fail(EPERM); break;
   case SYS_fallocate: if (vof_of(a)) r = fail(EOPNOTSUPP); break;
   case SYS_fadvise64: if (vof_of(a)) r = 0; break;
   case SYS_fchdir:
@@ -887,8 +910,10 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   }
   case SYS_mknod: AT(AT_FDCWD, a, &w, 0); r = fail(EPERM); break;
   case SYS_mknodat: AT(a, b, &w, 0); r = fail(EPERM); break;
-  case SYS_chown: case SYS_lchown: AT(AT_FDCWD, a, &w, n == SYS_chown); r = fail(EPERM); break;
-  case SYS_fchownat: AT(a, b, &w, !(e & AT_SYMLINK_NOFOLLOW)); r = fail(EPERM); break;
+  case SYS_chown: case SYS_lchown: AT(AT_FDCWD, a, &w, n == SYS_chown); r = vchown(&w, b, c); break;
+  case SYS_fchownat:
+    if ((e & AT_EMPTY_PATH) && b && !*(const char *)b && (o = vof_of(a))) { r = own(c, d) ? 0 : fail(EPERM); break; }
+    AT(a, b, &w, !(e & AT_SYMLINK_NOFOLLOW)); r = vchown(&w, c, d); break;
   case SYS_getxattr: case SYS_lgetxattr: case SYS_setxattr: case SYS_lsetxattr: case SYS_listxattr: case SYS_llistxattr:
   case SYS_removexattr: case SYS_lremovexattr:
     AT(AT_FDCWD, a, &w, 1); r = fail(ENOTSUP); break;

@@ -286,6 +286,11 @@ static void scenario(const char *dir) {
   /* the host's storage is not reachable through the volume's path */
   CHECK(ERRNO_IS(open(at(dir, ".cgv/manifest"), O_RDONLY), ENOENT), ".cgv is not visible in the volume");
   CHECK(ERRNO_IS(open(at(dir, "sub/file.bin/"), O_RDONLY), ENOTDIR), "file/: ENOTDIR");
+  CHECK(ERRNO_IS(stat(at(dir, "sub/file.bin/."), &st), ENOTDIR) && ERRNO_IS(chmod(at(dir, "sub/file.bin/"), 0600), ENOTDIR), "file/. and chmod file/: ENOTDIR");
+  CHECK(ERRNO_IS(rename(at(dir, "sub/file.bin/"), at(dir, "x")), ENOTDIR) && ERRNO_IS(rename(fin, at(dir, "new/")), ENOTDIR), "rename file/ or to new/: ENOTDIR");
+  CHECK(ERRNO_IS(unlink(at(dir, "sub/file.bin/")), ENOTDIR) && stat(at(dir, "sub/."), &st) == 0 && S_ISDIR(st.st_mode), "unlink file/: ENOTDIR; dir/. is the directory");
+  CHECK(chown(fin, geteuid(), getegid()) == 0 && lchown(fin, (uid_t)-1, getegid()) == 0 && syscall(SYS_fchownat, AT_FDCWD, fin, -1, -1, 0) == 0, "chown to the process's own uid/gid: nothing to change");
+  CHECK(ERRNO_IS(chown(fin, geteuid() + 1, (gid_t)-1), EPERM) && ERRNO_IS(chown(at(dir, "nothing"), (uid_t)-1, (gid_t)-1), ENOENT), "chown to another owner: EPERM; of nothing: ENOENT");
   CHECK(ERRNO_IS(open(at(dir, "sub/file.bin/x"), O_RDONLY), ENOTDIR) && ERRNO_IS(stat(at(dir, "sub/file.bin/x/y"), &st), ENOTDIR), "a file as a directory on the way: ENOTDIR");
   CHECK(syscall(SYS_fchmodat2, AT_FDCWD, at(dir, "sub/file.bin"), 0640, AT_SYMLINK_NOFOLLOW) == 0 && stat(at(dir, "sub/file.bin"), &st) == 0 && (st.st_mode & 0777) == 0640, "SYS_fchmodat2");
   CHECK(ERRNO_IS(open(at(dir, "sub"), O_RDWR), EISDIR), "a directory for writing: EISDIR");
