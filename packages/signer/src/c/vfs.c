@@ -11,7 +11,7 @@
  * Served: open/openat/openat2/creat (O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_PATH), read/pread/readv/preadv
  * (2), write/pwrite/writev/pwritev(2), lseek (SEEK_DATA/HOLE too), fstat/stat/lstat/fstatat/statx (plaintext size,
  * mtime), ftruncate/truncate, fsync/fdatasync/sync_file_range, getdents64, rename/renameat/renameat2
- * (RENAME_NOREPLACE), unlink/unlinkat/rmdir, mkdir/mkdirat, chmod/fchmod/fchmodat, utimensat/futimens (mtime),
+ * (RENAME_NOREPLACE), unlink/unlinkat/rmdir, mkdir/mkdirat, chmod/fchmod/fchmodat, utimensat/futimens (atime, mtime),
  * access/faccessat(2), flock and fcntl locks (one process is the volume's only writer: they always succeed, as
  * POSIX record locks do within a process), fcntl F_GETFL/F_SETFL, dup/dup2/dup3/F_DUPFD, close.
  * splice between a pipe and a volume file (through a buffer). Refused with an errno a program handles: sendfile,
@@ -254,8 +254,10 @@ static void to_stat(const struct cgv_stat *c, struct stat *st) {
   st->st_size = S_ISDIR(c->mode) ? 4096 : (off_t)c->size;
   st->st_blksize = CGV_CHUNK;
   st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
-  st->st_mtim.tv_sec = st->st_atim.tv_sec = st->st_ctim.tv_sec = (time_t)(c->mtime / 1000000000);
-  st->st_mtim.tv_nsec = st->st_atim.tv_nsec = st->st_ctim.tv_nsec = (long)(c->mtime % 1000000000);
+  st->st_mtim.tv_sec = st->st_ctim.tv_sec = (time_t)(c->mtime / 1000000000);
+  st->st_mtim.tv_nsec = st->st_ctim.tv_nsec = (long)(c->mtime % 1000000000);
+  st->st_atim.tv_sec = (time_t)(c->atime / 1000000000);
+  st->st_atim.tv_nsec = (long)(c->atime % 1000000000);
 }
 
 static void to_statx(const struct cgv_stat *c, struct statx *sx) {
@@ -282,7 +284,7 @@ static int stat_at(struct where *w, struct cgv_stat *st) {
 
 static void fstat_of(struct vof *o, struct cgv_stat *st) {
   if (o->f) cgv_fstat(o->f, st);
-  else if (cgv_stat(o->m->v, o->rel, st) != 0) *st = (struct cgv_stat){ S_IFDIR | 0700, 0, 0, 1 }; /* removed since */
+  else if (cgv_stat(o->m->v, o->rel, st) != 0) *st = (struct cgv_stat){ S_IFDIR | 0700, 0, 0, 1, 0 }; /* removed since */
 }
 
 /* ---- open ---- */
@@ -550,16 +552,16 @@ static long vchdir(struct vmount *m, const char *rel) {
   return 0;
 }
 
-/* chmod (mode < 0: unchanged) and the mtime of an open file or directory */
-static long vsetattr(struct vof *o, int mode, int64_t mtime) {
-  return neg(o->f ? cgv_fsetattr(o->f, mode, mtime) : cgv_setattr(o->m->v, o->rel, mode, mtime));
+/* chmod (mode < 0: unchanged) and the times of an open file or directory */
+static long vsetattr(struct vof *o, int mode, int64_t atime, int64_t mtime) {
+  return neg(o->f ? cgv_fsetattr(o->f, mode, atime, mtime) : cgv_setattr(o->m->v, o->rel, mode, atime, mtime));
 }
 
-/* times: NULL (now) or [atime, mtime]; only the mtime is kept */
-static int64_t mtime_of(const struct timespec *times) {
-  if (!times || times[1].tv_nsec == UTIME_NOW) return CGV_MTIME_NOW;
-  if (times[1].tv_nsec == UTIME_OMIT) return CGV_MTIME_KEEP;
-  return (int64_t)times[1].tv_sec * 1000000000 + times[1].tv_nsec;
+/* utimensat's times: NULL (both now) or [atime, mtime], each UTIME_NOW, UTIME_OMIT or a time; i: 0 atime, 1 mtime */
+static int64_t time_of(const struct timespec *times, int i) {
+  if (!times || times[i].tv_nsec == UTIME_NOW) return CGV_MTIME_NOW;
+  if (times[i].tv_nsec == UTIME_OMIT) return CGV_MTIME_KEEP;
+  return (int64_t)times[i].tv_sec * 1000000000 + times[i].tv_nsec;
 }
 
 /* ---- fd-table bookkeeping the interposer calls ---- */
@@ -774,7 +776,7 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     default: break; /* F_GETFD/F_SETFD and F_DUPFD*: the placeholder's (the interposer tracks the dup) */
     }
     break;
-  case SYS_fchmod: if ((o = vof_of(a))) r = vsetattr(o, (int)(b & 07777), CGV_MTIME_KEEP); break;
+  case SYS_fchmod: if ((o = vof_of(a))) r = vsetattr(o, (int)(b & 07777), CGV_MTIME_KEEP, CGV_MTIME_KEEP); break;
   case SYS_fchown: if (vof_of(a)) r = own(b, c) ? 0 : fail(EPERM); break;
   case SYS_fallocate: if (vof_of(a)) r = fail(EOPNOTSUPP); break;
   case SYS_fadvise64: if (vof_of(a)) r = 0; break;
@@ -860,15 +862,15 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     r = neg(r);
     break;
   }
-  case SYS_chmod: AT(AT_FDCWD, a, &w, 1); r = neg(cgv_setattr(w.m->v, w.rel, (int)(b & 07777), CGV_MTIME_KEEP)); break;
-  case SYS_fchmodat: case SYS_fchmodat2: AT(a, b, &w, 1); r = neg(cgv_setattr(w.m->v, w.rel, (int)(c & 07777), CGV_MTIME_KEEP)); break;
+  case SYS_chmod: AT(AT_FDCWD, a, &w, 1); r = neg(cgv_setattr(w.m->v, w.rel, (int)(b & 07777), CGV_MTIME_KEEP, CGV_MTIME_KEEP)); break;
+  case SYS_fchmodat: case SYS_fchmodat2: AT(a, b, &w, 1); r = neg(cgv_setattr(w.m->v, w.rel, (int)(c & 07777), CGV_MTIME_KEEP, CGV_MTIME_KEEP)); break;
   case SYS_utimensat:
     if (!b || (((const char *)b)[0] == '\0' && (d & AT_EMPTY_PATH))) { /* futimens */
-      if ((o = vof_of(a))) r = vsetattr(o, -1, mtime_of((const struct timespec *)c));
+      if ((o = vof_of(a))) r = vsetattr(o, -1, time_of((const struct timespec *)c, 0), time_of((const struct timespec *)c, 1));
       break;
     }
     AT(a, b, &w, !(d & AT_SYMLINK_NOFOLLOW));
-    r = w.rel[0] ? neg(cgv_setattr(w.m->v, w.rel, -1, mtime_of((const struct timespec *)c))) : 0;
+    r = w.rel[0] ? neg(cgv_setattr(w.m->v, w.rel, -1, time_of((const struct timespec *)c, 0), time_of((const struct timespec *)c, 1))) : 0;
     break;
   case SYS_readlink: AT(AT_FDCWD, a, &w, 0); r = vreadlink(&w, (char *)b, (size_t)c); break;
   case SYS_readlinkat:

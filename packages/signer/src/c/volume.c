@@ -8,9 +8,9 @@
  *                          64 + (2i + s) * SLOT: iv[12] | AES-GCM(4096 bytes) | tag[16]
  *                          (AAD "cgv chunk 1" | volume id[16] | file id[16] | i as 8 bytes little-endian)
  * Names and the directory tree live in the manifest only: the host sees object ids and sizes.
- * Manifest plaintext: "CGVMAN2\0" | volume id[16] | generation u64 | count u32, then per entry: path length u16 |
- * path | file id[16] | mode u32 | mtime i64 (ns) | size u64 | chunks u64 | per chunk: slot u8 (0, 1; 2 = never
- * written: zeros) | tag[16]. Integers little-endian. */
+ * Manifest plaintext: "CGVMAN3\0" | volume id[16] | generation u64 | count u32, then per entry: path length u16 |
+ * path | file id[16] | mode u32 | mtime i64 (ns) | atime i64 (ns) | size u64 | chunks u64 | per chunk: slot u8 (0, 1; 2 = never
+ * written: zeros) | tag[16]. Integers little-endian. "CGVMAN2" (no atime; read as atime = mtime) is still read. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -58,6 +58,7 @@ struct entry {
   unsigned char id[16];
   uint32_t mode;
   int64_t mtime;              /* ns since the epoch */
+  int64_t atime;              /* set by utimes (and at creation) only */
   uint64_t size;
   uint64_t n;                 /* chunks in work */
   struct chunkref *work;      /* what reads see and the next commit writes */
@@ -341,7 +342,7 @@ static int seal_manifest(struct cgv_volume *v, uint64_t gen, unsigned char **out
   struct buf b = {0};
   uint32_t count = 0;
   for (size_t i = 0; i < v->n; i++) count += !v->e[i]->removed;
-  put(&b, "CGVMAN2", 8);
+  put(&b, "CGVMAN3", 8);
   put(&b, v->vid, 16);
   put_u(&b, gen, 8);
   put_u(&b, count, 4);
@@ -354,6 +355,7 @@ static int seal_manifest(struct cgv_volume *v, uint64_t gen, unsigned char **out
     put(&b, e->id, 16);
     put_u(&b, e->mode, 4);
     put_u(&b, (uint64_t)e->mtime, 8);
+    put_u(&b, (uint64_t)e->atime, 8);
     put_u(&b, e->size, 8);
     put_u(&b, e->n, 8);
     for (uint64_t c = 0; c < e->n; c++) { put(&b, &e->work[c].slot, 1); put(&b, e->work[c].tag, 16); }
@@ -387,7 +389,9 @@ static int open_manifest(struct cgv_volume *v, const unsigned char *data, size_t
   size_t o = 0;
 #define NEED(k) do { if (o + (k) > len) goto bad; } while (0)
   NEED(36);
-  if (memcmp(p, "CGVMAN2", 8) != 0) goto bad;
+  int version = memcmp(p, "CGVMAN3", 8) == 0 ? 3 : memcmp(p, "CGVMAN2", 8) == 0 ? 2 : 0; /* 2: no atime */
+  if (!version) goto bad;
+  size_t times = version == 3 ? 16 : 8;
   memcpy(v->vid, p + 8, 16);
   v->gen = get64(p + 24);
   uint32_t count = (uint32_t)get64((unsigned char[8]){p[32], p[33], p[34], p[35], 0, 0, 0, 0});
@@ -396,7 +400,7 @@ static int open_manifest(struct cgv_volume *v, const unsigned char *data, size_t
     NEED(2);
     size_t pl = (size_t)p[o] | (size_t)p[o + 1] << 8;
     o += 2;
-    NEED(pl + 16 + 4 + 8 + 8 + 8);
+    NEED(pl + 16 + 4 + times + 8 + 8);
     struct entry *e = calloc(1, sizeof *e);
     if (!e) { r = -ENOMEM; goto bad; }
     e->fd = -1;
@@ -408,9 +412,11 @@ static int open_manifest(struct cgv_volume *v, const unsigned char *data, size_t
     e->mode = (uint32_t)(p[o] | p[o + 1] << 8 | p[o + 2] << 16 | (uint32_t)p[o + 3] << 24);
     o += 4;
     e->mtime = (int64_t)get64(p + o);
-    e->size = get64(p + o + 8);
-    e->n = get64(p + o + 16);
-    o += 24;
+    e->atime = version == 3 ? (int64_t)get64(p + o + 8) : e->mtime;
+    o += times;
+    e->size = get64(p + o);
+    e->n = get64(p + o + 8);
+    o += 16;
     if (!e->path || e->n > (len - o) / 17 || e->size > e->n * CGV_CHUNK || add(v, e) != 0) { free_entry(e); goto bad; }
     e->work = calloc(e->n ? e->n : 1, sizeof *e->work);
     e->committed = calloc(e->n ? e->n : 1, sizeof *e->committed);
@@ -619,7 +625,7 @@ static struct entry *new_entry(const char *path, uint32_t mode) {
   if (!e) return NULL;
   e->path = strdup(path);
   e->mode = mode;
-  e->mtime = now_ns();
+  e->mtime = e->atime = now_ns();
   e->fd = -1;
   e->cache_idx = -1;
   if (!e->path || RAND_bytes(e->id, 16) != 1) { free(e->path); free(e); return NULL; }
@@ -777,13 +783,14 @@ static void fill(const struct entry *e, struct cgv_stat *st) {
   st->mode = e->mode;
   st->size = S_ISDIR(e->mode) ? 0 : e->size;
   st->mtime = e->mtime;
+  st->atime = e->atime;
   uint64_t ino = 0;
   for (int i = 0; i < 8; i++) ino = ino << 8 | e->id[i];
   st->ino = ino > 1 ? ino : ino + 2; /* 1 is the root's */
 }
 
 int cgv_stat(struct cgv_volume *v, const char *rel, struct cgv_stat *st) {
-  if (rel[0] == 0) { *st = (struct cgv_stat){ S_IFDIR | 0700, 0, 0, 1 }; return 0; }
+  if (rel[0] == 0) { *st = (struct cgv_stat){ S_IFDIR | 0700, 0, 0, 1, 0 }; return 0; }
   if (!valid_path(rel)) return -EINVAL;
   struct entry *e = find(v, rel);
   if (!e) return -ENOENT;
@@ -793,21 +800,22 @@ int cgv_stat(struct cgv_volume *v, const char *rel, struct cgv_stat *st) {
 
 void cgv_fstat(const struct cgv_file *f, struct cgv_stat *st) { fill(f->e, st); }
 
-static int setattr(struct cgv_volume *v, struct entry *e, int mode, int64_t mtime) {
+static int setattr(struct cgv_volume *v, struct entry *e, int mode, int64_t atime, int64_t mtime) {
   if (v->broken) return -EIO;
   if (mode >= 0) e->mode = (e->mode & S_IFMT) | ((uint32_t)mode & 07777);
   if (mtime != CGV_MTIME_KEEP) e->mtime = mtime == CGV_MTIME_NOW ? now_ns() : mtime;
+  if (atime != CGV_MTIME_KEEP) e->atime = atime == CGV_MTIME_NOW ? now_ns() : atime;
   v->changed = 1;
   return settle(v);
 }
 
-int cgv_setattr(struct cgv_volume *v, const char *rel, int mode, int64_t mtime) {
+int cgv_setattr(struct cgv_volume *v, const char *rel, int mode, int64_t atime, int64_t mtime) {
   if (!valid_path(rel)) return -EINVAL;
   struct entry *e = find(v, rel);
-  return e ? setattr(v, e, mode, mtime) : -ENOENT;
+  return e ? setattr(v, e, mode, atime, mtime) : -ENOENT;
 }
 
-int cgv_fsetattr(struct cgv_file *f, int mode, int64_t mtime) { return setattr(f->v, f->e, mode, mtime); }
+int cgv_fsetattr(struct cgv_file *f, int mode, int64_t atime, int64_t mtime) { return setattr(f->v, f->e, mode, atime, mtime); }
 
 int cgv_mkdir(struct cgv_volume *v, const char *rel, mode_t mode) {
   if (!valid_path(rel)) return -EINVAL;

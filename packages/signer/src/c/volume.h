@@ -63,16 +63,17 @@ int cgv_mkdir(struct cgv_volume *v, const char *rel, mode_t mode);
 int cgv_rmdir(struct cgv_volume *v, const char *rel);
 /* What stat(2) needs: mode (S_IFREG/S_IFDIR/S_IFLNK | permissions), plaintext size, mtime (ns since the epoch, kept in the
  * manifest) and an inode number unique in the volume (from the file id; 1 is the root). */
-struct cgv_stat { uint32_t mode; uint64_t size; int64_t mtime; uint64_t ino; };
+struct cgv_stat { uint32_t mode; uint64_t size; int64_t mtime; uint64_t ino; int64_t atime; };
 /* -ENOENT when absent ("" is the root). */
 int cgv_stat(struct cgv_volume *v, const char *rel, struct cgv_stat *st);
 /* Of an open file (also when it was unlinked since). */
 void cgv_fstat(const struct cgv_file *f, struct cgv_stat *st);
-/* chmod (mode < 0: unchanged) and the mtime (ns, CGV_MTIME_NOW, or CGV_MTIME_KEEP); a commit. */
+/* chmod (mode < 0: unchanged), the atime and the mtime (ns, CGV_MTIME_NOW, or CGV_MTIME_KEEP); a commit. The atime is
+ * what utimes set (or the creation time): reads do not change it, as under a noatime mount. */
 #define CGV_MTIME_KEEP INT64_MIN
 #define CGV_MTIME_NOW (INT64_MIN + 1)
-int cgv_setattr(struct cgv_volume *v, const char *rel, int mode, int64_t mtime);
-int cgv_fsetattr(struct cgv_file *f, int mode, int64_t mtime);
+int cgv_setattr(struct cgv_volume *v, const char *rel, int mode, int64_t atime, int64_t mtime);
+int cgv_fsetattr(struct cgv_file *f, int mode, int64_t atime, int64_t mtime);
 /* The names directly in directory `rel`, in manifest order: calls fn(ctx, name, stat) for each. */
 int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *ctx, const char *name, const struct cgv_stat *st), void *ctx);
 /* A symlink (S_IFLNK) holding target, sealed like a file's data; a commit. The volume itself never follows one:

@@ -301,6 +301,10 @@ static void scenario(const char *dir) {
   CHECK(chmod(fin, 0700) == 0 && access(fin, X_OK) == 0 && stat(fin, &st) == 0 && (st.st_mode & 0777) == 0700, "chmod");
   struct timespec ts[2] = { { 0, UTIME_OMIT }, { 1000000000, 5 } };
   CHECK(utimensat(AT_FDCWD, fin, ts, 0) == 0 && stat(fin, &st) == 0 && st.st_mtim.tv_sec == 1000000000 && st.st_mtim.tv_nsec == 5, "utimensat mtime");
+  time_t atime_before = st.st_atim.tv_sec;
+  struct timespec ta[2] = { { 900000000, 7 }, { 0, UTIME_OMIT } };
+  CHECK(atime_before != 900000000 && utimensat(AT_FDCWD, fin, ta, 0) == 0 && stat(fin, &st) == 0 && st.st_atim.tv_sec == 900000000 && st.st_atim.tv_nsec == 7 &&
+        st.st_mtim.tv_sec == 1000000000, "utimensat atime, the mtime kept");
   struct stat st2;
   CHECK(stat(fpath, &st2) == 0 && st2.st_ino != st.st_ino && st2.st_dev == st.st_dev, "distinct inode numbers");
 #ifdef STATX_TYPE /* musl 1.2.3 has no struct statx */

@@ -141,8 +141,8 @@ static void case_basic(void) {
   struct cgv_stat st, st2;
   CHECK(cgv_stat(v, "data/big", &st) == 0 && S_ISREG(st.mode) && st.size == sizeof big - 123 && st.mtime > 0, "stat after directory rename");
   CHECK(cgv_stat(v, "data/key", &st2) == 0 && st2.ino != st.ino && st2.ino > 1, "inode numbers differ");
-  CHECK(cgv_setattr(v, "data/key", 0640, 1234567890123456789) == 0 && cgv_stat(v, "data/key", &st2) == 0 &&
-        st2.mode == (S_IFREG | 0640) && st2.mtime == 1234567890123456789, "chmod and mtime");
+  CHECK(cgv_setattr(v, "data/key", 0640, 1234567890123456000, 1234567890123456789) == 0 && cgv_stat(v, "data/key", &st2) == 0 &&
+        st2.mode == (S_IFREG | 0640) && st2.mtime == 1234567890123456789 && st2.atime == 1234567890123456000, "chmod, atime and mtime");
   const char *tag = cgv_tag(v);
   CHECK(strcmp(tag, CGV_TAG_EMPTY) != 0 && strlen(tag) == 64, "tag after commits: %s", tag);
   CHECK(strcmp(s.tag, tag) == 0, "the service confirmed the last commit (%s vs %s)", s.tag, tag);
@@ -155,7 +155,7 @@ static void case_basic(void) {
   CHECK(read_file(v, "data/key", &got, &n) == 0 && n == 7 && memcmp(got, "new key", 7) == 0, "key after remount");
   free(got);
   CHECK(cgv_stat(v, "data/sparse", &st2) == -ENOENT && cgv_stat(v, "certs", &st2) == -ENOENT, "removed names stay removed");
-  CHECK(cgv_stat(v, "data/key", &st2) == 0 && st2.mode == (S_IFREG | 0640) && st2.mtime == 1234567890123456789, "mode and mtime after remount");
+  CHECK(cgv_stat(v, "data/key", &st2) == 0 && st2.mode == (S_IFREG | 0640) && st2.mtime == 1234567890123456789 && st2.atime == 1234567890123456000, "mode and times after remount");
   struct cgv_stat st3;
   CHECK(cgv_stat(v, "data/big", &st3) == 0 && st3.mtime == st.mtime && st3.ino == st.ino, "mtime and inode after remount");
   cgv_unmount(v);
