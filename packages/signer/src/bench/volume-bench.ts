@@ -14,9 +14,15 @@ import { loadOrCreateKey } from '../lib/keys.js';
 import { C_SOURCE_DIR } from '../lib/toolchain.js';
 import { casAddr, signBare, volumeSession } from './sim-volume.js';
 
-const MODES = ['seqwrite', 'seqread', 'randread', 'meta'] as const;
-type Mode = (typeof MODES)[number];
-const GOAL: Record<Mode, number | undefined> = { seqwrite: 0.7, seqread: 0.7, randread: 0.5, meta: undefined }; // the issue sets none for metadata
+/** each mode's unit, goal (encrypted ÷ plain at least) and the option that gives volbench its count */
+const MODES = {
+  seqwrite: { unit: 'MB/s', goal: 0.7, count: 'mib' },
+  seqread: { unit: 'MB/s', goal: 0.7, count: undefined },
+  randread: { unit: 'reads/s', goal: 0.5, count: 'reads' },
+  meta: { unit: 'rounds/s', goal: undefined, count: 'meta' }, // the issue sets no goal for metadata
+} as const;
+type Mode = keyof typeof MODES;
+const modes = Object.keys(MODES) as Mode[];
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
@@ -57,7 +63,8 @@ async function main(): Promise<void> {
     let hash: string | undefined;
     const measure = async (encrypted: boolean, mode: Mode): Promise<number> => {
       const file = join(encrypted ? volume : plainDir, 'data.bin');
-      const args = [mode, file, ...(mode === 'seqwrite' ? [values.mib as string] : mode === 'randread' ? [values.reads as string] : mode === 'meta' ? [values.meta as string] : [])];
+      const count = MODES[mode].count;
+      const args = [mode, file, ...(count ? [values[count] as string] : [])];
       let r;
       if (encrypted) {
         const session = volumeSession({ name: 'bench', service: 'app', measurement: signed.measurement, command: `volbench ${args.join(' ')}`, volumePath: volume, predecessor: hash });
@@ -70,19 +77,19 @@ async function main(): Promise<void> {
       if (r.exitCode !== 0 || !m) throw new Error(`volbench ${args.join(' ')} (${encrypted ? 'encrypted' : 'plain'}) failed: ${r.stdout} ${r.stderr}`);
       return Number(m[1]);
     };
-    const samples: Record<Mode, { plain: number[]; encrypted: number[] }> = { seqwrite: { plain: [], encrypted: [] }, seqread: { plain: [], encrypted: [] }, randread: { plain: [], encrypted: [] }, meta: { plain: [], encrypted: [] } };
+    const samples = Object.fromEntries(modes.map((mode) => [mode, { plain: [] as number[], encrypted: [] as number[] }])) as Record<Mode, { plain: number[]; encrypted: number[] }>;
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? [false, true] : [true, false]; // ABBA: neither side always first
       for (const encrypted of order) {
-        for (const mode of MODES) samples[mode][encrypted ? 'encrypted' : 'plain'].push(await measure(encrypted, mode));
+        for (const mode of modes) samples[mode][encrypted ? 'encrypted' : 'plain'].push(await measure(encrypted, mode));
       }
       process.stderr.write(`bench-volume: round ${round + 1}/${rounds}\n`);
     }
-    const unit: Record<Mode, string> = { seqwrite: 'MB/s', seqread: 'MB/s', randread: 'reads/s', meta: 'rounds/s' };
-    const results = MODES.map((mode) => {
+    const results = modes.map((mode) => {
       const { plain, encrypted } = samples[mode];
       const iv = ratioInterval(plain, encrypted);
-      return { mode, unit: unit[mode], plain: mean(plain), encrypted: mean(encrypted), ...iv, goal: GOAL[mode] ?? null, meetsGoal: GOAL[mode] === undefined ? null : iv.low >= GOAL[mode], samples: { plain, encrypted } };
+      const { unit, goal } = MODES[mode];
+      return { mode, unit, plain: mean(plain), encrypted: mean(encrypted), ...iv, goal: goal ?? null, meetsGoal: goal === undefined ? null : iv.low >= goal, samples: { plain, encrypted } };
     });
     const report = {
       version: 1,

@@ -166,10 +166,9 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) __attribute
 long bfs_vfs_dup(int oldfd, long newfd) __attribute__((visibility("hidden")));
 int bfs_vfs_fd(int fd) __attribute__((visibility("hidden")));
 int bfs_vfs_in(const char *path) __attribute__((visibility("hidden")));
-/* Commit every volume's pending changes (vfs.c's group commit): sync(2), and the process's end (hold: the last
- * call, no other thread may change a volume after it). */
-void bfs_vfs_sync(void) __attribute__((visibility("hidden")));
-void bfs_vfs_exit(int hold) __attribute__((visibility("hidden")));
+/* Commit every volume's pending changes (vfs.c's group commit; in the writer process only): sync(2), and the
+ * process's end (hold: the last call, no other thread may change a volume after it). */
+void bfs_vfs_commit(int hold) __attribute__((visibility("hidden")));
 /* Mounts the volume at `path` (its host folder holds the ciphertext) and serves it; *tag: the tag found on disk, for
  * the policy service's check. Only from the constructor. 0, or -1 with one sentence in err. */
 int bfs_vfs_mount(const char *name, const char *path, const unsigned char key[32], bfs_report_fn report, void *ctx,

@@ -703,10 +703,10 @@ off_t lseek(int fd, off_t off, int whence) { VFS(SYS_lseek, fd, off, whence, 0, 
 int fsync(int fd) { VFS(SYS_fsync, fd, 0, 0, 0, 0); return REAL(fsync)(fd); }
 int fdatasync(int fd) { VFS(SYS_fdatasync, fd, 0, 0, 0, 0); return REAL(fdatasync)(fd); }
 int syncfs(int fd) { VFS(SYS_syncfs, fd, 0, 0, 0, 0); return (int)sys(SYS_syncfs, fd, 0, 0, 0, 0, 0); }
-void sync(void) { if (bfs_vfs_n) bfs_vfs_sync(); sys(SYS_sync, 0, 0, 0, 0, 0, 0); }
+void sync(void) { if (bfs_vfs_n) bfs_vfs_commit(0); sys(SYS_sync, 0, 0, 0, 0, 0, 0); }
 /* _exit and _Exit end the process without exit()'s destructors: the volumes' pending changes are committed first */
-void _exit(int status) { if (bfs_vfs_n) bfs_vfs_exit(1); REAL(_exit)(status); __builtin_unreachable(); }
-void _Exit(int status) { if (bfs_vfs_n) bfs_vfs_exit(1); REAL(_exit)(status); __builtin_unreachable(); }
+void _exit(int status) { if (bfs_vfs_n) bfs_vfs_commit(1); REAL(_exit)(status); __builtin_unreachable(); }
+void _Exit(int status) { if (bfs_vfs_n) bfs_vfs_commit(1); REAL(_exit)(status); __builtin_unreachable(); }
 int ftruncate(int fd, off_t len) { VFS(SYS_ftruncate, fd, len, 0, 0, 0); return REAL(ftruncate)(fd, len); }
 int flock(int fd, int op) { VFS(SYS_flock, fd, op, 0, 0, 0); return REAL(flock)(fd, op); }
 int fchmod(int fd, mode_t m) { VFS(SYS_fchmod, fd, m, 0, 0, 0); return REAL(fchmod)(fd, m); }

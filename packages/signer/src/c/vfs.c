@@ -266,10 +266,9 @@ static void to_statx(const struct cgv_stat *c, struct statx *sx) {
   bfs_stat_to_statx(&st, sx);
 }
 
-/* stat of a located path (mu held): ENOTDIR for "file/" */
+/* stat of a located path (mu held; locate already answered ENOTDIR for "file/") */
 static int stat_at(struct where *w, struct cgv_stat *st) {
   int r = cgv_stat(w->m->v, w->rel, st);
-  if (r == 0 && w->slash && !S_ISDIR(st->mode)) return -ENOTDIR;
   if (r == -ENOENT) { /* a file as a directory on the way is ENOTDIR, as the kernel says */
     char up[BFS_PATH_MAX];
     strcpy(up, w->rel);
@@ -631,8 +630,8 @@ static int involved(long n, long a, long b, long c, long d, long e) {
   case SYS_fchdir: return vof_of(a) || __atomic_load_n(&vcwd.m, __ATOMIC_RELAXED);
   case SYS_getcwd: return __atomic_load_n(&vcwd.m, __ATOMIC_RELAXED) != NULL;
   case SYS_chdir: return maybe(a) || __atomic_load_n(&vcwd.m, __ATOMIC_RELAXED);
-  case SYS_sync: bfs_vfs_sync(); return 0; /* then the kernel's */
-  case SYS_exit_group: bfs_vfs_exit(1); return 0;
+  case SYS_sync: bfs_vfs_commit(0); return 0; /* then the kernel's */
+  case SYS_exit_group: bfs_vfs_commit(1); return 0;
   case SYS_umask: umask_at_mount = (mode_t)(a & 0777); return 0;
 #ifdef SYS_close_range
   case SYS_close_range: return 1;
@@ -706,21 +705,16 @@ static void schedule(void) {
   pthread_cond_signal(&flush_cv);
 }
 
-/* the process ends: commit what is pending; hold (the last call: exit_group, _exit) keeps every other thread out */
-void bfs_vfs_sync(void) {
-  pthread_mutex_lock(&mu);
-  commit_all();
-  pthread_mutex_unlock(&mu);
-}
-
-void bfs_vfs_exit(int hold) {
+/* sync(2) and the process's end: commit what is pending (the writer only); hold (the last call: exit_group, _exit)
+ * keeps every other thread out */
+void bfs_vfs_commit(int hold) {
   if (!bfs_vfs_n || getpid() != writer_pid) return;
   pthread_mutex_lock(&mu);
   commit_all();
   if (!hold) pthread_mutex_unlock(&mu);
 }
 
-__attribute__((destructor)) static void commit_at_exit(void) { bfs_vfs_exit(0); }
+__attribute__((destructor)) static void commit_at_exit(void) { bfs_vfs_commit(0); }
 
 /* a located path argument: PASS when not in a volume */
 #define AT(dirfd, path, w, follow) do { int l_ = locate((int)(dirfd), (const char *)(path), (w), (follow)); if (l_ < 0) { r = -1; goto out; } if (l_ == 0) goto out; } while (0)
@@ -979,8 +973,7 @@ int bfs_vfs_fd(int fd) { (void)fd; return 0; }
 int bfs_vfs_in(const char *path) { (void)path; return 0; }
 long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) { (void)n; (void)a; (void)b; (void)c; (void)d; (void)e; return BFS_PASS; }
 long bfs_vfs_dup(int oldfd, long newfd) { (void)oldfd; return newfd; }
-void bfs_vfs_sync(void) {}
-void bfs_vfs_exit(int hold) { (void)hold; }
+void bfs_vfs_commit(int hold) { (void)hold; }
 int bfs_vfs_mount(const char *name, const char *path, const unsigned char key[32], bfs_report_fn report, void *ctx,
                   const char **tag, char err[256]) {
   (void)path; (void)key; (void)report; (void)ctx; (void)tag;

@@ -753,8 +753,8 @@ int cgv_close(struct cgv_file *f) {
   struct cgv_volume *v = f->v;
   struct entry *e = f->e;
   int r = 0;
-  if (e->written && !v->broken) r = v->deferred ? flush_cache(v, e) : cgv_commit(v); /* the sealed chunk, not the plaintext, stays */
-  else if (v->changed && !v->broken && !v->deferred) r = cgv_commit(v);
+  if (!v->broken && !v->deferred && (e->written || v->changed)) r = cgv_commit(v);
+  else if (!v->broken && e->written) r = flush_cache(v, e); /* deferred: the sealed chunk stays, not the plaintext */
   if (--e->opens == 0) {
     e->cache_idx = -1;
     OPENSSL_cleanse(e->cache, sizeof e->cache);

