@@ -151,7 +151,12 @@ static int dir_of(int dirfd, char *out, size_t n) {
   return 0;
 }
 
-struct where { struct vmount *m; char rel[BFS_PATH_MAX]; int slash; /* the path ended with "/" */ };
+struct where {
+  struct vmount *m;
+  char rel[BFS_PATH_MAX];
+  int slash; /* a directory is meant: the path ended with "/", "." or ".." */
+  int dot;   /* it ended with "." (1) or ".." (2): rel is the directory they name */
+};
 
 /* is the path p (len) the folder m (ml) or in it? */
 static int under(const char *p, size_t len, const char *m, size_t ml) { return len >= ml && memcmp(p, m, ml) == 0 && (len == ml || p[ml] == '/'); }
@@ -166,78 +171,97 @@ static struct vmount *mount_of(const char *buf, size_t len, size_t *ml) {
   return NULL;
 }
 
-/* The volume's own symlinks in w->rel, followed as the kernel follows them: every component but the last, the last
- * too when follow (or the path ended with "/"); at most 40. A target is resolved from the link's directory (or the
- * root, when absolute) and must stay in the same volume: one leading out of it is EXDEV (the host's path there is
- * not the program's to reach through a volume). 0, or -1 with errno. */
-static int resolve(struct where *w, int follow) {
-  follow |= w->slash;
-  for (int hops = 0;;) {
-    char *rel = w->rel;
-    size_t at = 0, len = strlen(rel);
-    char *end = NULL;
-    struct cgv_stat st;
-    while (at < len) {
-      end = strchrnul(rel + at, '/');
-      int last = *end == '\0';
-      char saved = *end;
-      *end = '\0';
-      int r = cgv_stat(w->m->v, rel, &st);
-      *end = saved;
-      if (r != 0 || (!S_ISLNK(st.mode) && !S_ISDIR(st.mode))) return 0; /* absent, or a file: the call says ENOENT/ENOTDIR */
-      if (S_ISLNK(st.mode) && (!last || follow)) break;
-      if (last) return 0;
-      at = (size_t)(end - rel) + 1;
+/* How a call treats its last component when it is a symlink: not followed (lstat, readlink, O_NOFOLLOW; "link/"
+ * still is), followed, or never (mkdir, rmdir, unlink, rename, symlink, link, mknod: the name itself). */
+enum { L_NOFOLLOW, L_FOLLOW, L_NAME };
+
+/* Resolves path from the absolute, resolved directory cur (len) as the kernel does, component by component: in a
+ * volume, each name is looked up — a symlink substituted (at most 40), a file or a missing name before the end is
+ * ENOTDIR or ENOENT, ".." the parent of what was resolved (so "link/.." is the link target's parent); outside every
+ * volume, lexically (host symlinks there are the kernel's, and a path reaches a volume by its name). A symlink's
+ * target is read from the link's directory (or "/" when absolute) and must end in the link's volume (EXDEV). cur
+ * ends as the resolved path; 0 or -1 with errno. */
+static int walk(char *cur, size_t len, const char *path, struct where *w, int how) {
+  char todo[BFS_PATH_MAX], target[BFS_PATH_MAX];
+  strcpy(todo, path);
+  struct vmount *linked = NULL;
+  int hops = 0, slash = 0, dot = 0;
+  for (size_t at = 0;;) {
+    while (todo[at] == '/') at++;
+    if (!todo[at]) break;
+    size_t s = at;
+    while (todo[at] && todo[at] != '/') at++;
+    size_t k = at - s, after = at;
+    while (todo[after] == '/') after++;
+    int last = todo[after] == '\0';
+    slash = last && after > at, dot = 0;
+    if (k == 1 && todo[s] == '.') { dot = last; continue; }
+    if (k == 2 && todo[s] == '.' && todo[s + 1] == '.') {
+      while (len > 1 && cur[len - 1] != '/') len--;
+      if (len > 1) len--;
+      cur[len] = '\0';
+      dot = last ? 2 : 0;
+      continue;
     }
-    if (at >= len) return 0;
+    size_t prev = len;
+    if (len + 1 + k >= BFS_PATH_MAX) { errno = ENAMETOOLONG; return -1; }
+    if (len > 1) cur[len++] = '/';
+    memcpy(cur + len, todo + s, k);
+    len += k;
+    cur[len] = '\0';
+    size_t ml;
+    struct vmount *m = mount_of(cur, len, &ml);
+    if (!m || len == ml) continue; /* the host, or a volume's root */
+    const char *rel = cur + ml + 1;
+    struct cgv_stat st;
+    int r = cgv_stat(m->v, rel, &st);
+    if (r != 0 || !S_ISLNK(st.mode)) {
+      if (!last && (r != 0 || !S_ISDIR(st.mode))) { errno = r == -ENOENT || r == -EINVAL ? ENOENT : r ? -r : ENOTDIR; return -1; }
+      continue;
+    }
+    if (last && (how == L_NAME || (how == L_NOFOLLOW && !slash))) continue;
     if (++hops > 40) { errno = ELOOP; return -1; }
-    char target[BFS_PATH_MAX], buf[BFS_PATH_MAX];
-    size_t link_len = (size_t)(end - rel);
-    char link[BFS_PATH_MAX];
-    memcpy(link, rel, link_len);
-    link[link_len] = '\0';
-    ssize_t t = cgv_readlink(w->m->v, link, target, sizeof target - 1);
+    ssize_t t = cgv_readlink(m->v, rel, target, sizeof target - 1);
     if (t < 0) { errno = (int)-t; return -1; }
     target[t] = '\0';
-    /* the link's directory, absolute; then the target; then what followed the link */
-    int k = snprintf(buf, sizeof buf, "%s", w->m->path);
-    if (target[0] != '/') {
-      char *slash = strrchr(link, '/');
-      if (slash) { *slash = '\0'; k += snprintf(buf + k, sizeof buf - (size_t)k, "/%s", link); }
-    }
-    if (k <= 0 || (size_t)k >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
-    size_t n = (size_t)k;
-    long nl = bfs_normalize(buf, target[0] == '/' ? 1 : n, target);
-    if (nl >= 0 && *end) nl = bfs_normalize(buf, (size_t)nl, end + 1);
-    if (nl < 0) { errno = ENAMETOOLONG; return -1; }
-    size_t ml;
-    if (mount_of(buf, (size_t)nl, &ml) != w->m) { errno = EXDEV; return -1; }
-    memmove(w->rel, (size_t)nl == ml ? "" : buf + ml + 1, (size_t)nl == ml ? 1 : (size_t)nl - ml);
+    linked = m;
+    len = target[0] == '/' ? 1 : prev; /* the link's directory, or "/" */
+    cur[len] = '\0';
+    char next[BFS_PATH_MAX];
+    int n = snprintf(next, sizeof next, "%s%s", target, todo + at);
+    if (n < 0 || (size_t)n >= sizeof next) { errno = ENAMETOOLONG; return -1; }
+    memcpy(todo, next, (size_t)n + 1);
+    at = 0;
   }
+  size_t ml;
+  struct vmount *m = mount_of(cur, len, &ml);
+  if (linked && m != linked) { errno = EXDEV; return -1; } /* the host's path there is not the program's to reach through a volume */
+  if (!m) { errno = ENOENT; return -1; } /* lexically in a volume, resolved out of it by ".." past its root: not served */
+  w->m = m;
+  strcpy(w->rel, len == ml ? "" : cur + ml + 1);
+  w->dot = dot;
+  w->slash = slash || dot;
+  return 0;
 }
 
-/* 1 when (dirfd, path) is in a volume (w filled), 0 when not, -1 with errno; follow: the last component's symlink */
-static int locate(int dirfd, const char *path, struct where *w, int follow) {
+/* 1 when (dirfd, path) is in a volume (w filled), 0 when not, -1 with errno; how: the last component's symlink */
+static int locate(int dirfd, const char *path, struct where *w, int how) {
   if (!path) return 0;
   size_t plen = strlen(path);
   if (plen == 0 || plen >= BFS_PATH_MAX) return 0; /* the kernel answers (ENOENT, ENAMETOOLONG) */
-  char buf[BFS_PATH_MAX];
-  buf[0] = '/', buf[1] = '\0';
-  if (path[0] != '/' && dir_of(dirfd, buf, sizeof buf) != 0) return errno == ENOTDIR || errno == ENAMETOOLONG ? -1 : 0;
-  long n = bfs_normalize(buf, strlen(buf), path);
+  char cur[BFS_PATH_MAX], lex[BFS_PATH_MAX];
+  cur[0] = '/', cur[1] = '\0';
+  if (path[0] != '/' && dir_of(dirfd, cur, sizeof cur) != 0) return errno == ENOTDIR || errno == ENAMETOOLONG ? -1 : 0;
+  size_t len = strlen(cur), ml;
+  memcpy(lex, cur, len + 1);
+  long n = bfs_normalize(lex, len, path);
   if (n < 0) { errno = ENAMETOOLONG; return -1; }
-  size_t len = (size_t)n, ml;
-  struct vmount *m = mount_of(buf, len, &ml);
+  struct vmount *m = mount_of(lex, (size_t)n, &ml);
   if (!m && vcwd.m && dirfd == AT_FDCWD && path[0] != '/') { errno = EXDEV; return -1; } /* the kernel's cwd is not it */
-  if (!m) return 0;
-  w->m = m;
-  strcpy(w->rel, len == ml ? "" : buf + ml + 1);
-  const char *lastc = strrchr(path, '/');
-  lastc = lastc ? lastc + 1 : path;
-  w->slash = path[plen - 1] == '/' || strcmp(lastc, ".") == 0 || strcmp(lastc, "..") == 0; /* "x/", "x/.": a directory */
-  if (w->rel[0] && cgv_has_symlinks(m->v) && resolve(w, follow) != 0) return -1;
+  if (!m) return 0; /* lexically outside every volume: the host's */
+  if (walk(cur, len, path, w, how) != 0) return -1;
   struct cgv_stat st;
-  if (w->slash && cgv_stat(m->v, w->rel, &st) == 0 && !S_ISDIR(st.mode)) { errno = ENOTDIR; return -1; } /* "file/", as the kernel */
+  if (w->slash && how != L_NAME && cgv_stat(w->m->v, w->rel, &st) == 0 && !S_ISDIR(st.mode)) { errno = ENOTDIR; return -1; } /* "file/", as the kernel */
   return 1;
 }
 
@@ -266,18 +290,9 @@ static void to_statx(const struct cgv_stat *c, struct statx *sx) {
   bfs_stat_to_statx(&st, sx);
 }
 
-/* stat of a located path (mu held; locate already answered ENOTDIR for "file/") */
+/* stat of a located path (mu held; locate already answered ENOENT/ENOTDIR for what is on the way) */
 static int stat_at(struct where *w, struct cgv_stat *st) {
   int r = cgv_stat(w->m->v, w->rel, st);
-  if (r == -ENOENT) { /* a file as a directory on the way is ENOTDIR, as the kernel says */
-    char up[BFS_PATH_MAX];
-    strcpy(up, w->rel);
-    struct cgv_stat p;
-    for (char *slash = strrchr(up, '/'); slash; slash = strrchr(up, '/')) {
-      *slash = '\0';
-      if (cgv_stat(w->m->v, up, &p) == 0) return S_ISDIR(p.mode) ? -ENOENT : -ENOTDIR;
-    }
-  }
   return r == -EINVAL ? -ENOENT : r;
 }
 
@@ -488,10 +503,11 @@ static long vsymlink(struct where *w, const char *target) {
 }
 
 static long vunlink(struct where *w, int flags) {
+  if (w->dot) return fail(!(flags & AT_REMOVEDIR) ? EISDIR : w->dot == 1 ? EINVAL : ENOTEMPTY); /* "x/.", "x/..", as the kernel */
   if (w->rel[0] == '\0') return fail(EBUSY);
   struct cgv_stat st;
   int r = stat_at(w, &st);
-  if (r < 0 && !(r == -ENOTDIR && (flags & AT_REMOVEDIR))) return fail(-r);
+  if (r < 0) return fail(-r);
   if (flags & AT_REMOVEDIR) return neg(cgv_rmdir(w->m->v, w->rel));
   if (w->slash) return fail(S_ISDIR(st.mode) ? EISDIR : ENOTDIR);
   return neg(cgv_unlink(w->m->v, w->rel));
@@ -500,12 +516,12 @@ static long vunlink(struct where *w, int flags) {
 static long vrename(struct where *a, struct where *b, unsigned flags) {
   if (flags & ~(unsigned)RENAME_NOREPLACE) return fail(EINVAL);
   if (a->m != b->m) return fail(EXDEV);
-  if (a->rel[0] == '\0' || b->rel[0] == '\0') return fail(EBUSY);
+  if (a->rel[0] == '\0' || b->rel[0] == '\0' || a->dot || b->dot) return fail(EBUSY);
   struct cgv_stat st;
   if (flags & RENAME_NOREPLACE) {
     if (cgv_stat(b->m->v, b->rel, &st) == 0) return fail(EEXIST);
   }
-  if (b->slash && cgv_stat(a->m->v, a->rel, &st) == 0 && !S_ISDIR(st.mode)) return fail(ENOTDIR); /* a file to "new/" */
+  if ((a->slash || b->slash) && cgv_stat(a->m->v, a->rel, &st) == 0 && !S_ISDIR(st.mode)) return fail(ENOTDIR); /* "file/", or a file to "new/" */
   int r = cgv_rename(a->m->v, a->rel, b->rel);
   if (r < 0) return fail(-r);
   /* open directories in the moved subtree keep working under their new names */
@@ -830,15 +846,15 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     if ((r = stat_at(&w, &st)) < 0) r = fail((int)-r);
     else r = (c & X_OK) && !S_ISDIR(st.mode) && !(st.mode & 0111) ? fail(EACCES) : 0;
     break;
-  case SYS_unlink: AT(AT_FDCWD, a, &w, 0); r = vunlink(&w, 0); break;
-  case SYS_rmdir: AT(AT_FDCWD, a, &w, 0); r = vunlink(&w, AT_REMOVEDIR); break;
-  case SYS_unlinkat: AT(a, b, &w, 0); r = vunlink(&w, (int)c); break;
-  case SYS_mkdir: AT(AT_FDCWD, a, &w, 0); r = w.rel[0] ? neg(cgv_mkdir(w.m->v, w.rel, (mode_t)b & ~umask_at_mount & 07777)) : fail(EEXIST); break;
-  case SYS_mkdirat: AT(a, b, &w, 0); r = w.rel[0] ? neg(cgv_mkdir(w.m->v, w.rel, (mode_t)c & ~umask_at_mount & 07777)) : fail(EEXIST); break;
+  case SYS_unlink: AT(AT_FDCWD, a, &w, L_NAME); r = vunlink(&w, 0); break;
+  case SYS_rmdir: AT(AT_FDCWD, a, &w, L_NAME); r = vunlink(&w, AT_REMOVEDIR); break;
+  case SYS_unlinkat: AT(a, b, &w, L_NAME); r = vunlink(&w, (int)c); break;
+  case SYS_mkdir: AT(AT_FDCWD, a, &w, L_NAME); r = w.rel[0] ? neg(cgv_mkdir(w.m->v, w.rel, (mode_t)b & ~umask_at_mount & 07777)) : fail(EEXIST); break;
+  case SYS_mkdirat: AT(a, b, &w, L_NAME); r = w.rel[0] ? neg(cgv_mkdir(w.m->v, w.rel, (mode_t)c & ~umask_at_mount & 07777)) : fail(EEXIST); break;
   case SYS_rename: case SYS_renameat: case SYS_renameat2: {
     long da = n == SYS_rename ? AT_FDCWD : a, pa = n == SYS_rename ? a : b;
     long db = n == SYS_rename ? AT_FDCWD : c, pb = n == SYS_rename ? b : d;
-    int la = locate((int)da, (const char *)pa, &w, 0), lb = locate((int)db, (const char *)pb, &w2, 0);
+    int la = locate((int)da, (const char *)pa, &w, L_NAME), lb = locate((int)db, (const char *)pb, &w2, L_NAME);
     if (la < 0 || lb < 0) { r = -1; break; }
     if (la != lb) { r = fail(EXDEV); break; }
     if (la) r = vrename(&w, &w2, n == SYS_renameat2 ? (unsigned)e : 0);
@@ -869,7 +885,7 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   case SYS_readlink: AT(AT_FDCWD, a, &w, 0); r = vreadlink(&w, (char *)b, (size_t)c); break;
   case SYS_readlinkat:
     if (b && ((const char *)b)[0] == '\0') { /* of an O_PATH|O_NOFOLLOW fd of the link */
-      if ((o = vof_of(a))) { strcpy(w.rel, o->rel), w.m = o->m, w.slash = 0; r = vreadlink(&w, (char *)c, (size_t)d); }
+      if ((o = vof_of(a))) { strcpy(w.rel, o->rel), w.m = o->m, w.slash = w.dot = 0; r = vreadlink(&w, (char *)c, (size_t)d); }
       break;
     }
     AT(a, b, &w, 0);
@@ -892,20 +908,20 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     r = (r = stat_at(&w, &st)) < 0 ? fail((int)-r) : !S_ISDIR(st.mode) ? fail(ENOTDIR) : vchdir(w.m, w.rel);
     break;
   }
-  case SYS_symlink: AT(AT_FDCWD, b, &w, 0); r = vsymlink(&w, (const char *)a); break;
-  case SYS_symlinkat: AT(b, c, &w, 0); r = vsymlink(&w, (const char *)a); break;
+  case SYS_symlink: AT(AT_FDCWD, b, &w, L_NAME); r = vsymlink(&w, (const char *)a); break;
+  case SYS_symlinkat: AT(b, c, &w, L_NAME); r = vsymlink(&w, (const char *)a); break;
   case SYS_link: {
-    int la = locate(AT_FDCWD, (const char *)a, &w, 0), lb = locate(AT_FDCWD, (const char *)b, &w2, 0);
+    int la = locate(AT_FDCWD, (const char *)a, &w, L_NAME), lb = locate(AT_FDCWD, (const char *)b, &w2, L_NAME);
     if (la < 0 || lb < 0) r = -1; else if (la || lb) r = fail(EPERM);
     break;
   }
   case SYS_linkat: {
-    int la = locate((int)a, (const char *)b, &w, 0), lb = locate((int)c, (const char *)d, &w2, 0);
+    int la = locate((int)a, (const char *)b, &w, e & AT_SYMLINK_FOLLOW ? L_FOLLOW : L_NAME), lb = locate((int)c, (const char *)d, &w2, L_NAME);
     if (la < 0 || lb < 0) r = -1; else if (la || lb) r = fail(EPERM);
     break;
   }
-  case SYS_mknod: AT(AT_FDCWD, a, &w, 0); r = fail(EPERM); break;
-  case SYS_mknodat: AT(a, b, &w, 0); r = fail(EPERM); break;
+  case SYS_mknod: AT(AT_FDCWD, a, &w, L_NAME); r = fail(EPERM); break;
+  case SYS_mknodat: AT(a, b, &w, L_NAME); r = fail(EPERM); break;
   case SYS_chown: case SYS_lchown: AT(AT_FDCWD, a, &w, n == SYS_chown); r = vchown(&w, b, c); break;
   case SYS_fchownat:
     if ((e & AT_EMPTY_PATH) && b && !*(const char *)b && (o = vof_of(a))) { r = own(c, d) ? 0 : fail(EPERM); break; }

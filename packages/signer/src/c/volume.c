@@ -70,6 +70,7 @@ struct entry {
   int written;                /* data written since the last commit */
   int64_t cache_idx;          /* one chunk of plaintext being written, -1 when none */
   int cache_dirty;
+  struct entry *hnext;        /* the next in its bucket of the path index */
   unsigned char cache[CGV_CHUNK];
 };
 
@@ -80,6 +81,8 @@ struct cgv_volume {
   uint64_t gen;
   struct entry **e;
   size_t n, cap;
+  struct entry **index; /* the entries not removed, by path: ihash buckets (a power of two), in_index of them */
+  size_t ihash, in_index;
   char tag[65];
   int changed; /* the manifest differs from the one on disk */
   int dirty;   /* data written since the last commit */
@@ -163,8 +166,42 @@ static int full_pwrite(int fd, const void *buf, size_t n, off_t off) {
 
 /* ---- entries ---- */
 
+/* the path index: FNV-1a of the path, chained buckets; a lookup costs one bucket, not the volume */
+static size_t bucket(const struct cgv_volume *v, const char *path) {
+  uint64_t h = 14695981039346656037ULL;
+  for (const unsigned char *c = (const unsigned char *)path; *c; c++) h = (h ^ *c) * 1099511628211ULL;
+  return (size_t)h & (v->ihash - 1);
+}
+
+static void index_put(struct cgv_volume *v, struct entry *e) {
+  size_t b = bucket(v, e->path);
+  e->hnext = v->index[b];
+  v->index[b] = e;
+  v->in_index++;
+}
+
+static void index_drop(struct cgv_volume *v, struct entry *e) {
+  for (struct entry **p = &v->index[bucket(v, e->path)]; *p; p = &(*p)->hnext)
+    if (*p == e) { *p = e->hnext; v->in_index--; return; }
+}
+
+/* grows the index to at least twice the entries (0 or -ENOMEM) */
+static int index_fit(struct cgv_volume *v) {
+  if (v->ihash && v->in_index < v->ihash / 2) return 0;
+  size_t size = v->ihash ? v->ihash * 2 : 64;
+  struct entry **index = calloc(size, sizeof *index);
+  if (!index) return -ENOMEM;
+  free(v->index);
+  v->index = index;
+  v->ihash = size;
+  v->in_index = 0;
+  for (size_t i = 0; i < v->n; i++) if (!v->e[i]->removed) index_put(v, v->e[i]);
+  return 0;
+}
+
 static struct entry *find(struct cgv_volume *v, const char *path) {
-  for (size_t i = 0; i < v->n; i++) if (!v->e[i]->removed && strcmp(v->e[i]->path, path) == 0) return v->e[i];
+  if (!v->ihash) return NULL;
+  for (struct entry *e = v->index[bucket(v, path)]; e; e = e->hnext) if (strcmp(e->path, path) == 0) return e;
   return NULL;
 }
 
@@ -176,8 +213,16 @@ static int add(struct cgv_volume *v, struct entry *e) {
     v->e = p;
     v->cap = cap;
   }
+  if (index_fit(v) != 0) return -ENOMEM;
   v->e[v->n++] = e;
+  index_put(v, e);
   return 0;
+}
+
+/* out of the names (unlinked, or replaced by a rename); its object goes after the next commit */
+static void remove_entry(struct cgv_volume *v, struct entry *e) {
+  index_drop(v, e);
+  e->removed = 1;
 }
 
 static void free_entry(struct entry *e) {
@@ -601,6 +646,7 @@ int cgv_unmount(struct cgv_volume *v) {
   int r = v->lockfd >= 0 && !v->broken ? cgv_commit(v) : 0;
   for (size_t i = 0; i < v->n; i++) free_entry(v->e[i]);
   free(v->e);
+  free(v->index);
   if (v->objfd >= 0) close(v->objfd);
   if (v->cgvfd >= 0) close(v->cgvfd);
   if (v->dirfd >= 0) close(v->dirfd);
@@ -835,7 +881,7 @@ int cgv_rmdir(struct cgv_volume *v, const char *rel) {
   if (!e) return -ENOENT;
   if (!S_ISDIR(e->mode)) return -ENOTDIR;
   if (has_children(v, rel)) return -ENOTEMPTY;
-  e->removed = 1;
+  remove_entry(v, e);
   v->changed = 1;
   return settle(v);
 }
@@ -846,7 +892,7 @@ int cgv_unlink(struct cgv_volume *v, const char *rel) {
   struct entry *e = find(v, rel);
   if (!e) return -ENOENT;
   if (S_ISDIR(e->mode)) return -EISDIR;
-  e->removed = 1;
+  remove_entry(v, e);
   v->changed = 1;
   return settle(v);
 }
@@ -865,7 +911,7 @@ int cgv_rename(struct cgv_volume *v, const char *from, const char *to) {
     if (S_ISDIR(target->mode) && !S_ISDIR(e->mode)) return -EISDIR;
     if (!S_ISDIR(target->mode) && S_ISDIR(e->mode)) return -ENOTDIR;
     if (S_ISDIR(target->mode) && has_children(v, to)) return -ENOTEMPTY;
-    target->removed = 1;
+    remove_entry(v, target);
   }
   /* the entry and, for a directory, everything below it */
   size_t tl = strlen(to);
@@ -878,8 +924,10 @@ int cgv_rename(struct cgv_volume *v, const char *from, const char *to) {
       if (!p) return -ENOMEM;
       memcpy(p, to, tl);
       memcpy(p + tl, x->path + fl, rest + 1);
+      index_drop(v, x);
       free(x->path);
       x->path = p;
+      index_put(v, x);
     }
   }
   v->changed = 1;
@@ -919,11 +967,6 @@ ssize_t cgv_readlink(struct cgv_volume *v, const char *rel, char *buf, size_t n)
   ssize_t r = cgv_pread(&f, buf, n, 0);
   if (--e->opens == 0) { e->cache_idx = -1; OPENSSL_cleanse(e->cache, sizeof e->cache); if (e->fd >= 0) { close(e->fd); e->fd = -1; } }
   return r;
-}
-
-int cgv_has_symlinks(const struct cgv_volume *v) {
-  for (size_t i = 0; i < v->n; i++) if (!v->e[i]->removed && S_ISLNK(v->e[i]->mode)) return 1;
-  return 0;
 }
 
 int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *, const char *, const struct cgv_stat *), void *ctx) {

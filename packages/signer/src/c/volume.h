@@ -81,8 +81,6 @@ int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *ctx, const 
 int cgv_symlink(struct cgv_volume *v, const char *rel, const char *target);
 /* Its target, up to n bytes, no NUL: the length, or -EINVAL when rel is not a symlink. */
 ssize_t cgv_readlink(struct cgv_volume *v, const char *rel, char *buf, size_t n);
-/* Does the volume hold a symlink? (vfs.c resolves paths only then) */
-int cgv_has_symlinks(const struct cgv_volume *v);
 /* Commits now (what fsync does for every written file of the volume). */
 int cgv_commit(struct cgv_volume *v);
 /* From now on, metadata changes (mkdir, rmdir, unlink, rename, setattr, symlink) and the close of a written file do
