@@ -272,7 +272,7 @@ static void to_stat(const struct cgv_stat *c, struct stat *st) {
   st->st_dev = VFS_DEV;
   st->st_ino = (ino_t)c->ino;
   st->st_mode = c->mode;
-  st->st_nlink = S_ISDIR(c->mode) ? 2 : 1;
+  st->st_nlink = S_ISDIR(c->mode) ? 2 : c->nlink ? c->nlink : 1;
   st->st_uid = geteuid();
   st->st_gid = getegid();
   st->st_size = S_ISDIR(c->mode) ? 4096 : (off_t)c->size;
@@ -298,7 +298,7 @@ static int stat_at(struct where *w, struct cgv_stat *st) {
 
 static void fstat_of(struct vof *o, struct cgv_stat *st) {
   if (o->f) cgv_fstat(o->f, st);
-  else if (cgv_stat(o->m->v, o->rel, st) != 0) *st = (struct cgv_stat){ S_IFDIR | 0700, 0, 0, 1, 0 }; /* removed since */
+  else if (cgv_stat(o->m->v, o->rel, st) != 0) *st = (struct cgv_stat){ S_IFDIR | 0700, 0, 0, 1, 0, 1 }; /* removed since */
 }
 
 /* ---- open ---- */
@@ -540,6 +540,19 @@ static long vrename(struct where *a, struct where *b, unsigned flags) {
     if (snprintf(moved, sizeof moved, "%s%s", b->rel, vcwd.rel + fl) < (int)sizeof moved) strcpy(vcwd.rel, moved);
   }
   return 0;
+}
+
+/* a hard link: a second name of a file in the same volume */
+static long vlink(struct where *a, struct where *b) {
+  if (!b->m || a->m != b->m) return fail(EXDEV);
+  struct cgv_stat st;
+  int r = stat_at(a, &st);
+  if (r < 0) return fail(-r);
+  if (S_ISDIR(st.mode)) return fail(EPERM);
+  if (a->slash) return fail(ENOTDIR); /* "file/" */
+  if (b->rel[0] == '\0' || b->dot || cgv_stat(b->m->v, b->rel, &st) == 0) return fail(EEXIST);
+  if (b->slash) return fail(ENOENT);
+  return neg(cgv_link(a->m->v, a->rel, b->rel));
 }
 
 /* Ownership is not kept: every entry is the process's (stat says geteuid/getegid), so a chown to that owner, or to
@@ -910,14 +923,20 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   }
   case SYS_symlink: AT(AT_FDCWD, b, &w, L_NAME); r = vsymlink(&w, (const char *)a); break;
   case SYS_symlinkat: AT(b, c, &w, L_NAME); r = vsymlink(&w, (const char *)a); break;
-  case SYS_link: {
-    int la = locate(AT_FDCWD, (const char *)a, &w, L_NAME), lb = locate(AT_FDCWD, (const char *)b, &w2, L_NAME);
-    if (la < 0 || lb < 0) r = -1; else if (la || lb) r = fail(EPERM);
-    break;
-  }
-  case SYS_linkat: {
-    int la = locate((int)a, (const char *)b, &w, e & AT_SYMLINK_FOLLOW ? L_FOLLOW : L_NAME), lb = locate((int)c, (const char *)d, &w2, L_NAME);
-    if (la < 0 || lb < 0) r = -1; else if (la || lb) r = fail(EPERM);
+  case SYS_link: case SYS_linkat: {
+    long da = n == SYS_link ? AT_FDCWD : a, pa = n == SYS_link ? a : b;
+    long db = n == SYS_link ? AT_FDCWD : c, pb = n == SYS_link ? b : d;
+    int flags = n == SYS_link ? 0 : (int)e;
+    if (flags & AT_EMPTY_PATH && pa && !*(const char *)pa && (o = vof_of(da))) { /* linkat(fd, "", ...) of an open file */
+      strcpy(w.rel, o->rel), w.m = o->m, w.slash = w.dot = 0;
+      if (locate((int)db, (const char *)pb, &w2, L_NAME) < 0) { r = -1; break; }
+      r = vlink(&w, &w2);
+      break;
+    }
+    int la = locate((int)da, (const char *)pa, &w, flags & AT_SYMLINK_FOLLOW ? L_FOLLOW : L_NAME), lb = locate((int)db, (const char *)pb, &w2, L_NAME);
+    if (la < 0 || lb < 0) r = -1;
+    else if (la != lb) r = fail(EXDEV);
+    else if (la) r = vlink(&w, &w2);
     break;
   }
   case SYS_mknod: AT(AT_FDCWD, a, &w, L_NAME); r = fail(EPERM); break;

@@ -53,8 +53,9 @@
 
 struct chunkref { uint8_t slot; unsigned char tag[16]; };
 
-struct entry {
-  char *path;
+/* A file, directory or symlink: its id (the name of its object), attributes and chunks. An entry names it; a file
+ * may have several (hard links), which share all of it. */
+struct node {
   unsigned char id[16];
   uint32_t mode;
   int64_t mtime;              /* ns since the epoch */
@@ -66,12 +67,20 @@ struct entry {
   struct chunkref *committed; /* what the manifest on disk says (never overwritten before a commit) */
   int fd;                     /* the object, -1 until opened */
   int opens;
-  int removed;                /* unlinked or replaced: out of the next manifest, its object deleted after it */
   int written;                /* data written since the last commit */
   int64_t cache_idx;          /* one chunk of plaintext being written, -1 when none */
   int cache_dirty;
-  struct entry *hnext;        /* the next in its bucket of the path index */
+  unsigned names;             /* entries naming it, not removed: its link count */
+  unsigned refs;              /* entries pointing at it (a removed one until the next commit) and open files */
   unsigned char cache[CGV_CHUNK];
+};
+
+/* a name in the volume */
+struct entry {
+  char *path;
+  struct node *nd;
+  int removed;                /* unlinked or replaced: out of the next manifest; its node's object deleted after it when no name is left */
+  struct entry *hnext;        /* the next in its bucket of the path index */
 };
 
 struct cgv_volume {
@@ -93,7 +102,7 @@ struct cgv_volume {
   EVP_CIPHER_CTX *aead[2]; /* [0] open, [1] seal: keyed once */
 };
 
-struct cgv_file { struct cgv_volume *v; struct entry *e; int flags; };
+struct cgv_file { struct cgv_volume *v; struct node *e; int flags; };
 
 static void say(char *err, const char *fmt, ...) {
   if (!err) return;
@@ -133,7 +142,7 @@ static int gcm(struct cgv_volume *v, int enc, const unsigned char iv[12], const 
   return ok ? 0 : -1;
 }
 
-static int chunk_aad(const struct cgv_volume *v, const struct entry *e, uint64_t i, unsigned char aad[51]) {
+static int chunk_aad(const struct cgv_volume *v, const struct node *e, uint64_t i, unsigned char aad[51]) {
   memcpy(aad, "cgv chunk 1", 11);
   memcpy(aad + 11, v->vid, 16);
   memcpy(aad + 27, e->id, 16);
@@ -223,13 +232,22 @@ static int add(struct cgv_volume *v, struct entry *e) {
 static void remove_entry(struct cgv_volume *v, struct entry *e) {
   index_drop(v, e);
   e->removed = 1;
+  e->nd->names--;
+}
+
+/* drops a reference; the last frees the node */
+static void unref(struct node *d) {
+  if (--d->refs > 0) return;
+  if (d->fd >= 0) close(d->fd);
+  OPENSSL_cleanse(d->cache, sizeof d->cache);
+  free(d->work);
+  free(d->committed);
+  free(d);
 }
 
 static void free_entry(struct entry *e) {
-  if (e->fd >= 0) close(e->fd);
   free(e->path);
-  free(e->work);
-  free(e->committed);
+  if (e->nd) unref(e->nd);
   free(e);
 }
 
@@ -243,7 +261,7 @@ static int parent_exists(struct cgv_volume *v, const char *path) {
   memcpy(parent, path, len);
   parent[len] = 0;
   struct entry *p = find(v, parent);
-  return p && S_ISDIR(p->mode);
+  return p && S_ISDIR(p->nd->mode);
 }
 
 static int valid_path(const char *path) {
@@ -259,7 +277,7 @@ static int valid_path(const char *path) {
   return 1;
 }
 
-static int grow(struct entry *e, uint64_t n) {
+static int grow(struct node *e, uint64_t n) {
   if (n <= e->n) return 0;
   struct chunkref *w = realloc(e->work, n * sizeof *w);
   if (!w && n) return -ENOMEM;
@@ -271,9 +289,9 @@ static int grow(struct entry *e, uint64_t n) {
 
 /* ---- objects ---- */
 
-static void object_name(const struct entry *e, char out[33]) { hex(e->id, 16, out); }
+static void object_name(const struct node *e, char out[33]) { hex(e->id, 16, out); }
 
-static int object_fd(struct cgv_volume *v, struct entry *e, int create) {
+static int object_fd(struct cgv_volume *v, struct node *e, int create) {
   if (e->fd >= 0) return e->fd;
   char name[33];
   object_name(e, name);
@@ -296,7 +314,7 @@ static int object_fd(struct cgv_volume *v, struct entry *e, int create) {
 static off_t slot_offset(uint64_t i, unsigned s) { return (off_t)(HEADER + (2 * i + s) * (uint64_t)SLOT); }
 
 /* the plaintext of chunk i as reads see it (cache aside) */
-static int load_chunk(struct cgv_volume *v, struct entry *e, uint64_t i, unsigned char out[CGV_CHUNK]) {
+static int load_chunk(struct cgv_volume *v, struct node *e, uint64_t i, unsigned char out[CGV_CHUNK]) {
   if (i >= e->n || e->work[i].slot == HOLE) { memset(out, 0, CGV_CHUNK); return 0; }
   int fd = object_fd(v, e, 0);
   if (fd < 0) return fd;
@@ -309,7 +327,7 @@ static int load_chunk(struct cgv_volume *v, struct entry *e, uint64_t i, unsigne
   return 0;
 }
 
-static int store_chunk(struct cgv_volume *v, struct entry *e, uint64_t i, const unsigned char in[CGV_CHUNK]) {
+static int store_chunk(struct cgv_volume *v, struct node *e, uint64_t i, const unsigned char in[CGV_CHUNK]) {
   int r = grow(e, i + 1);
   if (r < 0) return r;
   int fd = object_fd(v, e, 0);
@@ -328,7 +346,7 @@ static int store_chunk(struct cgv_volume *v, struct entry *e, uint64_t i, const 
   return 0;
 }
 
-static int flush_cache(struct cgv_volume *v, struct entry *e) {
+static int flush_cache(struct cgv_volume *v, struct node *e) {
   if (e->cache_idx < 0 || !e->cache_dirty) return 0;
   int r = store_chunk(v, e, (uint64_t)e->cache_idx, e->cache);
   if (r == 0) e->cache_dirty = 0;
@@ -336,7 +354,7 @@ static int flush_cache(struct cgv_volume *v, struct entry *e) {
 }
 
 /* makes chunk i the cached one */
-static int cache_chunk(struct cgv_volume *v, struct entry *e, uint64_t i, int whole) {
+static int cache_chunk(struct cgv_volume *v, struct node *e, uint64_t i, int whole) {
   if (e->cache_idx == (int64_t)i) return 0;
   int r = flush_cache(v, e);
   if (r < 0) return r;
@@ -397,13 +415,14 @@ static int seal_manifest(struct cgv_volume *v, uint64_t gen, unsigned char **out
     size_t len = strlen(e->path);
     put_u(&b, len, 2);
     put(&b, e->path, len);
-    put(&b, e->id, 16);
-    put_u(&b, e->mode, 4);
-    put_u(&b, (uint64_t)e->mtime, 8);
-    put_u(&b, (uint64_t)e->atime, 8);
-    put_u(&b, e->size, 8);
-    put_u(&b, e->n, 8);
-    for (uint64_t c = 0; c < e->n; c++) { put(&b, &e->work[c].slot, 1); put(&b, e->work[c].tag, 16); }
+    const struct node *d = e->nd; /* each name of a hard-linked file carries it whole; a mount joins them by id */
+    put(&b, d->id, 16);
+    put_u(&b, d->mode, 4);
+    put_u(&b, (uint64_t)d->mtime, 8);
+    put_u(&b, (uint64_t)d->atime, 8);
+    put_u(&b, d->size, 8);
+    put_u(&b, d->n, 8);
+    for (uint64_t c = 0; c < d->n; c++) { put(&b, &d->work[c].slot, 1); put(&b, d->work[c].tag, 16); }
   }
   if (b.oom || b.n > 0x7fffffff) { free(b.p); return -ENOMEM; }
   unsigned char *sealed = malloc(4 + 12 + b.n + 16);
@@ -432,6 +451,7 @@ static int open_manifest(struct cgv_volume *v, const unsigned char *data, size_t
   }
   int r = -EIO;
   size_t o = 0;
+  struct node **ids = NULL; /* the nodes by id, so that the names of a hard-linked file share one (open addressing) */
 #define NEED(k) do { if (o + (k) > len) goto bad; } while (0)
   NEED(36);
   int version = memcmp(p, "CGVMAN3", 8) == 0 ? 3 : memcmp(p, "CGVMAN2", 8) == 0 ? 2 : 0; /* 2: no atime */
@@ -441,6 +461,9 @@ static int open_manifest(struct cgv_volume *v, const unsigned char *data, size_t
   v->gen = get64(p + 24);
   uint32_t count = (uint32_t)get64((unsigned char[8]){p[32], p[33], p[34], p[35], 0, 0, 0, 0});
   o = 36;
+  size_t ids_cap = 64;
+  while (ids_cap < 2 * (size_t)count) ids_cap *= 2;
+  if (!(ids = calloc(ids_cap, sizeof *ids))) { free(p); return -ENOMEM; }
   for (uint32_t i = 0; i < count; i++) {
     NEED(2);
     size_t pl = (size_t)p[o] | (size_t)p[o + 1] << 8;
@@ -448,36 +471,53 @@ static int open_manifest(struct cgv_volume *v, const unsigned char *data, size_t
     NEED(pl + 16 + 4 + times + 8 + 8);
     struct entry *e = calloc(1, sizeof *e);
     if (!e) { r = -ENOMEM; goto bad; }
-    e->fd = -1;
-    e->cache_idx = -1;
-    e->path = strndup((const char *)p + o, pl);
+    if (!(e->path = strndup((const char *)p + o, pl)) || add(v, e) != 0) { free_entry(e); r = -ENOMEM; goto bad; }
     o += pl;
-    memcpy(e->id, p + o, 16);
-    o += 16;
-    e->mode = (uint32_t)(p[o] | p[o + 1] << 8 | p[o + 2] << 16 | (uint32_t)p[o + 3] << 24);
-    o += 4;
-    e->mtime = (int64_t)get64(p + o);
-    e->atime = version == 3 ? (int64_t)get64(p + o + 8) : e->mtime;
-    o += times;
-    e->size = get64(p + o);
-    e->n = get64(p + o + 8);
-    o += 16;
-    if (!e->path || e->n > (len - o) / 17 || e->size > e->n * CGV_CHUNK || add(v, e) != 0) { free_entry(e); goto bad; }
-    e->work = calloc(e->n ? e->n : 1, sizeof *e->work);
-    e->committed = calloc(e->n ? e->n : 1, sizeof *e->committed);
-    if (!e->work || !e->committed) { r = -ENOMEM; goto bad; }
-    for (uint64_t c = 0; c < e->n; c++, o += 17) {
-      e->work[c].slot = p[o];
-      if (p[o] > HOLE) goto bad;
-      memcpy(e->work[c].tag, p + o + 1, 16);
+    size_t at = (size_t)get64(p + o) & (ids_cap - 1);
+    while (ids[at] && memcmp(ids[at]->id, p + o, 16) != 0) at = (at + 1) & (ids_cap - 1);
+    struct node *d = ids[at];
+    uint64_t n = get64(p + o + 16 + 4 + times + 8);
+    if (d) { /* another name of a node already read: the same data follows */
+      e->nd = d;
+      d->names++, d->refs++;
+      o += 16 + 4 + times + 16;
+      if (n != d->n || n > (len - o) / 17) goto bad;
+      o += 17 * n;
+      continue;
     }
-    if (e->n) memcpy(e->committed, e->work, e->n * sizeof *e->work);
-    e->cn = e->n;
+    if (!(d = calloc(1, sizeof *d))) { r = -ENOMEM; goto bad; }
+    e->nd = ids[at] = d;
+    d->names = d->refs = 1;
+    d->fd = -1;
+    d->cache_idx = -1;
+    memcpy(d->id, p + o, 16);
+    o += 16;
+    d->mode = (uint32_t)(p[o] | p[o + 1] << 8 | p[o + 2] << 16 | (uint32_t)p[o + 3] << 24);
+    o += 4;
+    d->mtime = (int64_t)get64(p + o);
+    d->atime = version == 3 ? (int64_t)get64(p + o + 8) : d->mtime;
+    o += times;
+    d->size = get64(p + o);
+    d->n = n;
+    o += 16;
+    if (d->n > (len - o) / 17 || d->size > d->n * CGV_CHUNK) goto bad;
+    d->work = calloc(d->n ? d->n : 1, sizeof *d->work);
+    d->committed = calloc(d->n ? d->n : 1, sizeof *d->committed);
+    if (!d->work || !d->committed) { r = -ENOMEM; goto bad; }
+    for (uint64_t c = 0; c < d->n; c++, o += 17) {
+      d->work[c].slot = p[o];
+      if (p[o] > HOLE) goto bad;
+      memcpy(d->work[c].tag, p + o + 1, 16);
+    }
+    if (d->n) memcpy(d->committed, d->work, d->n * sizeof *d->work);
+    d->cn = d->n;
   }
 #undef NEED
+  free(ids);
   free(p);
   return 0;
 bad:
+  free(ids);
   free(p);
   say(err, "the volume's manifest is malformed");
   return r;
@@ -504,16 +544,16 @@ int cgv_commit(struct cgv_volume *v) {
   if (v->broken) return -EIO;
   int dirty = v->changed;
   for (size_t i = 0; i < v->n; i++) {
-    struct entry *e = v->e[i];
-    int r = flush_cache(v, e);
+    struct node *d = v->e[i]->nd;
+    int r = flush_cache(v, d);
     if (r < 0) return r;
-    if (e->written) {
+    if (d->written) {
       dirty = 1;
-      if (!e->removed && (S_ISREG(e->mode) || S_ISLNK(e->mode))) {
-        int fd = e->fd >= 0 ? e->fd : object_fd(v, e, 0); /* closed since it was written (deferred commits) */
+      if (d->names && (S_ISREG(d->mode) || S_ISLNK(d->mode))) {
+        int fd = d->fd >= 0 ? d->fd : object_fd(v, d, 0); /* closed since it was written (deferred commits) */
         if (fd < 0) return fd;
         if (fdatasync(fd) != 0) return -errno;
-        if (e->opens == 0) { close(fd); e->fd = -1; }
+        if (d->opens == 0) { close(fd); d->fd = -1; }
       }
     }
   }
@@ -538,26 +578,27 @@ int cgv_commit(struct cgv_volume *v) {
   memcpy(v->tag, next, 65);
   v->gen++;
   if (v->report && v->report(v->ctx, next, next) != 0) { v->broken = 1; return -EIO; }
-  /* the new manifest is the truth: committed slots, objects of removed entries */
+  /* the new manifest is the truth: committed slots, and the objects of nodes no name is left to */
   size_t kept = 0;
   for (size_t i = 0; i < v->n; i++) {
     struct entry *e = v->e[i];
-    e->written = 0;
+    struct node *d = e->nd;
+    d->written = 0;
     if (e->removed) {
-      char name[33];
-      object_name(e, name);
-      if (S_ISREG(e->mode)) {
-        if (e->opens > 0) (void)object_fd(v, e, 0); /* still open: read on through its fd, as after unlink(2) */
+      if (d->names == 0 && !S_ISDIR(d->mode)) {
+        char name[33];
+        object_name(d, name);
+        if (d->opens > 0) (void)object_fd(v, d, 0); /* still open: read on through its fd, as after unlink(2) */
         unlinkat(v->objfd, name, 0);
       }
-      if (e->opens == 0) { free_entry(e); continue; }
-    } else {
-      struct chunkref *c = realloc(e->committed, (e->n ? e->n : 1) * sizeof *c);
-      if (!c) return -ENOMEM;
-      if (e->n) memcpy(c, e->work, e->n * sizeof *c);
-      e->committed = c;
-      e->cn = e->n;
+      free_entry(e); /* the node stays while a file has it open */
+      continue;
     }
+    struct chunkref *c = realloc(d->committed, (d->n ? d->n : 1) * sizeof *c);
+    if (!c) return -ENOMEM;
+    if (d->n) memcpy(c, d->work, d->n * sizeof *c);
+    d->committed = c;
+    d->cn = d->n;
     v->e[kept++] = e;
   }
   v->n = kept;
@@ -628,7 +669,7 @@ int cgv_mount(struct cgv_volume **out, const char *dir, const unsigned char key[
       if (de->d_name[0] == '.') continue;
       int known = 0;
       char name[33];
-      for (size_t i = 0; i < v->n && !known; i++) { object_name(v->e[i], name); known = strcmp(name, de->d_name) == 0; }
+      for (size_t i = 0; i < v->n && !known; i++) { object_name(v->e[i]->nd, name); known = strcmp(name, de->d_name) == 0; }
       if (!known) unlinkat(v->objfd, de->d_name, 0);
     }
     closedir(d);
@@ -666,15 +707,17 @@ static int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* a name and its new node */
 static struct entry *new_entry(const char *path, uint32_t mode) {
   struct entry *e = calloc(1, sizeof *e);
-  if (!e) return NULL;
-  e->path = strdup(path);
-  e->mode = mode;
-  e->mtime = e->atime = now_ns();
-  e->fd = -1;
-  e->cache_idx = -1;
-  if (!e->path || RAND_bytes(e->id, 16) != 1) { free(e->path); free(e); return NULL; }
+  struct node *d = calloc(1, sizeof *d);
+  if (!e || !d || !(e->path = strdup(path)) || RAND_bytes(d->id, 16) != 1) { free(d); if (e) free(e->path); free(e); return NULL; }
+  e->nd = d;
+  d->names = d->refs = 1;
+  d->mode = mode;
+  d->mtime = d->atime = now_ns();
+  d->fd = -1;
+  d->cache_idx = -1;
   return e;
 }
 
@@ -682,19 +725,20 @@ int cgv_open(struct cgv_volume *v, const char *rel, int flags, mode_t mode, stru
   if (!valid_path(rel)) return -EINVAL;
   int writing = (flags & O_ACCMODE) != O_RDONLY;
   if ((writing || (flags & (O_CREAT | O_TRUNC))) && v->broken) return -EIO;
-  struct entry *e = find(v, rel);
-  if (e && (flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
-  if (e && S_ISDIR(e->mode)) return -EISDIR;
-  if (e && S_ISLNK(e->mode)) return -ELOOP; /* followed by the caller, or refused */
-  if (!e) {
+  struct entry *name = find(v, rel);
+  if (name && (flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
+  if (name && S_ISDIR(name->nd->mode)) return -EISDIR;
+  if (name && S_ISLNK(name->nd->mode)) return -ELOOP; /* followed by the caller, or refused */
+  if (!name) {
     if (!(flags & O_CREAT)) return -ENOENT;
     if (!parent_exists(v, rel)) return -ENOENT;
-    if (!(e = new_entry(rel, S_IFREG | (mode & 07777)))) return -ENOMEM;
-    int fd = object_fd(v, e, 1);
-    if (fd < 0 || add(v, e) != 0) { free_entry(e); return fd < 0 ? fd : -ENOMEM; }
-    e->written = 1; /* its object (the header) is made durable by the next commit */
+    if (!(name = new_entry(rel, S_IFREG | (mode & 07777)))) return -ENOMEM;
+    int fd = object_fd(v, name->nd, 1);
+    if (fd < 0 || add(v, name) != 0) { free_entry(name); return fd < 0 ? fd : -ENOMEM; }
+    name->nd->written = 1; /* its object (the header) is made durable by the next commit */
     v->changed = 1;
   }
+  struct node *e = name->nd;
   if ((flags & O_TRUNC) && writing && e->size) {
     e->mtime = now_ns();
     e->size = 0;
@@ -709,6 +753,7 @@ int cgv_open(struct cgv_volume *v, const char *rel, int flags, mode_t mode, stru
   f->e = e;
   f->flags = flags;
   e->opens++;
+  e->refs++;
   *out = f;
   return 0;
 }
@@ -716,7 +761,7 @@ int cgv_open(struct cgv_volume *v, const char *rel, int flags, mode_t mode, stru
 uint64_t cgv_size(const struct cgv_file *f) { return f->e->size; }
 
 ssize_t cgv_pread(struct cgv_file *f, void *buf, size_t n, uint64_t off) {
-  struct entry *e = f->e;
+  struct node *e = f->e;
   if ((f->flags & O_ACCMODE) == O_WRONLY) return -EBADF;
   if (off >= e->size) return 0;
   if (n > e->size - off) n = (size_t)(e->size - off);
@@ -742,7 +787,7 @@ ssize_t cgv_pread(struct cgv_file *f, void *buf, size_t n, uint64_t off) {
 
 ssize_t cgv_pwrite(struct cgv_file *f, const void *buf, size_t n, uint64_t off) {
   struct cgv_volume *v = f->v;
-  struct entry *e = f->e;
+  struct node *e = f->e;
   if ((f->flags & O_ACCMODE) == O_RDONLY) return -EBADF;
   if (v->broken) return -EIO;
   if (n == 0) return 0;
@@ -769,7 +814,7 @@ ssize_t cgv_pwrite(struct cgv_file *f, const void *buf, size_t n, uint64_t off) 
 
 int cgv_ftruncate(struct cgv_file *f, uint64_t size) {
   struct cgv_volume *v = f->v;
-  struct entry *e = f->e;
+  struct node *e = f->e;
   if ((f->flags & O_ACCMODE) == O_RDONLY) return -EINVAL;
   if (v->broken) return -EIO;
   int r = flush_cache(v, e);
@@ -797,7 +842,7 @@ int cgv_fsync(struct cgv_file *f) { return cgv_commit(f->v); }
 
 int cgv_close(struct cgv_file *f) {
   struct cgv_volume *v = f->v;
-  struct entry *e = f->e;
+  struct node *e = f->e;
   int r = 0;
   if (!v->broken && !v->deferred && (e->written || v->changed)) r = cgv_commit(v);
   else if (!v->broken && e->written) r = flush_cache(v, e); /* deferred: the sealed chunk stays, not the plaintext */
@@ -805,11 +850,8 @@ int cgv_close(struct cgv_file *f) {
     e->cache_idx = -1;
     OPENSSL_cleanse(e->cache, sizeof e->cache);
     if (e->fd >= 0) { close(e->fd); e->fd = -1; }
-    if (e->removed && !v->changed) {
-      for (size_t i = 0; i < v->n; i++) if (v->e[i] == e) { v->e[i] = v->e[--v->n]; break; }
-      free_entry(e);
-    }
   }
+  unref(e);
   free(f);
   return r;
 }
@@ -825,7 +867,8 @@ static int has_children(struct cgv_volume *v, const char *dir) {
   return 0;
 }
 
-static void fill(const struct entry *e, struct cgv_stat *st) {
+static void fill(const struct node *e, struct cgv_stat *st) {
+  st->nlink = e->names;
   st->mode = e->mode;
   st->size = S_ISDIR(e->mode) ? 0 : e->size;
   st->mtime = e->mtime;
@@ -836,17 +879,17 @@ static void fill(const struct entry *e, struct cgv_stat *st) {
 }
 
 int cgv_stat(struct cgv_volume *v, const char *rel, struct cgv_stat *st) {
-  if (rel[0] == 0) { *st = (struct cgv_stat){ S_IFDIR | 0700, 0, 0, 1, 0 }; return 0; }
+  if (rel[0] == 0) { *st = (struct cgv_stat){ S_IFDIR | 0700, 0, 0, 1, 0, 1 }; return 0; }
   if (!valid_path(rel)) return -EINVAL;
   struct entry *e = find(v, rel);
   if (!e) return -ENOENT;
-  fill(e, st);
+  fill(e->nd, st);
   return 0;
 }
 
 void cgv_fstat(const struct cgv_file *f, struct cgv_stat *st) { fill(f->e, st); }
 
-static int setattr(struct cgv_volume *v, struct entry *e, int mode, int64_t atime, int64_t mtime) {
+static int setattr(struct cgv_volume *v, struct node *e, int mode, int64_t atime, int64_t mtime) {
   if (v->broken) return -EIO;
   if (mode >= 0) e->mode = (e->mode & S_IFMT) | ((uint32_t)mode & 07777);
   if (mtime != CGV_MTIME_KEEP) e->mtime = mtime == CGV_MTIME_NOW ? now_ns() : mtime;
@@ -858,7 +901,7 @@ static int setattr(struct cgv_volume *v, struct entry *e, int mode, int64_t atim
 int cgv_setattr(struct cgv_volume *v, const char *rel, int mode, int64_t atime, int64_t mtime) {
   if (!valid_path(rel)) return -EINVAL;
   struct entry *e = find(v, rel);
-  return e ? setattr(v, e, mode, atime, mtime) : -ENOENT;
+  return e ? setattr(v, e->nd, mode, atime, mtime) : -ENOENT;
 }
 
 int cgv_fsetattr(struct cgv_file *f, int mode, int64_t atime, int64_t mtime) { return setattr(f->v, f->e, mode, atime, mtime); }
@@ -879,7 +922,7 @@ int cgv_rmdir(struct cgv_volume *v, const char *rel) {
   if (v->broken) return -EIO;
   struct entry *e = find(v, rel);
   if (!e) return -ENOENT;
-  if (!S_ISDIR(e->mode)) return -ENOTDIR;
+  if (!S_ISDIR(e->nd->mode)) return -ENOTDIR;
   if (has_children(v, rel)) return -ENOTEMPTY;
   remove_entry(v, e);
   v->changed = 1;
@@ -891,7 +934,7 @@ int cgv_unlink(struct cgv_volume *v, const char *rel) {
   if (v->broken) return -EIO;
   struct entry *e = find(v, rel);
   if (!e) return -ENOENT;
-  if (S_ISDIR(e->mode)) return -EISDIR;
+  if (S_ISDIR(e->nd->mode)) return -EISDIR;
   remove_entry(v, e);
   v->changed = 1;
   return settle(v);
@@ -904,13 +947,14 @@ int cgv_rename(struct cgv_volume *v, const char *from, const char *to) {
   if (!e) return -ENOENT;
   if (strcmp(from, to) == 0) return 0;
   size_t fl = strlen(from);
-  if (S_ISDIR(e->mode) && strncmp(to, from, fl) == 0 && to[fl] == '/') return -EINVAL; /* into itself */
+  if (S_ISDIR(e->nd->mode) && strncmp(to, from, fl) == 0 && to[fl] == '/') return -EINVAL; /* into itself */
   if (!parent_exists(v, to)) return -ENOENT;
   struct entry *target = find(v, to);
+  if (target && target->nd == e->nd) return 0; /* two names of one file: rename(2) does nothing */
   if (target) {
-    if (S_ISDIR(target->mode) && !S_ISDIR(e->mode)) return -EISDIR;
-    if (!S_ISDIR(target->mode) && S_ISDIR(e->mode)) return -ENOTDIR;
-    if (S_ISDIR(target->mode) && has_children(v, to)) return -ENOTEMPTY;
+    if (S_ISDIR(target->nd->mode) && !S_ISDIR(e->nd->mode)) return -EISDIR;
+    if (!S_ISDIR(target->nd->mode) && S_ISDIR(e->nd->mode)) return -ENOTDIR;
+    if (S_ISDIR(target->nd->mode) && has_children(v, to)) return -ENOTEMPTY;
     remove_entry(v, target);
   }
   /* the entry and, for a directory, everything below it */
@@ -918,7 +962,7 @@ int cgv_rename(struct cgv_volume *v, const char *from, const char *to) {
   for (size_t i = 0; i < v->n; i++) {
     struct entry *x = v->e[i];
     if (x->removed) continue;
-    if (x == e || (S_ISDIR(e->mode) && strncmp(x->path, from, fl) == 0 && x->path[fl] == '/')) {
+    if (x == e || (S_ISDIR(e->nd->mode) && strncmp(x->path, from, fl) == 0 && x->path[fl] == '/')) {
       size_t rest = strlen(x->path) - fl;
       char *p = malloc(tl + rest + 1);
       if (!p) return -ENOMEM;
@@ -945,22 +989,23 @@ int cgv_symlink(struct cgv_volume *v, const char *rel, const char *target) {
   if (!parent_exists(v, rel)) return -ENOENT;
   struct entry *e = new_entry(rel, S_IFLNK | 0777);
   if (!e) return -ENOMEM;
-  int fd = object_fd(v, e, 1);
+  int fd = object_fd(v, e->nd, 1);
   if (fd < 0 || add(v, e) != 0) { free_entry(e); return fd < 0 ? fd : -ENOMEM; }
-  e->written = 1;
+  e->nd->written = 1;
   v->changed = 1;
   struct cgv_file *f = calloc(1, sizeof *f);
   if (!f) return -ENOMEM;
-  *f = (struct cgv_file){ v, e, O_WRONLY };
-  e->opens++;
+  *f = (struct cgv_file){ v, e->nd, O_WRONLY };
+  e->nd->opens++, e->nd->refs++;
   ssize_t w = cgv_pwrite(f, target, len, 0);
   int r = cgv_close(f); /* a commit, unless deferred */
   return w < 0 ? (int)w : r;
 }
 
 ssize_t cgv_readlink(struct cgv_volume *v, const char *rel, char *buf, size_t n) {
-  struct entry *e = valid_path(rel) ? find(v, rel) : NULL;
-  if (!e) return -ENOENT;
+  struct entry *name = valid_path(rel) ? find(v, rel) : NULL;
+  if (!name) return -ENOENT;
+  struct node *e = name->nd;
   if (!S_ISLNK(e->mode)) return -EINVAL;
   struct cgv_file f = { v, e, O_RDONLY };
   e->opens++;
@@ -974,7 +1019,7 @@ int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *, const cha
   if (len) {
     struct entry *d = find(v, rel);
     if (!d) return -ENOENT;
-    if (!S_ISDIR(d->mode)) return -ENOTDIR;
+    if (!S_ISDIR(d->nd->mode)) return -ENOTDIR;
   }
   for (size_t i = 0; i < v->n; i++) {
     struct entry *e = v->e[i];
@@ -986,9 +1031,25 @@ int cgv_list(struct cgv_volume *v, const char *rel, void (*fn)(void *, const cha
     }
     if (!strchr(p, '/')) {
       struct cgv_stat st;
-      fill(e, &st);
+      fill(e->nd, &st);
       fn(ctx, p, &st);
     }
   }
   return 0;
+}
+
+int cgv_link(struct cgv_volume *v, const char *from, const char *to) {
+  if (!valid_path(from) || !valid_path(to)) return -EINVAL;
+  if (v->broken) return -EIO;
+  struct entry *e = find(v, from);
+  if (!e) return -ENOENT;
+  if (S_ISDIR(e->nd->mode)) return -EPERM;
+  if (find(v, to)) return -EEXIST;
+  if (!parent_exists(v, to)) return -ENOENT;
+  struct entry *l = calloc(1, sizeof *l);
+  if (!l || !(l->path = strdup(to)) || add(v, l) != 0) { if (l) free(l->path); free(l); return -ENOMEM; }
+  l->nd = e->nd;
+  l->nd->names++, l->nd->refs++;
+  v->changed = 1;
+  return settle(v);
 }

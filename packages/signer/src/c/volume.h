@@ -61,9 +61,12 @@ int cgv_unlink(struct cgv_volume *v, const char *rel);
 int cgv_rename(struct cgv_volume *v, const char *from, const char *to);
 int cgv_mkdir(struct cgv_volume *v, const char *rel, mode_t mode);
 int cgv_rmdir(struct cgv_volume *v, const char *rel);
+/* A hard link: `to` a new name of the file (or symlink) `from` — one node, its data and attributes shared; EPERM for a
+ * directory. The node's object goes when its last name is removed and the last open file closed. */
+int cgv_link(struct cgv_volume *v, const char *from, const char *to);
 /* What stat(2) needs: mode (S_IFREG/S_IFDIR/S_IFLNK | permissions), plaintext size, mtime (ns since the epoch, kept in the
- * manifest) and an inode number unique in the volume (from the file id; 1 is the root). */
-struct cgv_stat { uint32_t mode; uint64_t size; int64_t mtime; uint64_t ino; int64_t atime; };
+ * manifest), an inode number unique in the volume (from the file id; 1 is the root) and the file's link count. */
+struct cgv_stat { uint32_t mode; uint64_t size; int64_t mtime; uint64_t ino; int64_t atime; uint32_t nlink; };
 /* -ENOENT when absent ("" is the root). */
 int cgv_stat(struct cgv_volume *v, const char *rel, struct cgv_stat *st);
 /* Of an open file (also when it was unlinked since). */

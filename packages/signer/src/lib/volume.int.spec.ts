@@ -30,6 +30,7 @@ const cases: [string, RegExp][] = [
   ['manifest-tamper', /^ok manifest-tamper: the volume's manifest fails authentication/],
   ['rollback', /^ok rollback$/],
   ['writer', /^ok writer: volume folder .* holds files but no volume manifest/],
+  ['links', /^ok links$/],
 ];
 
 describe('encrypted volume storage (volume.c)', () => {

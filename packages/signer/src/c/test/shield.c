@@ -197,6 +197,31 @@ static void workdir(const char *dir) {
   CHECK(rmdir(wd) == 0, "rmdir wd");
 }
 
+/* hard links: link, linkat (named and through syscall()): one inode, data written through one name read through the
+ * other, the data kept until the last name goes; a directory is EPERM, a link out of the volume EXDEV */
+static void hardlinks(const char *dir) {
+  char a[4096], b[4096], buf[16];
+  struct stat sa, sb;
+  snprintf(a, sizeof a, "%s/hl-a", dir);
+  snprintf(b, sizeof b, "%s/sub/hl-b", dir);
+  int fd = open(a, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  CHECK(fd >= 0 && write(fd, "first", 5) == 5 && close(fd) == 0, "hl-a");
+  CHECK(link(a, b) == 0 && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino && sb.st_nlink == 2, "link: one inode, st_nlink 2");
+  char d[4096], e[4096];
+  snprintf(d, sizeof d, "%s/sub", dir);
+  snprintf(e, sizeof e, "%s/sub-link", dir);
+  CHECK(ERRNO_IS(link(a, b), EEXIST) && ERRNO_IS(link(d, e), EPERM), "link errors: EEXIST, EPERM (a directory)");
+  CHECK(ERRNO_IS(link(a, "/tmp/hl-out"), EXDEV), "a link out of the volume: EXDEV");
+  fd = open(b, O_WRONLY | O_APPEND);
+  CHECK(fd >= 0 && write(fd, "+second", 7) == 7 && close(fd) == 0, "append through sub/hl-b");
+  fd = open(a, O_RDONLY);
+  CHECK(fd >= 0 && read(fd, buf, sizeof buf) == 12 && memcmp(buf, "first+second", 12) == 0, "hl-a reads what hl-b appended");
+  CHECK(unlink(a) == 0 && stat(b, &sb) == 0 && sb.st_nlink == 1 && size_of(b) == 12, "unlink hl-a: hl-b stays, st_nlink 1");
+  CHECK(pread(fd, buf, 5, 0) == 5 && memcmp(buf, "first", 5) == 0 && close(fd) == 0, "the open hl-a reads on");
+  CHECK(syscall(SYS_linkat, AT_FDCWD, b, AT_FDCWD, a, 0) == 0 && size_of(a) == 12, "SYS_linkat back to hl-a");
+  CHECK(unlink(a) == 0 && unlink(b) == 0 && ERRNO_IS(stat(b, &sb), ENOENT), "both names removed");
+}
+
 static void scenario(const char *dir) {
   char buf[20000], pat[10000];
   for (size_t i = 0; i < sizeof pat; i++) pat[i] = (char)('a' + i % 26);
@@ -293,6 +318,7 @@ static void scenario(const char *dir) {
   CHECK(syscall(SYS_renameat2, AT_FDCWD, fpath, AT_FDCWD, fin, RENAME_NOREPLACE) == -1 && errno == EEXIST, "RENAME_NOREPLACE: EEXIST");
   CHECK(ERRNO_IS(rename(fin, "/tmp/shield-escape"), EXDEV), "rename out of the volume: EXDEV");
   symlinks(dir);
+  hardlinks(dir);
   workdir(dir);
 
   /* listings */

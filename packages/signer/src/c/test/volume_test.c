@@ -435,6 +435,43 @@ static void case_crash(int kills) {
   printf("ok crash: %d kills, %d fsynced versions, every file a complete version not older than its last fsync\n", kills, reported);
 }
 
+/* hard links: two names of one file share its data and attributes, across a remount; the data goes with the last name */
+static void case_links(void) {
+  struct service s = {CGV_TAG_EMPTY, "", 0};
+  fresh();
+  struct cgv_volume *v = mount_or_die(&s);
+  pattern(big, 3 * CGV_CHUNK, 5);
+  write_file(v, "a", big, 3 * CGV_CHUNK);
+  CHECK(cgv_mkdir(v, "d", 0700) == 0 && cgv_link(v, "a", "d/b") == 0, "link a to d/b");
+  CHECK(cgv_link(v, "a", "d/b") == -EEXIST && cgv_link(v, "d", "e") == -EPERM && cgv_link(v, "none", "e") == -ENOENT &&
+        cgv_link(v, "a", "no/e") == -ENOENT, "link errors: EEXIST, EPERM for a directory, ENOENT");
+  struct cgv_stat sa, sb;
+  CHECK(cgv_stat(v, "a", &sa) == 0 && cgv_stat(v, "d/b", &sb) == 0 && sa.ino == sb.ino && sa.nlink == 2 && sb.nlink == 2, "one inode, two links");
+  struct cgv_file *f;
+  CHECK(cgv_open(v, "d/b", O_WRONLY, 0, &f) == 0 && cgv_pwrite(f, "LINKED", 6, 5000) == 6 && cgv_close(f) == 0, "write through d/b");
+  CHECK(cgv_setattr(v, "a", 0604, CGV_MTIME_KEEP, CGV_MTIME_KEEP) == 0 && cgv_stat(v, "d/b", &sb) == 0 && sb.mode == (S_IFREG | 0604), "chmod through a shows at d/b");
+  CHECK(cgv_rename(v, "a", "d/b") == 0 && cgv_stat(v, "a", &sa) == 0, "rename onto another name of the same file does nothing");
+  CHECK(cgv_unmount(v) == 0, "unmount");
+  v = mount_or_die(&s);
+  unsigned char *got;
+  size_t n;
+  memcpy(big + 5000, "LINKED", 6);
+  CHECK(read_file(v, "a", &got, &n) == 0 && n == 3 * CGV_CHUNK && memcmp(got, big, n) == 0, "a after remount holds what d/b wrote");
+  free(got);
+  CHECK(cgv_stat(v, "a", &sa) == 0 && cgv_stat(v, "d/b", &sb) == 0 && sa.ino == sb.ino && sb.nlink == 2 && sb.mode == (S_IFREG | 0604), "still one inode after remount");
+  CHECK(cgv_open(v, "a", O_RDONLY, 0, &f) == 0, "open a");
+  CHECK(cgv_unlink(v, "a") == 0 && cgv_stat(v, "d/b", &sb) == 0 && sb.nlink == 1, "unlink a: d/b stays, one link");
+  char buf[8];
+  CHECK(cgv_pread(f, buf, 6, 5000) == 6 && memcmp(buf, "LINKED", 6) == 0 && cgv_close(f) == 0, "the open a reads on");
+  CHECK(read_file(v, "d/b", &got, &n) == 0 && n == 3 * CGV_CHUNK && memcmp(got, big, n) == 0, "d/b keeps the data");
+  free(got);
+  char names[8][64];
+  CHECK(objects(names) == 1, "one object for the two names");
+  CHECK(cgv_unlink(v, "d/b") == 0 && cgv_commit(v) == 0 && objects(names) == 0, "the last name's unlink removes the object");
+  CHECK(cgv_unmount(v) == 0, "unmount");
+  printf("ok links\n");
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) fail("usage: volume_test <scratch folder> <case> [args]");
   if (strlen(argv[1]) > 900) fail("scratch folder path too long");
@@ -448,6 +485,7 @@ int main(int argc, char **argv) {
   else if (strcmp(c, "manifest-tamper") == 0) case_manifest_tamper();
   else if (strcmp(c, "rollback") == 0) case_rollback();
   else if (strcmp(c, "writer") == 0) case_writer();
+  else if (strcmp(c, "links") == 0) case_links();
   else if (strcmp(c, "crash") == 0) case_crash(argc > 3 ? atoi(argv[3]) : 100);
   else fail("unknown case %s", c);
   return 0;
