@@ -114,6 +114,7 @@ struct bfs_libc {
   int (*renameat)(int, const char *, int, const char *);
   int (*mkdir)(const char *, mode_t);
   int (*mkdirat)(int, const char *, mode_t);
+  int (*mknodat)(int, const char *, mode_t, dev_t);
   int (*truncate)(const char *, off_t);
   int (*chmod)(const char *, mode_t);
   int (*fchmodat)(int, const char *, mode_t, int);

@@ -31,7 +31,7 @@ void bfs_libc_resolve(void) {
 #define PRE(fn) (void)REAL(fn)
   PRE(syscall); PRE(openat); PRE(open); PRE(creat); PRE(read); PRE(write); PRE(pread); PRE(close); PRE(dup);
   PRE(dup2); PRE(dup3); PRE(stat); PRE(lstat); PRE(fstat); PRE(fstatat); PRE(readlink); PRE(readlinkat); PRE(access);
-  PRE(faccessat); PRE(unlink); PRE(unlinkat); PRE(rmdir); PRE(rename); PRE(renameat); PRE(mkdir); PRE(mkdirat);
+  PRE(faccessat); PRE(unlink); PRE(unlinkat); PRE(rmdir); PRE(rename); PRE(renameat); PRE(mkdir); PRE(mkdirat); PRE(mknodat);
   PRE(truncate); PRE(chmod); PRE(fchmodat); PRE(getcwd); PRE(fcntl); PRE(chdir); PRE(pwrite); PRE(lseek); PRE(fsync);
   PRE(fdatasync); PRE(ftruncate); PRE(flock); PRE(fchmod); PRE(fchdir); PRE(fopen); PRE(opendir); PRE(mmap);
   PRE(_exit);

@@ -44,6 +44,10 @@
 #ifndef BFS_NO_SHIELD
 #include "volume.h"
 
+/* a path composed here (a volume's mount path and a path in it): longer than one the kernel takes, as a volume's
+ * paths may be (CGV_PATH_MAX); the buffers this size are static, under mu */
+#define VFS_PATH_MAX (BFS_PATH_MAX + CGV_PATH_MAX)
+
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE 1
 #endif
@@ -107,7 +111,7 @@ static struct vof *vtab[BFS_FDTAB];
 static struct vof *open_dirs;
 /* The working directory when it is a volume's subdirectory (chdir/fchdir into one; under mu): the kernel's is the
  * volume's root folder meanwhile, and getcwd, relative paths and AT_FDCWD answer from this. m NULL: the kernel's. */
-static struct { struct vmount *m; char rel[BFS_PATH_MAX]; } vcwd;
+static struct { struct vmount *m; char rel[CGV_PATH_MAX]; } vcwd;
 
 static struct vof *vof_of(long fd) { return fd >= 0 && fd < BFS_FDTAB ? __atomic_load_n(&vtab[fd], __ATOMIC_ACQUIRE) : NULL; }
 int bfs_vfs_fd(int fd) { return bfs_vfs_n && vof_of(fd) != NULL; }
@@ -153,7 +157,7 @@ static int dir_of(int dirfd, char *out, size_t n) {
 
 struct where {
   struct vmount *m;
-  char rel[BFS_PATH_MAX];
+  char rel[CGV_PATH_MAX];
   int slash; /* a directory is meant: the path ended with "/", "." or ".." */
   int dot;   /* it ended with "." (1) or ".." (2): rel is the directory they name */
 };
@@ -180,9 +184,9 @@ enum { L_NOFOLLOW, L_FOLLOW, L_NAME };
  * ENOTDIR or ENOENT, ".." the parent of what was resolved (so "link/.." is the link target's parent); outside every
  * volume, lexically (host symlinks there are the kernel's, and a path reaches a volume by its name). A symlink's
  * target is read from the link's directory (or "/" when absolute) and must end in the link's volume (EXDEV). cur
- * ends as the resolved path; 0 or -1 with errno. */
+ * ends as the resolved path; 1 when it is in a volume (w filled), 0 when not, -1 with errno. */
 static int walk(char *cur, size_t len, const char *path, struct where *w, int how) {
-  char todo[BFS_PATH_MAX], target[BFS_PATH_MAX];
+  static char todo[VFS_PATH_MAX], target[BFS_PATH_MAX], next[VFS_PATH_MAX];
   strcpy(todo, path);
   struct vmount *linked = NULL;
   int hops = 0, slash = 0, dot = 0;
@@ -204,7 +208,7 @@ static int walk(char *cur, size_t len, const char *path, struct where *w, int ho
       continue;
     }
     size_t prev = len;
-    if (len + 1 + k >= BFS_PATH_MAX) { errno = ENAMETOOLONG; return -1; }
+    if (len + 1 + k >= VFS_PATH_MAX) { errno = ENAMETOOLONG; return -1; }
     if (len > 1) cur[len++] = '/';
     memcpy(cur + len, todo + s, k);
     len += k;
@@ -227,7 +231,6 @@ static int walk(char *cur, size_t len, const char *path, struct where *w, int ho
     linked = m;
     len = target[0] == '/' ? 1 : prev; /* the link's directory, or "/" */
     cur[len] = '\0';
-    char next[BFS_PATH_MAX];
     int n = snprintf(next, sizeof next, "%s%s", target, todo + at);
     if (n < 0 || (size_t)n >= sizeof next) { errno = ENAMETOOLONG; return -1; }
     memcpy(todo, next, (size_t)n + 1);
@@ -236,12 +239,14 @@ static int walk(char *cur, size_t len, const char *path, struct where *w, int ho
   size_t ml;
   struct vmount *m = mount_of(cur, len, &ml);
   if (linked && m != linked) { errno = EXDEV; return -1; } /* the host's path there is not the program's to reach through a volume */
-  if (!m) { errno = ENOENT; return -1; } /* lexically in a volume, resolved out of it by ".." past its root: not served */
+  if (!m) return 0;
+  const char *rel = len == ml ? "" : cur + ml + 1;
+  if (strlen(rel) >= sizeof w->rel) { errno = ENAMETOOLONG; return -1; }
   w->m = m;
-  strcpy(w->rel, len == ml ? "" : cur + ml + 1);
+  strcpy(w->rel, rel);
   w->dot = dot;
   w->slash = slash || dot;
-  return 0;
+  return 1;
 }
 
 /* 1 when (dirfd, path) is in a volume (w filled), 0 when not, -1 with errno; how: the last component's symlink */
@@ -249,17 +254,13 @@ static int locate(int dirfd, const char *path, struct where *w, int how) {
   if (!path) return 0;
   size_t plen = strlen(path);
   if (plen == 0 || plen >= BFS_PATH_MAX) return 0; /* the kernel answers (ENOENT, ENAMETOOLONG) */
-  char cur[BFS_PATH_MAX], lex[BFS_PATH_MAX];
+  static char cur[VFS_PATH_MAX];
   cur[0] = '/', cur[1] = '\0';
   if (path[0] != '/' && dir_of(dirfd, cur, sizeof cur) != 0) return errno == ENOTDIR || errno == ENAMETOOLONG ? -1 : 0;
-  size_t len = strlen(cur), ml;
-  memcpy(lex, cur, len + 1);
-  long n = bfs_normalize(lex, len, path);
-  if (n < 0) { errno = ENAMETOOLONG; return -1; }
-  struct vmount *m = mount_of(lex, (size_t)n, &ml);
-  if (!m && vcwd.m && dirfd == AT_FDCWD && path[0] != '/') { errno = EXDEV; return -1; } /* the kernel's cwd is not it */
-  if (!m) return 0; /* lexically outside every volume: the host's */
-  if (walk(cur, len, path, w, how) != 0) return -1;
+  int in = walk(cur, strlen(cur), path, w, how);
+  if (in < 0) return -1;
+  if (!in && vcwd.m && dirfd == AT_FDCWD && path[0] != '/') { errno = EXDEV; return -1; } /* the kernel's cwd is not it */
+  if (!in) return 0; /* outside every volume: the host's */
   struct cgv_stat st;
   if (w->slash && how != L_NAME && cgv_stat(w->m->v, w->rel, &st) == 0 && !S_ISDIR(st.mode)) { errno = ENOTDIR; return -1; } /* "file/", as the kernel */
   return 1;
@@ -315,6 +316,15 @@ static long vopen(struct where *w, int flags, mode_t mode) {
   if (dir && !(flags & O_PATH) && (acc != O_RDONLY || (flags & O_CREAT))) return fail(EISDIR);
   if (exists == 0 && !dir && (flags & O_DIRECTORY)) return fail(ENOTDIR);
   if (exists != 0 && (!(flags & O_CREAT) || w->slash || w->rel[0] == '\0')) return fail(w->slash && (flags & O_CREAT) ? EISDIR : ENOENT);
+  if (exists == 0 && S_ISFIFO(st.mode) && !(flags & O_PATH)) { /* the kernel's pipe: a host fd, past the shield from now on */
+    char name[33];
+    int at = cgv_fifo(w->m->v, w->rel, name);
+    if (at < 0) return fail(-at);
+    pthread_mutex_unlock(&mu); /* the open waits for the other end, which may be another thread's open */
+    int fd = REAL(openat)(at, name, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW));
+    pthread_mutex_lock(&mu);
+    return fd;
+  }
   struct vof *o = calloc(1, sizeof *o);
   if (!o || !(o->rel = strdup(w->rel))) { free(o); return fail(ENOMEM); }
   o->m = w->m;
@@ -468,7 +478,7 @@ static long vgetdents(struct vof *o, void *buf, size_t len) {
     const char *name = o->off == 0 ? "." : o->off == 1 ? ".." : o->list[o->off - 2].name;
     uint64_t ino = o->off < 2 ? 1 : o->list[o->off - 2].st.ino;
     uint32_t mode = o->off < 2 ? S_IFDIR : o->list[o->off - 2].st.mode;
-    unsigned char type = S_ISDIR(mode) ? DT_DIR : S_ISLNK(mode) ? DT_LNK : DT_REG;
+    unsigned char type = S_ISDIR(mode) ? DT_DIR : S_ISLNK(mode) ? DT_LNK : S_ISFIFO(mode) ? DT_FIFO : DT_REG;
     size_t nl = strlen(name), rec = (offsetof(struct dirent64_k, d_name) + nl + 1 + 7) & ~(size_t)7;
     if (out + rec > len) break;
     struct dirent64_k *de = (struct dirent64_k *)((char *)buf + out);
@@ -536,10 +546,17 @@ static long vrename(struct where *a, struct where *b, unsigned flags) {
     o->rel = moved;
   }
   if (vcwd.m == a->m && strncmp(vcwd.rel, a->rel, fl) == 0 && (vcwd.rel[fl] == '\0' || vcwd.rel[fl] == '/')) {
-    char moved[BFS_PATH_MAX];
+    static char moved[CGV_PATH_MAX];
     if (snprintf(moved, sizeof moved, "%s%s", b->rel, vcwd.rel + fl) < (int)sizeof moved) strcpy(vcwd.rel, moved);
   }
   return 0;
+}
+
+/* mknod: a FIFO; devices and sockets are refused (EPERM) */
+static long vmknod(struct where *w, mode_t mode) {
+  if (!S_ISFIFO(mode)) return fail(EPERM);
+  if (w->rel[0] == '\0' || w->slash) return fail(EEXIST);
+  return neg(cgv_mkfifo(w->m->v, w->rel, mode & ~umask_at_mount & 07777));
 }
 
 /* a hard link: a second name of a file in the same volume */
@@ -750,7 +767,7 @@ __attribute__((destructor)) static void commit_at_exit(void) { bfs_vfs_commit(0)
 
 long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   long r = PASS;
-  struct where w, w2;
+  static struct where w, w2; /* their paths are long (CGV_PATH_MAX): static, under mu */
   struct vof *o = NULL;
   struct cgv_stat st;
   if (!involved(n, a, b, c, d, e)) return PASS;
@@ -810,7 +827,7 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   case SYS_getcwd: /* the kernel's answer: the length with the NUL */
     if (vcwd.m) {
       int k = snprintf((char *)a, (size_t)b, "%s/%s", vcwd.m->path, vcwd.rel);
-      r = k < 0 || (size_t)k >= (size_t)b ? fail(ERANGE) : k + 1;
+      r = k < 0 || k >= BFS_PATH_MAX ? fail(ENAMETOOLONG) : (size_t)k >= (size_t)b ? fail(ERANGE) : k + 1; /* as the kernel's */
     }
     break;
   case SYS_fgetxattr: case SYS_fsetxattr: case SYS_flistxattr: case SYS_fremovexattr: if (vof_of(a)) r = fail(ENOTSUP); break;
@@ -905,13 +922,14 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     r = vreadlink(&w, (char *)c, (size_t)d);
     break;
   case SYS_chdir: {
-    char abs[BFS_PATH_MAX];
+    static char abs[VFS_PATH_MAX];
     const char *path = (const char *)a;
-    if (vcwd.m && path && path[0] && path[0] != '/') { /* from the volume's directory: the absolute path, for the kernel too */
-      if (dir_of(AT_FDCWD, abs, sizeof abs) != 0 || bfs_normalize(abs, strlen(abs), path) < 0) { r = fail(ENAMETOOLONG); break; }
+    int l;
+    if (vcwd.m && path && path[0] && path[0] != '/') { /* from the volume's directory; a host one named absolute, for the kernel */
+      if (dir_of(AT_FDCWD, abs, sizeof abs) != 0) { r = -1; break; }
+      l = walk(abs, strlen(abs), path, &w, L_FOLLOW);
       path = abs;
-    }
-    int l = locate(AT_FDCWD, path, &w, 1);
+    } else l = locate(AT_FDCWD, path, &w, L_FOLLOW);
     if (l < 0) { r = -1; break; }
     if (l == 0) { /* a host directory */
       if (!vcwd.m) break; /* PASS: the kernel's, as asked */
@@ -939,8 +957,8 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     else if (la) r = vlink(&w, &w2);
     break;
   }
-  case SYS_mknod: AT(AT_FDCWD, a, &w, L_NAME); r = fail(EPERM); break;
-  case SYS_mknodat: AT(a, b, &w, L_NAME); r = fail(EPERM); break;
+  case SYS_mknod: AT(AT_FDCWD, a, &w, L_NAME); r = vmknod(&w, (mode_t)b); break;
+  case SYS_mknodat: AT(a, b, &w, L_NAME); r = vmknod(&w, (mode_t)c); break;
   case SYS_chown: case SYS_lchown: AT(AT_FDCWD, a, &w, n == SYS_chown); r = vchown(&w, b, c); break;
   case SYS_fchownat:
     if ((e & AT_EMPTY_PATH) && b && !*(const char *)b && (o = vof_of(a))) { r = own(c, d) ? 0 : fail(EPERM); break; }
@@ -959,7 +977,7 @@ out:
 /* is the path (from the working directory) in a volume? */
 int bfs_vfs_in(const char *path) {
   if (!bfs_vfs_n || !maybe((long)path)) return 0;
-  struct where w;
+  static struct where w; /* under mu */
   pthread_mutex_lock(&mu);
   int r = locate(AT_FDCWD, path, &w, 1) != 0;
   pthread_mutex_unlock(&mu);

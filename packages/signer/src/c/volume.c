@@ -45,6 +45,7 @@
 #define fstat(...) REAL(fstat)(__VA_ARGS__)
 #define flock(...) REAL(flock)(__VA_ARGS__)
 #define dup(...) REAL(dup)(__VA_ARGS__)
+#define mknodat(...) REAL(mknodat)(__VA_ARGS__)
 #endif
 
 #define SLOT (12 + CGV_CHUNK + 16)
@@ -255,7 +256,7 @@ static void free_entry(struct entry *e) {
 static int parent_exists(struct cgv_volume *v, const char *path) {
   const char *slash = strrchr(path, '/');
   if (!slash) return 1;
-  char parent[4096];
+  char parent[CGV_PATH_MAX];
   size_t len = (size_t)(slash - path);
   if (len >= sizeof parent) return 0;
   memcpy(parent, path, len);
@@ -267,7 +268,7 @@ static int parent_exists(struct cgv_volume *v, const char *path) {
 static int valid_path(const char *path) {
   if (!path[0]) return 0;
   size_t len = strlen(path);
-  if (len >= 4096 || path[0] == '/' || path[len - 1] == '/') return 0;
+  if (len >= CGV_PATH_MAX || path[0] == '/' || path[len - 1] == '/') return 0;
   for (const char *p = path; *p;) {
     const char *end = strchrnul(p, '/');
     size_t n = (size_t)(end - p);
@@ -729,6 +730,7 @@ int cgv_open(struct cgv_volume *v, const char *rel, int flags, mode_t mode, stru
   if (name && (flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
   if (name && S_ISDIR(name->nd->mode)) return -EISDIR;
   if (name && S_ISLNK(name->nd->mode)) return -ELOOP; /* followed by the caller, or refused */
+  if (name && S_ISFIFO(name->nd->mode)) return -EINVAL; /* no data here: cgv_fifo */
   if (!name) {
     if (!(flags & O_CREAT)) return -ENOENT;
     if (!parent_exists(v, rel)) return -ENOENT;
@@ -906,15 +908,31 @@ int cgv_setattr(struct cgv_volume *v, const char *rel, int mode, int64_t atime, 
 
 int cgv_fsetattr(struct cgv_file *f, int mode, int64_t atime, int64_t mtime) { return setattr(f->v, f->e, mode, atime, mtime); }
 
-int cgv_mkdir(struct cgv_volume *v, const char *rel, mode_t mode) {
+/* a directory, or (fifo) a FIFO: its name in the manifest, the pipe a host FIFO named by its id among the objects */
+static int make_node(struct cgv_volume *v, const char *rel, uint32_t mode) {
   if (!valid_path(rel)) return -EINVAL;
   if (v->broken) return -EIO;
   if (find(v, rel)) return -EEXIST;
   if (!parent_exists(v, rel)) return -ENOENT;
-  struct entry *e = new_entry(rel, S_IFDIR | (mode & 07777));
-  if (!e || add(v, e) != 0) { if (e) free_entry(e); return -ENOMEM; }
+  struct entry *e = new_entry(rel, mode);
+  if (!e) return -ENOMEM;
+  char name[33];
+  object_name(e->nd, name);
+  if (S_ISFIFO(mode) && mknodat(v->objfd, name, S_IFIFO | 0600, 0) != 0) { int r = -errno; free_entry(e); return r; }
+  if (add(v, e) != 0) { free_entry(e); return -ENOMEM; }
   v->changed = 1;
   return settle(v);
+}
+
+int cgv_mkdir(struct cgv_volume *v, const char *rel, mode_t mode) { return make_node(v, rel, S_IFDIR | (mode & 07777)); }
+int cgv_mkfifo(struct cgv_volume *v, const char *rel, mode_t mode) { return make_node(v, rel, S_IFIFO | (mode & 07777)); }
+
+int cgv_fifo(struct cgv_volume *v, const char *rel, char name[33]) {
+  struct entry *e = valid_path(rel) ? find(v, rel) : NULL;
+  if (!e) return -ENOENT;
+  if (!S_ISFIFO(e->nd->mode)) return -EINVAL;
+  object_name(e->nd, name);
+  return v->objfd;
 }
 
 int cgv_rmdir(struct cgv_volume *v, const char *rel) {

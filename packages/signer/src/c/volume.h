@@ -27,6 +27,8 @@
 #include <sys/types.h>
 
 #define CGV_CHUNK 4096
+/* the longest path in a volume: beyond PATH_MAX, as a program reaches such paths relative to a deep working directory */
+#define CGV_PATH_MAX 16384
 #define CGV_TAG_EMPTY "empty"
 
 struct cgv_volume;
@@ -61,6 +63,11 @@ int cgv_unlink(struct cgv_volume *v, const char *rel);
 int cgv_rename(struct cgv_volume *v, const char *from, const char *to);
 int cgv_mkdir(struct cgv_volume *v, const char *rel, mode_t mode);
 int cgv_rmdir(struct cgv_volume *v, const char *rel);
+/* A FIFO: its name (S_IFIFO) in the manifest; its pipe is a host FIFO among the volume's objects, named by its random
+ * id — bytes through it stay in the kernel's pipe buffer, never on disk, as for any pipe. */
+int cgv_mkfifo(struct cgv_volume *v, const char *rel, mode_t mode);
+/* The host FIFO of FIFO rel: returns the folder's fd to open name (33 bytes) at, or -ENOENT/-EINVAL. */
+int cgv_fifo(struct cgv_volume *v, const char *rel, char name[33]);
 /* A hard link: `to` a new name of the file (or symlink) `from` — one node, its data and attributes shared; EPERM for a
  * directory. The node's object goes when its last name is removed and the last open file closed. */
 int cgv_link(struct cgv_volume *v, const char *from, const char *to);

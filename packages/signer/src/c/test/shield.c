@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -222,6 +224,51 @@ static void hardlinks(const char *dir) {
   CHECK(unlink(a) == 0 && unlink(b) == 0 && ERRNO_IS(stat(b, &sb), ENOENT), "both names removed");
 }
 
+/* a FIFO in the volume: mkfifo, stat and getdents say so, a blocking open on each end from two threads meets (the
+ * shield does not hold its lock while an open waits), the bytes pass, unlink removes it */
+static const char *fifo_path;
+static void *fifo_writer(void *arg) {
+  (void)arg;
+  int fd = open(fifo_path, O_WRONLY);
+  long ok = fd >= 0 && write(fd, "through the fifo", 16) == 16 && close(fd) == 0;
+  return (void *)ok;
+}
+static void fifos(const char *dir) {
+  char p[4096], list[4096], buf[32];
+  struct stat st;
+  snprintf(p, sizeof p, "%s/sub/pipe", dir);
+  CHECK(mkfifo(p, 0600) == 0 && stat(p, &st) == 0 && S_ISFIFO(st.st_mode), "mkfifo: stat says S_IFIFO");
+  CHECK(ERRNO_IS(mkfifo(p, 0600), EEXIST) && ERRNO_IS(mknod(at(dir, "sub/dev"), S_IFCHR | 0600, makedev(1, 3)), EPERM), "mkfifo again: EEXIST; a device node: EPERM");
+  CHECK(listing(at(dir, "sub"), list, sizeof list) == 0 && strstr(list, "pipe "), "getdents64 lists the fifo: %s", list);
+  fifo_path = p;
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, fifo_writer, NULL) == 0, "writer thread");
+  int fd = open(p, O_RDONLY);
+  ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+  void *ok = NULL;
+  CHECK(pthread_join(t, &ok) == 0 && ok, "the writer's open, write and close");
+  CHECK(n == 16 && memcmp(buf, "through the fifo", 16) == 0 && close(fd) == 0, "read what the other thread wrote: %zd", n);
+  CHECK(unlink(p) == 0 && ERRNO_IS(stat(p, &st), ENOENT), "unlink the fifo");
+}
+
+/* a path longer than PATH_MAX in the volume, reached relative to a deep working directory (as Go's getwd and RemoveAll
+ * tests do): mkdir and chdir 25 levels of 200 bytes, a file at the bottom, getcwd ENAMETOOLONG past 4095 bytes (the
+ * kernel's answer), then back up and remove it all */
+static void longpaths(const char *dir) {
+  char cwd[4096], name[201], got[64];
+  struct stat st;
+  memset(name, 'd', 200);
+  name[200] = '\0';
+  CHECK(getcwd(cwd, sizeof cwd) && chdir(dir) == 0, "chdir to the volume");
+  for (int i = 0; i < 25; i++) CHECK(mkdir(name, 0700) == 0 && chdir(name) == 0, "mkdir and chdir at depth %d", i);
+  int fd = open("deep.txt", O_CREAT | O_WRONLY, 0600);
+  CHECK(fd >= 0 && write(fd, "deep", 4) == 4 && close(fd) == 0 && stat("deep.txt", &st) == 0 && st.st_size == 4, "a file 5000 bytes deep");
+  CHECK(syscall(SYS_getcwd, got, sizeof got) == -1 && errno == ENAMETOOLONG, "getcwd of a working directory over 4095 bytes: ENAMETOOLONG");
+  CHECK(unlink("deep.txt") == 0, "unlink it");
+  for (int i = 0; i < 25; i++) CHECK(chdir("..") == 0 && rmdir(name) == 0, "back up and rmdir at depth %d", 24 - i);
+  CHECK(chdir(cwd) == 0 && ERRNO_IS(stat(at(dir, name), &st), ENOENT), "all of it removed");
+}
+
 static void scenario(const char *dir) {
   char buf[20000], pat[10000];
   for (size_t i = 0; i < sizeof pat; i++) pat[i] = (char)('a' + i % 26);
@@ -319,6 +366,8 @@ static void scenario(const char *dir) {
   CHECK(ERRNO_IS(rename(fin, "/tmp/shield-escape"), EXDEV), "rename out of the volume: EXDEV");
   symlinks(dir);
   hardlinks(dir);
+  fifos(dir);
+  longpaths(dir);
   workdir(dir);
 
   /* listings */
