@@ -13,17 +13,20 @@
  * mtime), ftruncate/truncate, fsync/fdatasync/sync_file_range, getdents64, rename/renameat/renameat2
  * (RENAME_NOREPLACE), unlink/unlinkat/rmdir, mkdir/mkdirat, chmod/fchmod/fchmodat, utimensat/futimens (atime, mtime),
  * access/faccessat(2), flock and fcntl locks (one process is the volume's only writer: they always succeed, as
- * POSIX record locks do within a process), fcntl F_GETFL/F_SETFL, dup/dup2/dup3/F_DUPFD, close.
+ * POSIX record locks do within a process), fcntl F_GETFL/F_SETFL, dup/dup2/dup3/F_DUPFD, close, link/linkat (hard
+ * links), mknod/mknodat of a FIFO (opened as the host FIFO volume.c keeps: a kernel fd from then on).
  * splice between a pipe and a volume file (through a buffer). Refused with an errno a program handles: sendfile,
- * copy_file_range, tee, splice without a pipe (EINVAL: Go's io.Copy falls back to read/write), mmap (ENODEV), fallocate (EOPNOTSUPP), hard links, mknod, chown to another owner (EPERM; ownership is not kept, a chown to the process's own
- * uid/gids succeeds), xattrs (ENOTSUP),
- * renames across a volume's boundary (EXDEV). chdir/fchdir into a volume's subdirectory: the kernel's working
- * directory becomes the volume's root folder and vcwd holds the rest; getcwd, relative paths and AT_FDCWD answer
- * from it (a relative path from there that leaves the volume: EXDEV). Paths reach a volume lexically (after "." and ".."), under its mount path as the policy names it
- * or as resolved at mount (getcwd and /proc/self/fd give that one); a host symlink elsewhere that points into a
- * volume's folder is not followed into the volume. Symlinks in a volume (symlink/symlinkat, readlink/readlinkat,
- * lstat, O_NOFOLLOW, AT_SYMLINK_NOFOLLOW) are the volume's own, their targets sealed like file data, followed here
- * (resolve) within the volume: one whose target leads out of the volume is EXDEV when followed. */
+ * copy_file_range, tee, splice without a pipe (EINVAL: Go's io.Copy falls back to read/write), mmap (ENODEV),
+ * fallocate (EOPNOTSUPP), device and socket nodes, chown to another owner (EPERM; ownership is not kept, a chown to
+ * the process's own uid/gids succeeds), xattrs (ENOTSUP), renames and links across a volume's boundary (EXDEV).
+ * chdir/fchdir into a volume's subdirectory: the kernel's working directory becomes the volume's root folder and
+ * vcwd holds the rest; getcwd, relative paths and AT_FDCWD answer from it (a relative path from there that leaves
+ * the volume is the kernel's with its host path, absolute; a rename or link so: EXDEV). A path reaches a volume under its mount path as the policy names it or as resolved at mount
+ * (getcwd and /proc/self/fd give that one); outside volumes it is taken lexically, so a host symlink that points
+ * into a volume's folder is not followed into the volume. In a volume it is resolved as the kernel does (walk):
+ * symlinks (symlink/symlinkat, readlink/readlinkat, lstat, O_NOFOLLOW, AT_SYMLINK_NOFOLLOW) are the volume's own,
+ * their targets sealed like file data, followed within the volume (one whose target leads out of it is EXDEV when
+ * followed), and ".." is the parent of what was resolved. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -249,18 +252,22 @@ static int walk(char *cur, size_t len, const char *path, struct where *w, int ho
   return 1;
 }
 
-/* 1 when (dirfd, path) is in a volume (w filled), 0 when not, -1 with errno; how: the last component's symlink */
+/* The resolved path of the last locate: the host path that a relative path from a volume's subdirectory (vcwd) names,
+ * for the kernel, whose working directory is the volume's root folder meanwhile. */
+static char located[VFS_PATH_MAX];
+
+/* 1 when (dirfd, path) is in a volume (w filled), 0 when not, 2 when not but relative to vcwd (the host path is in
+ * located), -1 with errno; how: the last component's symlink */
 static int locate(int dirfd, const char *path, struct where *w, int how) {
   if (!path) return 0;
   size_t plen = strlen(path);
   if (plen == 0 || plen >= BFS_PATH_MAX) return 0; /* the kernel answers (ENOENT, ENAMETOOLONG) */
-  static char cur[VFS_PATH_MAX];
+  char *cur = located;
   cur[0] = '/', cur[1] = '\0';
-  if (path[0] != '/' && dir_of(dirfd, cur, sizeof cur) != 0) return errno == ENOTDIR || errno == ENAMETOOLONG ? -1 : 0;
+  if (path[0] != '/' && dir_of(dirfd, cur, sizeof located) != 0) return errno == ENOTDIR || errno == ENAMETOOLONG ? -1 : 0;
   int in = walk(cur, strlen(cur), path, w, how);
   if (in < 0) return -1;
-  if (!in && vcwd.m && dirfd == AT_FDCWD && path[0] != '/') { errno = EXDEV; return -1; } /* the kernel's cwd is not it */
-  if (!in) return 0; /* outside every volume: the host's */
+  if (!in) return vcwd.m && dirfd == AT_FDCWD && path[0] != '/' ? 2 : 0; /* outside every volume: the host's */
   struct cgv_stat st;
   if (w->slash && how != L_NAME && cgv_stat(w->m->v, w->rel, &st) == 0 && !S_ISDIR(st.mode)) { errno = ENOTDIR; return -1; } /* "file/", as the kernel */
   return 1;
@@ -561,7 +568,7 @@ static long vmknod(struct where *w, mode_t mode) {
 
 /* a hard link: a second name of a file in the same volume */
 static long vlink(struct where *a, struct where *b) {
-  if (!b->m || a->m != b->m) return fail(EXDEV);
+  if (a->m != b->m) return fail(EXDEV);
   struct cgv_stat st;
   int r = stat_at(a, &st);
   if (r < 0) return fail(-r);
@@ -762,8 +769,13 @@ void bfs_vfs_commit(int hold) {
 
 __attribute__((destructor)) static void commit_at_exit(void) { bfs_vfs_commit(0); }
 
-/* a located path argument: PASS when not in a volume */
-#define AT(dirfd, path, w, follow) do { int l_ = locate((int)(dirfd), (const char *)(path), (w), (follow)); if (l_ < 0) { r = -1; goto out; } if (l_ == 0) goto out; } while (0)
+/* a located path argument: PASS when not in a volume; from vcwd to the host, the call with the host path (absolute) */
+#define AT(dirfd, path, w, follow) do { \
+    int l_ = locate((int)(dirfd), (const char *)(path), (w), (follow)); \
+    if (l_ < 0) { r = -1; goto out; } \
+    if (l_ == 2) { path = (long)located; r = bfs_sys(n, a, b, c, d, e, 0); goto out; } \
+    if (l_ == 0) goto out; \
+  } while (0)
 
 long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   long r = PASS;
@@ -886,7 +898,7 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     long db = n == SYS_rename ? AT_FDCWD : c, pb = n == SYS_rename ? b : d;
     int la = locate((int)da, (const char *)pa, &w, L_NAME), lb = locate((int)db, (const char *)pb, &w2, L_NAME);
     if (la < 0 || lb < 0) { r = -1; break; }
-    if (la != lb) { r = fail(EXDEV); break; }
+    if (la != lb || la == 2) { r = fail(EXDEV); break; } /* (a host rename relative to vcwd: not served) */
     if (la) r = vrename(&w, &w2, n == SYS_renameat2 ? (unsigned)e : 0);
     break;
   }
@@ -947,13 +959,13 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     int flags = n == SYS_link ? 0 : (int)e;
     if (flags & AT_EMPTY_PATH && pa && !*(const char *)pa && (o = vof_of(da))) { /* linkat(fd, "", ...) of an open file */
       strcpy(w.rel, o->rel), w.m = o->m, w.slash = w.dot = 0;
-      if (locate((int)db, (const char *)pb, &w2, L_NAME) < 0) { r = -1; break; }
-      r = vlink(&w, &w2);
+      int lb = locate((int)db, (const char *)pb, &w2, L_NAME);
+      r = lb < 0 ? -1 : lb == 1 ? vlink(&w, &w2) : fail(EXDEV);
       break;
     }
     int la = locate((int)da, (const char *)pa, &w, flags & AT_SYMLINK_FOLLOW ? L_FOLLOW : L_NAME), lb = locate((int)db, (const char *)pb, &w2, L_NAME);
     if (la < 0 || lb < 0) r = -1;
-    else if (la != lb) r = fail(EXDEV);
+    else if (la != lb || la == 2) r = fail(EXDEV);
     else if (la) r = vlink(&w, &w2);
     break;
   }

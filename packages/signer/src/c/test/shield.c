@@ -179,6 +179,10 @@ static void workdir(const char *dir) {
   char *dup = getcwd(NULL, 0);
   CHECK(dup && strcmp(dup, wd) == 0, "getcwd(NULL, 0)");
   free(dup);
+  struct stat host;
+  int hfd0 = open("../..", O_RDONLY | O_DIRECTORY);
+  CHECK(stat(parent, &host) == 0 && stat("../..", &st) == 0 && st.st_ino == host.st_ino && st.st_dev == host.st_dev &&
+        hfd0 >= 0 && fstat(hfd0, &st) == 0 && st.st_ino == host.st_ino && close(hfd0) == 0, "../.. from a volume subdirectory: the host folder above the volume (stat, open)");
   CHECK(getcwd(got, 4) == NULL && errno == ERANGE, "getcwd into a short buffer: ERANGE");
   int fd = open("here.txt", O_CREAT | O_WRONLY | O_TRUNC, 0600);
   CHECK(fd >= 0 && write(fd, "wd", 2) == 2 && close(fd) == 0 && size_of(at(dir, "wd/here.txt")) == 2, "a relative create lands in wd");
