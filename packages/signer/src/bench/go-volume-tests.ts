@@ -120,6 +120,14 @@ async function main(): Promise<void> {
     const names = [...new Set([...a.keys(), ...b.keys()])].sort();
     const count = (m: Map<string, Verdict>, v: Verdict) => [...m.values()].filter((x) => x === v).length;
     const regressions = names.filter((n) => a.get(n) === 'pass' && b.get(n) !== 'pass' && b.get(n) !== 'skip');
+    // a test that skips itself on the volume only is no regression, but what made it skip is listed with its reason
+    const skippedHere = names.filter((n) => a.get(n) === 'pass' && b.get(n) === 'skip');
+    const reasons = new Map<string, string[]>();
+    for (const n of skippedHere) {
+      const line = (said.get(n) ?? '').split('\n').find((l) => /_test\.go:\d+:/.test(l)) ?? '';
+      const reason = line.replace(/^\s*\S+_test\.go:\d+:\s*/, '').replace(/\/tmp\/[^\s:]+/g, '<tmp>').replace(/\|/g, '\\|').trim().slice(0, 200) || '(no reason printed)';
+      reasons.set(reason, [...(reasons.get(reason) ?? []), n]);
+    }
     const byCause = new Map<string, string[]>();
     for (const n of regressions) {
       const cause = causeOf(said.get(n) ?? '');
@@ -149,6 +157,12 @@ async function main(): Promise<void> {
       `## The other regressions (${other.length}): not a refused call — the shield's bugs or limits to look at`,
       '',
       ...(other.length ? ['| test | first error line |', '|---|---|', ...other.map((n) => `| \`${n}\` | ${firstError(n)} |`)] : ['None.']),
+      '',
+      `## Passed upstream, skipped on the volume (${skippedHere.length}): by the test's own reason`,
+      '',
+      ...(skippedHere.length
+        ? ['| reason (the test\'s skip message) | tests | examples |', '|---|---|---|', ...[...reasons].map(([r, list]) => `| ${r} | ${list.length} | ${list.slice(0, 3).map((n) => `\`${n}\``).join(', ')} |`)]
+        : ['None.']),
       '',
     ];
     await writeFile(values.out as string, `${lines.join('\n')}\n`);

@@ -713,13 +713,14 @@ static pthread_cond_t flush_cv = PTHREAD_COND_INITIALIZER;
 static int flush_due, flusher_started;
 static pid_t writer_pid; /* a forked child is not the volumes' writer: it never commits on its own */
 
-static void commit_now(struct vmount *m) {
-  int r = cgv_pending(m->v) ? cgv_commit(m->v) : 0;
+/* open_too: data written to files still open too (sync, the end); the flusher leaves it to their close or fsync */
+static void commit_now(struct vmount *m, int open_too) {
+  int r = cgv_pending(m->v, open_too) ? cgv_commit(m->v) : 0;
   if (r < 0) bfs_die("volume %s at %s: a commit failed (%s); stopping, as its changes cannot be kept", m->name, m->path, strerror(-r));
 }
 
-static void commit_all(void) {
-  for (int i = 0; i < bfs_vfs_n; i++) commit_now(&mounts[i]);
+static void commit_all(int open_too) {
+  for (int i = 0; i < bfs_vfs_n; i++) commit_now(&mounts[i], open_too);
 }
 
 static void *flusher(void *arg) {
@@ -732,7 +733,7 @@ static void *flusher(void *arg) {
     while (nanosleep(&d, &d) != 0 && errno == EINTR) {}
     pthread_mutex_lock(&mu);
     flush_due = 0;
-    commit_all();
+    commit_all(0);
   }
   return NULL;
 }
@@ -741,7 +742,7 @@ static void *flusher(void *arg) {
 static void schedule(void) {
   if (flush_due) return;
   int any = 0;
-  for (int i = 0; i < bfs_vfs_n && !any; i++) any = cgv_pending(mounts[i].v);
+  for (int i = 0; i < bfs_vfs_n && !any; i++) any = cgv_pending(mounts[i].v, 0);
   if (!any || getpid() != writer_pid) return;
   if (!flusher_started) {
     sigset_t all, old;
@@ -750,7 +751,7 @@ static void schedule(void) {
     pthread_t t;
     int r = pthread_create(&t, NULL, flusher, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (r != 0) { commit_all(); return; }
+    if (r != 0) { commit_all(0); return; }
     pthread_detach(t);
     flusher_started = 1;
   }
@@ -763,7 +764,7 @@ static void schedule(void) {
 void bfs_vfs_commit(int hold) {
   if (!bfs_vfs_n || getpid() != writer_pid) return;
   pthread_mutex_lock(&mu);
-  commit_all();
+  commit_all(1);
   if (!hold) pthread_mutex_unlock(&mu);
 }
 

@@ -68,6 +68,7 @@ struct node {
   struct chunkref *committed; /* what the manifest on disk says (never overwritten before a commit) */
   int fd;                     /* the object, -1 until opened */
   int opens;
+  int writers;                /* of the opens, those for writing */
   int written;                /* data written since the last commit */
   int64_t cache_idx;          /* one chunk of plaintext being written, -1 when none */
   int cache_dirty;
@@ -96,6 +97,7 @@ struct cgv_volume {
   char tag[65];
   int changed; /* the manifest differs from the one on disk */
   int dirty;   /* data written since the last commit */
+  int closed_written; /* a file written since the last commit has been closed by its last writer */
   int deferred; /* cgv_defer: metadata changes and closes wait for the caller's cgv_commit */
   int broken;  /* a commit failed half-way: no more writes */
   cgv_report_fn report;
@@ -605,11 +607,12 @@ int cgv_commit(struct cgv_volume *v) {
   v->n = kept;
   v->changed = 0;
   v->dirty = 0;
+  v->closed_written = 0;
   return 0;
 }
 
 void cgv_defer(struct cgv_volume *v) { v->deferred = 1; }
-int cgv_pending(const struct cgv_volume *v) { return !v->broken && (v->changed || v->dirty); }
+int cgv_pending(const struct cgv_volume *v, int open_too) { return !v->broken && (v->changed || v->closed_written || (open_too && v->dirty)); }
 
 /* the end of a metadata change: a commit, or one the caller makes later (cgv_defer) */
 static int settle(struct cgv_volume *v) { return v->deferred ? 0 : cgv_commit(v); }
@@ -756,6 +759,7 @@ int cgv_open(struct cgv_volume *v, const char *rel, int flags, mode_t mode, stru
   f->flags = flags;
   e->opens++;
   e->refs++;
+  e->writers += writing;
   *out = f;
   return 0;
 }
@@ -846,6 +850,7 @@ int cgv_close(struct cgv_file *f) {
   struct cgv_volume *v = f->v;
   struct node *e = f->e;
   int r = 0;
+  if ((f->flags & O_ACCMODE) != O_RDONLY && --e->writers == 0 && e->written) v->closed_written = 1;
   if (!v->broken && !v->deferred && (e->written || v->changed)) r = cgv_commit(v);
   else if (!v->broken && e->written) r = flush_cache(v, e); /* deferred: the sealed chunk stays, not the plaintext */
   if (--e->opens == 0) {
@@ -1014,7 +1019,7 @@ int cgv_symlink(struct cgv_volume *v, const char *rel, const char *target) {
   struct cgv_file *f = calloc(1, sizeof *f);
   if (!f) return -ENOMEM;
   *f = (struct cgv_file){ v, e->nd, O_WRONLY };
-  e->nd->opens++, e->nd->refs++;
+  e->nd->opens++, e->nd->refs++, e->nd->writers++;
   ssize_t w = cgv_pwrite(f, target, len, 0);
   int r = cgv_close(f); /* a commit, unless deferred */
   return w < 0 ? (int)w : r;

@@ -97,5 +97,6 @@ int cgv_commit(struct cgv_volume *v);
  * not commit: the caller commits (cgv_commit) when cgv_pending says there is something to. A close still seals its
  * last chunk. fsync and unmount commit as always. */
 void cgv_defer(struct cgv_volume *v);
-int cgv_pending(const struct cgv_volume *v);
+/* Metadata changed, or a written file closed by its last writer; open_too: or data written to a file still open. */
+int cgv_pending(const struct cgv_volume *v, int open_too);
 #endif
