@@ -681,6 +681,7 @@ int cgv_mount(struct cgv_volume **out, const char *dir, const unsigned char key[
   *out = v;
   return 0;
 fail:
+  v->broken = 1; /* nothing to commit: a mount that failed writes nothing */
   cgv_unmount(v);
   return r;
 }
