@@ -273,6 +273,13 @@ static int locate(int dirfd, const char *path, struct where *w, int how) {
   return 1;
 }
 
+/* the where of an open file or directory (its name at open) */
+static void where_of(const struct vof *o, struct where *w) {
+  w->m = o->m;
+  strcpy(w->rel, o->rel);
+  w->slash = w->dot = 0;
+}
+
 /* ---- stat ---- */
 
 static void to_stat(const struct cgv_stat *c, struct stat *st) {
@@ -928,25 +935,18 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
   case SYS_readlink: AT(AT_FDCWD, a, &w, 0); r = vreadlink(&w, (char *)b, (size_t)c); break;
   case SYS_readlinkat:
     if (b && ((const char *)b)[0] == '\0') { /* of an O_PATH|O_NOFOLLOW fd of the link */
-      if ((o = vof_of(a))) { strcpy(w.rel, o->rel), w.m = o->m, w.slash = w.dot = 0; r = vreadlink(&w, (char *)c, (size_t)d); }
+      if ((o = vof_of(a))) { where_of(o, &w); r = vreadlink(&w, (char *)c, (size_t)d); }
       break;
     }
     AT(a, b, &w, 0);
     r = vreadlink(&w, (char *)c, (size_t)d);
     break;
   case SYS_chdir: {
-    static char abs[VFS_PATH_MAX];
-    const char *path = (const char *)a;
-    int l;
-    if (vcwd.m && path && path[0] && path[0] != '/') { /* from the volume's directory; a host one named absolute, for the kernel */
-      if (dir_of(AT_FDCWD, abs, sizeof abs) != 0) { r = -1; break; }
-      l = walk(abs, strlen(abs), path, &w, L_FOLLOW);
-      path = abs;
-    } else l = locate(AT_FDCWD, path, &w, L_FOLLOW);
+    int l = locate(AT_FDCWD, (const char *)a, &w, L_FOLLOW);
     if (l < 0) { r = -1; break; }
-    if (l == 0) { /* a host directory */
+    if (l != 1) { /* a host directory; from a volume's directory, named by its host path (located) for the kernel */
       if (!vcwd.m) break; /* PASS: the kernel's, as asked */
-      if ((r = REAL(chdir)(path)) == 0) vcwd.m = NULL;
+      if ((r = REAL(chdir)(l == 2 ? located : (const char *)a)) == 0) vcwd.m = NULL;
       break;
     }
     r = (r = stat_at(&w, &st)) < 0 ? fail((int)-r) : !S_ISDIR(st.mode) ? fail(ENOTDIR) : vchdir(w.m, w.rel);
@@ -959,7 +959,7 @@ long bfs_vfs_syscall(long n, long a, long b, long c, long d, long e) {
     long db = n == SYS_link ? AT_FDCWD : c, pb = n == SYS_link ? b : d;
     int flags = n == SYS_link ? 0 : (int)e;
     if (flags & AT_EMPTY_PATH && pa && !*(const char *)pa && (o = vof_of(da))) { /* linkat(fd, "", ...) of an open file */
-      strcpy(w.rel, o->rel), w.m = o->m, w.slash = w.dot = 0;
+      where_of(o, &w);
       int lb = locate((int)db, (const char *)pb, &w2, L_NAME);
       r = lb < 0 ? -1 : lb == 1 ? vlink(&w, &w2) : fail(EXDEV);
       break;
